@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "kapso-gitsync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kapso-gitsync", targets: ["kapso-gitsync"]),
+        .executable(name: "kapso-fake", targets: ["kapso-fake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibgit2", path: "Sources/CLibgit2",
+            pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "GitStore", dependencies: ["CLibgit2"], swiftSettings: strict),
+        .target(name: "CanonicalJSON", swiftSettings: strict),
+        .target(name: "KapsoAPI", dependencies: ["CanonicalJSON"], swiftSettings: strict),
+        .target(
+            name: "WorkflowRepo",
+            dependencies: ["CanonicalJSON", "KapsoAPI", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(
+            name: "SyncEngine",
+            dependencies: [
+                "GitStore", "CanonicalJSON", "KapsoAPI", "WorkflowRepo",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GitSyncConfig",
+            dependencies: ["KapsoAPI", "SyncEngine", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "KapsoFake",
+            dependencies: [
+                "CanonicalJSON", "KapsoAPI", .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "kapso-gitsync",
+            dependencies: [
+                "GitSyncConfig", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "kapso-fake",
+            dependencies: ["KapsoFake", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "kapso-bench",
+            dependencies: ["KapsoFake", "SyncEngine", "KapsoAPI", "GitStore"],
+            swiftSettings: strict),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"], swiftSettings: strict),
+        .testTarget(name: "KapsoAPITests", dependencies: ["KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(name: "KapsoFakeTests", dependencies: ["KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(name: "WorkflowRepoTests", dependencies: ["WorkflowRepo", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "SyncEngineTests",
+            dependencies: ["SyncEngine", "KapsoFake", "KapsoAPI", "GitStore", "WorkflowRepo", "CanonicalJSON", "GitSyncConfig"],
+            swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["KapsoFake", "CanonicalJSON"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef KAPSO_GITSYNC_CLIBGIT2_SHIM_H
+#define KAPSO_GITSYNC_CLIBGIT2_SHIM_H
+#include <git2.h>
+#endif

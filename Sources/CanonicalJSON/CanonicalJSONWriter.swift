@@ -1,0 +1,94 @@
+/// Writes JSON exactly as the Kapso CLI does: `JSON.stringify(sortKeysDeep(value), null, 2) + "\n"`.
+public enum CanonicalJSONWriter {
+    /// The canonical file bytes: two-space indent, sorted keys, JavaScript numbers, one trailing newline.
+    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(4096)
+        write(value, indent: 0, pretty: true, into: &output)
+        output.append(0x0A)
+        return output
+    }
+
+    public static func canonicalString(_ value: JSONValue) -> String {
+        String(decoding: canonicalBytes(value), as: UTF8.self)
+    }
+
+    /// `JSON.stringify(value)` with sorted keys and no whitespace, for request bodies.
+    public static func compactBytes(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        write(value, indent: 0, pretty: false, into: &output)
+        return output
+    }
+
+    private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8]) {
+        switch value {
+        case .null:
+            output.append(contentsOf: "null".utf8)
+        case .bool(let bool):
+            output.append(contentsOf: (bool ? "true" : "false").utf8)
+        case .number(let number):
+            output.append(contentsOf: JavaScriptNumberFormatter.jsonText(forLiteral: number.literal).utf8)
+        case .string(let string):
+            writeString(string, into: &output)
+        case .array(let array):
+            if array.isEmpty {
+                output.append(contentsOf: "[]".utf8)
+                return
+            }
+            output.append(UInt8(ascii: "["))
+            for (position, element) in array.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                newline(indent: indent + 1, pretty: pretty, into: &output)
+                write(element, indent: indent + 1, pretty: pretty, into: &output)
+            }
+            newline(indent: indent, pretty: pretty, into: &output)
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            if object.isEmpty {
+                output.append(contentsOf: "{}".utf8)
+                return
+            }
+            output.append(UInt8(ascii: "{"))
+            for (position, key) in JavaScriptKeyOrder.sorted(object.keys).enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                newline(indent: indent + 1, pretty: pretty, into: &output)
+                writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                if pretty { output.append(UInt8(ascii: " ")) }
+                write(object[key]!, indent: indent + 1, pretty: pretty, into: &output)
+            }
+            newline(indent: indent, pretty: pretty, into: &output)
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func newline(indent: Int, pretty: Bool, into output: inout [UInt8]) {
+        guard pretty else { return }
+        output.append(0x0A)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    /// ECMAScript QuoteJSONString: only `"`, `\` and control characters are escaped; all else is raw UTF-8.
+    static func writeString(_ string: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
+            case 0x08: output.append(contentsOf: "\\b".utf8)
+            case 0x09: output.append(contentsOf: "\\t".utf8)
+            case 0x0A: output.append(contentsOf: "\\n".utf8)
+            case 0x0C: output.append(contentsOf: "\\f".utf8)
+            case 0x0D: output.append(contentsOf: "\\r".utf8)
+            case 0..<0x20:
+                let hexDigits = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: "\\u00".utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default:
+                output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

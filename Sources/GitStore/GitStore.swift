@@ -1,0 +1,330 @@
+internal import CLibgit2
+import Foundation
+
+/// The one owner of a bare git repository: objects, trees, commits and references (with
+/// compare-and-swap). Everything runs on the actor's own serial queue.
+public actor GitStore {
+    private let executor: QueueExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let repository: Repository
+    private var odb: OpaquePointer { repository.odb }
+    public nonisolated let path: String
+
+    /// Objects this store wrote that were not in the repository before: a measure of write cost.
+    public private(set) var objectsWritten = 0
+
+    /// Opens the bare repository at `path`, creating it (with `initialBranch` as HEAD) when missing.
+    public init(path: String, createIfMissing: Bool = true, initialBranch: String = "main") throws(GitError) {
+        self.path = path
+        executor = QueueExecutor(label: "kapso-gitsync.git")
+        let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("HEAD"))
+            || FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git/HEAD"))
+        if exists || !createIfMissing {
+            repository = try Self.open(path)
+        } else {
+            repository = try Repository(creatingBareAt: path, initialBranch: initialBranch)
+        }
+    }
+
+    private static func open(_ path: String) throws(GitError) -> Repository {
+        do {
+            return try Repository(openingBareAt: path)
+        } catch {
+            // A non-bare clone made by a person also works: its objects and refs are in .git.
+            return try Repository(openingBareAt: (path as NSString).appendingPathComponent(".git"))
+        }
+    }
+
+    // MARK: References
+
+    /// The commit a reference points at (peeling tags), or nil when the reference does not exist.
+    public func resolve(reference name: String) throws(GitError) -> ObjectID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, repository.pointer, name)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_reference_name_to_id", result)
+        return ObjectID(oid)
+    }
+
+    /// Moves `name` to `target` only if it still points at `expected` (nil: only if it does not exist).
+    /// A lost race throws `GitError` with code `.refModified` (or `.exists`), never overwrites.
+    public func updateReference(
+        _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
+    ) throws(GitError) {
+        var targetOID = target.raw
+        var reference: OpaquePointer?
+        let result: Int32
+        if var expectedOID = expected?.raw {
+            result = git_reference_create_matching(
+                &reference, repository.pointer, name, &targetOID, 1, &expectedOID, logMessage)
+        } else {
+            result = git_reference_create(&reference, repository.pointer, name, &targetOID, 0, logMessage)
+        }
+        if result == GIT_EEXISTS.rawValue {
+            throw GitError(function: "git_reference_create", code: .refModified, message: "\(name) already exists")
+        }
+        try check(expected == nil ? "git_reference_create" : "git_reference_create_matching", result)
+        git_reference_free(reference)
+    }
+
+    public func deleteReference(_ name: String) throws(GitError) {
+        var reference: OpaquePointer?
+        let lookup = git_reference_lookup(&reference, repository.pointer, name)
+        if lookup == GIT_ENOTFOUND.rawValue { return }
+        try check("git_reference_lookup", lookup)
+        defer { git_reference_free(reference) }
+        try check("git_reference_delete", git_reference_delete(reference))
+    }
+
+    /// Names of the references under a prefix such as `refs/heads/`.
+    public func references(withPrefix prefix: String) throws(GitError) -> [String] {
+        var names = git_strarray()
+        try check("git_reference_list", git_reference_list(&names, repository.pointer))
+        defer { git_strarray_dispose(&names) }
+        var result: [String] = []
+        for index in 0..<names.count {
+            if let name = names.strings[index].map({ String(cString: $0) }), name.hasPrefix(prefix) {
+                result.append(name)
+            }
+        }
+        return result.sorted()
+    }
+
+    // MARK: Objects
+
+    /// The id `bytes` have as a blob, without writing anything.
+    public func blobID(of bytes: [UInt8]) throws(GitError) -> ObjectID {
+        var oid = git_oid()
+        try check("git_odb_hash", git_odb_hash(&oid, bytes, bytes.count, GIT_OBJECT_BLOB))
+        return ObjectID(oid)
+    }
+
+    public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+        var oid = git_oid()
+        try check("git_odb_hash", git_odb_hash(&oid, bytes, bytes.count, GIT_OBJECT_BLOB))
+        if git_odb_exists(odb, &oid) == 1 { return ObjectID(oid) }
+        try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, repository.pointer, bytes, bytes.count))
+        objectsWritten += 1
+        return ObjectID(oid)
+    }
+
+    public func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8] {
+        var oid = id.raw
+        var blob: OpaquePointer?
+        try check("git_blob_lookup", git_blob_lookup(&blob, repository.pointer, &oid))
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: content, count: size))
+    }
+
+    /// The tree of a commit.
+    public func tree(ofCommit commitID: ObjectID) throws(GitError) -> ObjectID {
+        var oid = commitID.raw
+        var commit: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&commit, repository.pointer, &oid))
+        defer { git_commit_free(commit) }
+        return ObjectID(git_commit_tree_id(commit).pointee)
+    }
+
+    /// The blob at `path` in a tree, or nil when there is none (or the path is a folder).
+    public func blobID(atPath path: String, inTree treeID: ObjectID) throws(GitError) -> ObjectID? {
+        try withTree(treeID) { tree throws(GitError) -> ObjectID? in
+            var entry: OpaquePointer?
+            let result = git_tree_entry_bypath(&entry, tree, path)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check("git_tree_entry_bypath", result)
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
+        }
+    }
+
+    /// The bytes of the file at `path` in a tree, or nil when there is none.
+    public func readFile(atPath path: String, inTree treeID: ObjectID) throws(GitError) -> [UInt8]? {
+        guard let blob = try blobID(atPath: path, inTree: treeID) else { return nil }
+        return try readBlob(blob)
+    }
+
+    /// Every file below `prefix` (a folder path, "" for all) in a tree: full path → blob id.
+    public func files(inTree treeID: ObjectID, under prefix: String = "") throws(GitError) -> [String: ObjectID] {
+        try withTree(treeID) { root throws(GitError) -> [String: ObjectID] in
+            var start = root
+            var subtree: OpaquePointer?
+            if !prefix.isEmpty {
+                var entry: OpaquePointer?
+                let result = git_tree_entry_bypath(&entry, root, prefix)
+                if result == GIT_ENOTFOUND.rawValue { return [:] }
+                try check("git_tree_entry_bypath", result)
+                defer { git_tree_entry_free(entry) }
+                guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return [:] }
+                var oid = git_tree_entry_id(entry).pointee
+                try check("git_tree_lookup", git_tree_lookup(&subtree, repository.pointer, &oid))
+                start = subtree!
+            }
+            defer { if let subtree { git_tree_free(subtree) } }
+            let collector = FileCollector(prefix: prefix.isEmpty ? "" : prefix + "/")
+            let result = withExtendedLifetime(collector) {
+                git_tree_walk(start, GIT_TREEWALK_PRE, fileCollectorCallback, Unmanaged.passUnretained(collector).toOpaque())
+            }
+            try check("git_tree_walk", result)
+            return collector.files
+        }
+    }
+
+    /// A new tree: `base` (or an empty tree) with `changes` applied. Unchanged subtrees are reused as they are.
+    public func updateTree(base: ObjectID?, changes: [TreeChange]) throws(GitError) -> ObjectID {
+        for change in changes where !Self.isSafeTreePath(change.path) {
+            throw GitError(function: "updateTree", code: .invalidPath, message: "unsafe path \(change.path)")
+        }
+        var baseTree: OpaquePointer?
+        if var baseOID = base?.raw {
+            try check("git_tree_lookup", git_tree_lookup(&baseTree, repository.pointer, &baseOID))
+        }
+        defer { if let baseTree { git_tree_free(baseTree) } }
+        let paths = changes.map { strdup($0.path)! }
+        defer { paths.forEach { free($0) } }
+        var updates = zip(changes, paths).map { change, path in
+            var update = git_tree_update()
+            switch change {
+            case .upsert(_, let blob):
+                update.action = GIT_TREE_UPDATE_UPSERT
+                update.id = blob.raw
+                update.filemode = GIT_FILEMODE_BLOB
+            case .remove:
+                update.action = GIT_TREE_UPDATE_REMOVE
+            }
+            update.path = UnsafePointer(path)
+            return update
+        }
+        var oid = git_oid()
+        try check("git_tree_create_updated", git_tree_create_updated(&oid, repository.pointer, baseTree, updates.count, &updates))
+        let newTree = ObjectID(oid)
+        objectsWritten += try changedFolders(from: base, to: newTree, touching: changes.map(\.path))
+        return newTree
+    }
+
+    public func commit(
+        tree treeID: ObjectID, parents: [ObjectID], message: String, author: Signature, committer: Signature? = nil
+    ) throws(GitError) -> ObjectID {
+        var treeOID = treeID.raw
+        var tree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&tree, repository.pointer, &treeOID))
+        defer { git_tree_free(tree) }
+        var parentCommits: [OpaquePointer?] = []
+        defer { parentCommits.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var parentOID = parent.raw
+            var commit: OpaquePointer?
+            try check("git_commit_lookup", git_commit_lookup(&commit, repository.pointer, &parentOID))
+            parentCommits.append(commit)
+        }
+        let authorSignature = try makeSignature(author)
+        defer { git_signature_free(authorSignature) }
+        let committerSignature = try makeSignature(committer ?? author)
+        defer { git_signature_free(committerSignature) }
+        var oid = git_oid()
+        var parentPointers = parentCommits
+        let repositoryPointer = repository.pointer
+        let result = parentPointers.withUnsafeMutableBufferPointer { buffer in
+            git_commit_create(
+                &oid, repositoryPointer, nil, authorSignature, committerSignature, "UTF-8", message, tree,
+                buffer.count, buffer.baseAddress)
+        }
+        try check("git_commit_create", result)
+        objectsWritten += 1
+        return ObjectID(oid)
+    }
+
+    /// The message of a commit and its parents, for readers of history (tests, status).
+    public func commitInfo(_ id: ObjectID) throws(GitError) -> (message: String, parents: [ObjectID]) {
+        var oid = id.raw
+        var commit: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&commit, repository.pointer, &oid))
+        defer { git_commit_free(commit) }
+        let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
+        var parents: [ObjectID] = []
+        for index in 0..<git_commit_parentcount(commit) {
+            parents.append(ObjectID(git_commit_parent_id(commit, index).pointee))
+        }
+        return (message, parents)
+    }
+
+    // MARK: Helpers
+
+    private func makeSignature(_ signature: Signature) throws(GitError) -> UnsafeMutablePointer<git_signature>? {
+        var pointer: UnsafeMutablePointer<git_signature>?
+        if let time = signature.time {
+            try check(
+                "git_signature_new",
+                git_signature_new(&pointer, signature.name, signature.email, git_time_t(time.seconds), Int32(time.offsetMinutes)))
+        } else {
+            try check("git_signature_now", git_signature_now(&pointer, signature.name, signature.email))
+        }
+        return pointer
+    }
+
+    private func withTree<T>(_ treeID: ObjectID, _ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+        var oid = treeID.raw
+        var tree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&tree, repository.pointer, &oid))
+        defer { git_tree_free(tree) }
+        return try body(tree!)
+    }
+
+    /// How many tree objects an update created: each folder on a changed path whose tree id moved.
+    private func changedFolders(from base: ObjectID?, to new: ObjectID, touching paths: [String]) throws(GitError) -> Int {
+        guard base != new else { return 0 }
+        var folders: Set<String> = [""]
+        for path in paths {
+            var components = path.split(separator: "/").dropLast()
+            while !components.isEmpty {
+                folders.insert(components.joined(separator: "/"))
+                components = components.dropLast()
+            }
+        }
+        var count = 0
+        for folder in folders {
+            let newID = try folderTreeID(folder, inTree: new)
+            let oldID = try base.flatMap { base throws(GitError) in try folderTreeID(folder, inTree: base) }
+            if let newID, newID != oldID { count += 1 }
+        }
+        return count
+    }
+
+    private func folderTreeID(_ folder: String, inTree treeID: ObjectID) throws(GitError) -> ObjectID? {
+        if folder.isEmpty { return treeID }
+        return try withTree(treeID) { tree throws(GitError) -> ObjectID? in
+            var entry: OpaquePointer?
+            let result = git_tree_entry_bypath(&entry, tree, folder)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check("git_tree_entry_bypath", result)
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
+        }
+    }
+
+    static func isSafeTreePath(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
+        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { component in
+            !component.isEmpty && component != "." && component != ".." && component != ".git"
+                && !component.contains("\0") && !component.contains("\\")
+        }
+    }
+}
+
+private final class FileCollector {
+    let prefix: String
+    var files: [String: ObjectID] = [:]
+    init(prefix: String) { self.prefix = prefix }
+}
+
+private let fileCollectorCallback: git_treewalk_cb = { root, entry, payload in
+    guard let root, let entry, let payload else { return 0 }
+    let collector = Unmanaged<FileCollector>.fromOpaque(payload).takeUnretainedValue()
+    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB, let name = git_tree_entry_name(entry) else { return 0 }
+    collector.files[collector.prefix + String(cString: root) + String(cString: name)] = ObjectID(git_tree_entry_id(entry).pointee)
+    return 0
+}

@@ -1,0 +1,52 @@
+internal import CLibgit2
+
+/// libgit2 is reference-counted and initialised once per process; a global `let` runs exactly once.
+let libgit2Initialised: Int32 = git_libgit2_init()
+
+/// Owns one `git_repository` pointer. Not Sendable: only `GitStore` (an actor) holds one.
+final class Repository {
+    let pointer: OpaquePointer
+    /// Kept for the life of the repository: existence checks before each blob write are hot.
+    let odb: OpaquePointer
+
+    init(openingBareAt path: String) throws(GitError) {
+        _ = libgit2Initialised
+        var repository: OpaquePointer?
+        try check("git_repository_open_bare", git_repository_open_bare(&repository, path))
+        pointer = repository!
+        odb = try Self.odb(of: pointer)
+    }
+
+    init(creatingBareAt path: String, initialBranch: String) throws(GitError) {
+        _ = libgit2Initialised
+        var options = git_repository_init_options()
+        try check(
+            "git_repository_init_options_init",
+            git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)))
+        options.flags = GIT_REPOSITORY_INIT_BARE.rawValue | GIT_REPOSITORY_INIT_MKPATH.rawValue
+        var repository: OpaquePointer?
+        let result = initialBranch.withCString { head in
+            options.initial_head = head
+            return git_repository_init_ext(&repository, path, &options)
+        }
+        try check("git_repository_init_ext", result)
+        pointer = repository!
+        odb = try Self.odb(of: pointer)
+    }
+
+    deinit {
+        git_odb_free(odb)
+        git_repository_free(pointer)
+    }
+
+    private static func odb(of repository: OpaquePointer) throws(GitError) -> OpaquePointer {
+        var odb: OpaquePointer?
+        let result = git_repository_odb(&odb, repository)
+        if result < 0 {
+            let error = GitError.last(function: "git_repository_odb", result: result)
+            git_repository_free(repository)
+            throw error
+        }
+        return odb!
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GitStore
+import KapsoAPI
+import SyncEngine
+
+/// The service's whole configuration, validated once at start-up and passed down.
+///
+/// Keys (YAML file given with `--config`; every one optional unless marked):
+/// - `kapso.api_url` (default `https://api.kapso.ai/platform/v1`)
+/// - `kapso.api_key_file`: file holding the project API key. The key may instead come from
+///   `KAPSO_API_KEY` or `$CREDENTIALS_DIRECTORY/kapso-api-key` (systemd `LoadCredential=`), in that order.
+/// - `kapso.requests_per_minute` (100; 0 = no client-side limit), `kapso.concurrency` (4),
+///   `kapso.timeout_seconds` (30), `kapso.max_attempts` (5), `kapso.project_name` (none)
+/// - `repository.path` (required): the bare repository, created when missing
+/// - `repository.branch` (`main`), `repository.author_name` (`kapso-gitsync`),
+///   `repository.author_email` (`kapso-gitsync@localhost`)
+/// - `state.directory` (`$STATE_DIRECTORY`, else `<repository.path>.state`)
+/// - `sync.full_resync_interval_seconds` (3600)
+public struct Configuration: Sendable {
+    public var apiURL: URL
+    public var apiKeyFile: String?
+    public var requestsPerMinute: Int
+    public var concurrency: Int
+    public var timeoutSeconds: Int
+    public var maxAttempts: Int
+    public var projectName: String?
+    public var repositoryPath: String
+    public var branch: String
+    public var authorName: String
+    public var authorEmail: String
+    public var stateDirectory: String
+    public var fullResyncIntervalSeconds: Int
+
+    public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
+
+    /// The client settings, with the key resolved from the environment, credentials or file.
+    public func clientConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+        -> KapsoClientConfiguration
+    {
+        KapsoClientConfiguration(
+            baseURL: apiURL, apiKey: try APIKeySource.resolve(file: apiKeyFile, environment: environment),
+            requestTimeout: .seconds(timeoutSeconds), retry: RetryPolicy(maxAttempts: maxAttempts),
+            requestsPerMinute: requestsPerMinute, concurrency: concurrency)
+    }
+
+    public var syncConfiguration: SyncConfiguration {
+        SyncConfiguration(
+            branch: branch, author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
+            fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName)
+    }
+
+    /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
+    public var redactedDescription: [String] {
+        [
+            "kapso.api_url: \(apiURL.absoluteString)",
+            "kapso.api_key_file: \(apiKeyFile ?? "(none)")",
+            "kapso.requests_per_minute: \(requestsPerMinute)",
+            "kapso.concurrency: \(concurrency)",
+            "kapso.timeout_seconds: \(timeoutSeconds)",
+            "kapso.max_attempts: \(maxAttempts)",
+            "kapso.project_name: \(projectName ?? "(none)")",
+            "repository.path: \(repositoryPath)",
+            "repository.branch: \(branch)",
+            "repository.author_name: \(authorName)",
+            "repository.author_email: \(authorEmail)",
+            "state.directory: \(stateDirectory)",
+            "sync.full_resync_interval_seconds: \(fullResyncIntervalSeconds)",
+        ]
+    }
+}
+
+/// A configuration problem, naming the key (or file) and what is wrong with it.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let key: String
+    public let message: String
+
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "\(key): \(message)" }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// One API operation: method, concrete path, and the path template used in errors and metrics.
+public struct Endpoint: Sendable, CustomStringConvertible {
+    public let method: String
+    public let path: String
+    public let template: String
+    /// Whether sending it twice has the effect of sending it once, so a lost answer may be retried.
+    public let idempotent: Bool
+
+    public init(method: String, path: String, template: String, idempotent: Bool? = nil) {
+        self.method = method
+        self.path = path
+        self.template = template
+        self.idempotent = idempotent ?? (method != "POST")
+    }
+
+    /// `GET /workflows/{id}/definition` for metrics and logs.
+    public var label: String { "\(method) \(template)" }
+    /// `GET /workflows/7f…/definition`, for error messages a person reads.
+    public var description: String { "\(method) \(path)" }
+
+    public static let listWorkflows = Endpoint(method: "GET", path: "/workflows", template: "/workflows")
+    public static let listFunctions = Endpoint(method: "GET", path: "/functions", template: "/functions")
+    public static let createWorkflow = Endpoint(method: "POST", path: "/workflows", template: "/workflows")
+
+    public static func workflow(_ id: String) -> Endpoint {
+        Endpoint(method: "GET", path: "/workflows/\(escape(id))", template: "/workflows/{id}")
+    }
+
+    public static func definition(_ id: String) -> Endpoint {
+        Endpoint(method: "GET", path: "/workflows/\(escape(id))/definition", template: "/workflows/{id}/definition")
+    }
+
+    public static func triggers(_ id: String) -> Endpoint {
+        Endpoint(method: "GET", path: "/workflows/\(escape(id))/triggers", template: "/workflows/{id}/triggers")
+    }
+
+    public static func updateWorkflow(_ id: String) -> Endpoint {
+        Endpoint(method: "PATCH", path: "/workflows/\(escape(id))", template: "/workflows/{id}")
+    }
+
+    public static func replaceTriggers(_ id: String) -> Endpoint {
+        Endpoint(method: "PUT", path: "/workflows/\(escape(id))/triggers", template: "/workflows/{id}/triggers")
+    }
+
+    /// Ids come from the server; escaping keeps a hostile one from changing the path.
+    static func escape(_ component: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.~")
+        return component.addingPercentEncoding(withAllowedCharacters: allowed) ?? component
+    }
+}

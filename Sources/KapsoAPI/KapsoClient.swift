@@ -1,0 +1,189 @@
+import CanonicalJSON
+import Foundation
+import Synchronization
+
+/// The Kapso Platform API client: retries with backoff and jitter, `Retry-After` on 429,
+/// a client-side rate limit, a bound on requests in flight, and errors that name the endpoint.
+public final class KapsoClient: Sendable {
+    public let configuration: KapsoClientConfiguration
+    private let transport: any HTTPTransport
+    private let rateLimiter: RateLimiter
+    private let concurrency: ConcurrencyLimiter
+    private let onEvent: @Sendable (KapsoClientEvent) -> Void
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let requestCounter = Atomic<Int>(0)
+
+    public init(
+        configuration: KapsoClientConfiguration,
+        transport: (any HTTPTransport)? = nil,
+        onEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.configuration = configuration
+        self.transport = transport ?? URLSessionTransport(maximumConnectionsPerHost: configuration.concurrency)
+        self.rateLimiter = RateLimiter(limit: configuration.requestsPerMinute)
+        self.concurrency = ConcurrencyLimiter(limit: configuration.concurrency)
+        self.onEvent = onEvent
+        self.sleep = sleep
+    }
+
+    /// HTTP requests sent so far, retries included.
+    public var requestsSent: Int { requestCounter.load(ordering: .relaxed) }
+
+    // MARK: Operations
+
+    public func listWorkflows() async throws(KapsoAPIError) -> WorkflowList {
+        let endpoint = Endpoint.listWorkflows
+        let data = try await send(endpoint)
+        guard let items = data.arrayValue else {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
+        }
+        return WorkflowList(items: items)
+    }
+
+    public func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition {
+        let endpoint = Endpoint.definition(id)
+        let data = try await send(endpoint)
+        do {
+            return try WorkflowWithDefinition(data)
+        } catch {
+            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
+        }
+    }
+
+    public func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger] {
+        let endpoint = Endpoint.triggers(workflowID)
+        let data = try await send(endpoint)
+        guard let items = data.arrayValue else {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
+        }
+        do {
+            return try items.enumerated().map { index, item throws(ModelError) in
+                try WorkflowTrigger(item, index: index)
+            }
+        } catch {
+            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
+        }
+    }
+
+    public func listFunctions() async throws(KapsoAPIError) -> [FunctionSummary] {
+        let endpoint = Endpoint.listFunctions
+        let data = try await send(endpoint)
+        guard let items = data.arrayValue else {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
+        }
+        // A function the client cannot read is left out: workflows that use it keep its id.
+        return items.compactMap { try? FunctionSummary($0) }
+    }
+
+    // MARK: Transport with retries
+
+    /// Sends a request and returns the `data` member of the answer's envelope.
+    public func send(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
+        let url = try url(for: endpoint)
+        var headers = ["X-API-Key": configuration.apiKey.value, "Accept": "application/json"]
+        var bodyBytes: [UInt8]?
+        if let body {
+            headers["Content-Type"] = "application/json"
+            bodyBytes = CanonicalJSONWriter.compactBytes(body)
+        }
+        let request = HTTPRequest(
+            method: endpoint.method, url: url, headers: headers, body: bodyBytes, timeout: configuration.requestTimeout)
+        let policy = configuration.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            let outcome = await exchange(request, endpoint: endpoint)
+            let retryReason: String
+            var wait: Duration?
+            switch outcome {
+            case .success(let response):
+                if (200..<300).contains(response.status) {
+                    if response.status == 204 { return .null }
+                    do {
+                        let document = try JSONParser.parse(response.body)
+                        guard let data = document["data"] else {
+                            throw KapsoAPIError.malformedResponse(endpoint: endpoint.description, detail: "no data member")
+                        }
+                        return data
+                    } catch let error as JSONParseError {
+                        // A cut-off body parses as broken JSON: worth another try when the request is idempotent.
+                        guard endpoint.idempotent, attempt < policy.maxAttempts else {
+                            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
+                        }
+                        retryReason = "malformed body"
+                    } catch {
+                        throw error as? KapsoAPIError
+                            ?? .malformedResponse(endpoint: endpoint.description, detail: "\(error)")
+                    }
+                } else {
+                    let failure = KapsoAPIError.http(
+                        status: response.status, endpoint: endpoint.description, message: errorMessage(response.body))
+                    guard RetryPolicy.isRetryableStatus(response.status), attempt < policy.maxAttempts else { throw failure }
+                    if let retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"]) {
+                        guard retryAfter <= policy.maxRetryAfter else { throw failure }
+                        wait = retryAfter
+                    }
+                    retryReason = "HTTP \(response.status)"
+                }
+            case .failure(let error):
+                let retryable = endpoint.idempotent || error.kind == .cannotConnect
+                guard retryable, attempt < policy.maxAttempts else {
+                    throw .transport(endpoint: endpoint.description, detail: error.description, attempts: attempt)
+                }
+                retryReason = error.description
+            }
+            let delay = wait ?? policy.backoff(afterAttempt: attempt, unitRandom: Double.random(in: 0...1))
+            onEvent(.retry(endpoint: endpoint.label, attempt: attempt, wait: delay, reason: retryReason))
+            do {
+                try await sleep(delay)
+            } catch {
+                throw .transport(endpoint: endpoint.description, detail: "cancelled", attempts: attempt)
+            }
+        }
+    }
+
+    private func exchange(_ request: HTTPRequest, endpoint: Endpoint) async -> Result<HTTPResponse, TransportError> {
+        do {
+            let waited = try await rateLimiter.acquire()
+            if waited > .milliseconds(1) { onEvent(.rateLimitWait(duration: waited)) }
+        } catch {
+            return .failure(TransportError(kind: .other, detail: "cancelled"))
+        }
+        await concurrency.acquire()
+        let started = ContinuousClock.now
+        requestCounter.add(1, ordering: .relaxed)
+        let result: Result<HTTPResponse, TransportError>
+        do {
+            result = .success(try await transport.send(request))
+        } catch {
+            result = .failure(error)
+        }
+        await concurrency.release()
+        let status = try? result.get().status
+        onEvent(.response(endpoint: endpoint.label, status: status, duration: ContinuousClock.now - started))
+        return result
+    }
+
+    private func url(for endpoint: Endpoint) throws(KapsoAPIError) -> URL {
+        var base = configuration.baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base + endpoint.path) else {
+            throw .invalidConfiguration("cannot build a URL for \(endpoint.description)")
+        }
+        return url
+    }
+
+    /// The `error` (and `message`) of Kapso's error body, short and without the key.
+    private func errorMessage(_ body: [UInt8]) -> String {
+        var text: String
+        if let document = try? JSONParser.parse(body), let error = document["error"]?.stringValue {
+            text = error
+            if let message = document["message"]?.stringValue { text += " (\(message))" }
+        } else {
+            text = String(decoding: body.prefix(200), as: UTF8.self)
+        }
+        text = configuration.apiKey.redact(text)
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+}

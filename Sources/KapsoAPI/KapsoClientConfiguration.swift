@@ -1,0 +1,34 @@
+import Foundation
+
+/// Everything the client needs to reach one Kapso project.
+public struct KapsoClientConfiguration: Sendable {
+    /// The Platform API root, e.g. `https://api.kapso.ai/platform/v1`.
+    public var baseURL: URL
+    public var apiKey: APIKey
+    public var requestTimeout: Duration
+    public var retry: RetryPolicy
+    /// `kapso.requests_per_minute`: 100 is Kapso's smallest plan; 0 turns the limit off.
+    public var requestsPerMinute: Int
+    /// `kapso.concurrency`: requests in flight at once.
+    public var concurrency: Int
+
+    public init(
+        baseURL: URL, apiKey: APIKey, requestTimeout: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(),
+        requestsPerMinute: Int = 100, concurrency: Int = 4
+    ) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.requestTimeout = requestTimeout
+        self.retry = retry
+        self.requestsPerMinute = requestsPerMinute
+        self.concurrency = concurrency
+    }
+}
+
+/// What the client reports while it works, for logs and metrics.
+public enum KapsoClientEvent: Sendable {
+    /// A complete exchange: `status` is nil when no response arrived.
+    case response(endpoint: String, status: Int?, duration: Duration)
+    case retry(endpoint: String, attempt: Int, wait: Duration, reason: String)
+    case rateLimitWait(duration: Duration)
+}

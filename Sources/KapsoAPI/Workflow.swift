@@ -1,0 +1,132 @@
+import CanonicalJSON
+
+/// A workflow's metadata as `GET /workflows` and `GET /workflows/{id}` return it.
+/// `raw` keeps every field the server sent, known or not.
+public struct WorkflowSummary: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let slug: String
+    public let status: String
+    public let lockVersion: Int?
+    public let updatedAt: String?
+    public let raw: [String: JSONValue]
+
+    public init(_ value: JSONValue) throws(ModelError) {
+        guard let object = value.objectValue else { throw ModelError("workflow is \(value.kindName), expected object") }
+        let id = try object.requiredString("id", in: "workflow")
+        let context = "workflow \(id)"
+        self.id = id
+        name = try object.requiredString("name", in: context)
+        slug = try object.requiredString("slug", in: context)
+        status = try object.requiredString("status", in: context)
+        lockVersion = try object.optionalInt("lock_version", in: context)
+        updatedAt = try object.optionalString("updated_at", in: context)
+        raw = object
+    }
+
+    public var description: String? { raw["description"]?.stringValue }
+    public var projectID: String? { raw["project_id"]?.stringValue }
+}
+
+/// The answer of `GET /workflows`: the workflows that could be read, and a note for each that could not,
+/// so that one broken entry does not stop the others from syncing.
+public struct WorkflowList: Sendable {
+    public let workflows: [WorkflowSummary]
+    public let invalid: [InvalidEntry]
+
+    public struct InvalidEntry: Sendable, Equatable {
+        /// The id, name or position that identifies the entry for a person.
+        public let reference: String
+        public let reason: String
+    }
+
+    public init(items: [JSONValue]) {
+        var workflows: [WorkflowSummary] = []
+        var invalid: [InvalidEntry] = []
+        for (index, item) in items.enumerated() {
+            do {
+                workflows.append(try WorkflowSummary(item))
+            } catch {
+                let reference =
+                    item["name"]?.stringValue.map { "\"\($0)\"" } ?? item["id"]?.stringValue ?? "entry \(index)"
+                invalid.append(InvalidEntry(reference: reference, reason: error.detail))
+            }
+        }
+        self.workflows = workflows
+        self.invalid = invalid
+    }
+}
+
+/// `GET /workflows/{id}/definition`: metadata plus the graph in the server's read shape.
+public struct WorkflowWithDefinition: Sendable {
+    public let workflow: WorkflowSummary
+    public let nodes: [JSONValue]
+    public let edges: [JSONValue]
+
+    public init(_ value: JSONValue) throws(ModelError) {
+        workflow = try WorkflowSummary(value)
+        let context = "workflow \(workflow.id)"
+        guard let definition = workflow.raw["definition"]?.objectValue else {
+            throw ModelError("\(context): missing definition object")
+        }
+        guard let nodes = definition["nodes"]?.arrayValue else { throw ModelError("\(context): definition.nodes is not an array") }
+        guard let edges = definition["edges"]?.arrayValue else { throw ModelError("\(context): definition.edges is not an array") }
+        for (index, node) in nodes.enumerated() {
+            guard let object = node.objectValue, object["id"]?.stringValue != nil else {
+                throw ModelError("\(context): definition.nodes[\(index)] has no string id")
+            }
+            guard object["data"]?.objectValue != nil else {
+                throw ModelError("\(context): node \(object["id"]!.stringValue!) has no data object")
+            }
+        }
+        for (index, edge) in edges.enumerated() {
+            guard let object = edge.objectValue, object["source"]?.stringValue != nil, object["target"]?.stringValue != nil
+            else { throw ModelError("\(context): definition.edges[\(index)] has no source or target") }
+        }
+        self.nodes = nodes
+        self.edges = edges
+    }
+}
+
+/// A workflow trigger as `GET /workflows/{id}/triggers` returns it.
+public struct WorkflowTrigger: Sendable, Equatable {
+    public let id: String?
+    public let triggerType: String
+    public let active: Bool
+    /// The type-specific settings (`phone_number_id`, `event`, `event_name`…), kept whole.
+    public let triggerable: [String: JSONValue]
+
+    public init(_ value: JSONValue, index: Int) throws(ModelError) {
+        guard let object = value.objectValue else { throw ModelError("trigger \(index) is \(value.kindName), expected object") }
+        let context = "trigger \(index)"
+        id = try object.optionalString("id", in: context)
+        triggerType = try object.requiredString("trigger_type", in: context)
+        guard let active = object["active"]?.boolValue else { throw ModelError("\(context): active is not a boolean") }
+        self.active = active
+        switch object["triggerable"] {
+        case .none, .null?: triggerable = [:]
+        case .object(let settings)?: triggerable = settings
+        case let other?: throw ModelError("\(context): triggerable is \(other.kindName), expected object")
+        }
+    }
+}
+
+/// A serverless function, for mapping `function_id` ↔ `function_slug`.
+public struct FunctionSummary: Sendable, Equatable {
+    public let id: String
+    public let slug: String
+    public let name: String?
+
+    public init(id: String, slug: String, name: String?) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+    }
+
+    public init(_ value: JSONValue) throws(ModelError) {
+        guard let object = value.objectValue else { throw ModelError("function is \(value.kindName), expected object") }
+        id = try object.requiredString("id", in: "function")
+        slug = try object.requiredString("slug", in: "function \(id)")
+        name = try object.optionalString("name", in: "function \(id)")
+    }
+}

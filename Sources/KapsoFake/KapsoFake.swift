@@ -1,0 +1,255 @@
+import CanonicalJSON
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// A faithful fake of Kapso's workflows API (`/platform/v1`) on 127.0.0.1, for tests and the demo:
+/// list, definition (read shape), metadata, PATCH with `lock_version` (409 when stale), POST,
+/// triggers, functions, `X-API-Key` (401), a rate limit with 429 and `Retry-After`, and faults.
+public actor KapsoFake {
+    public struct Options: Sendable {
+        public var apiKey: String
+        /// 0 turns the server-side rate limit off.
+        public var requestsPerMinute: Int
+        public var retryAfterSeconds: Int
+        public var rateWindow: Duration
+        public var seed: UInt64
+        public var enforceLockVersion: Bool
+
+        public init(
+            apiKey: String, requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, rateWindow: Duration = .seconds(60),
+            seed: UInt64 = 1, enforceLockVersion: Bool = true
+        ) {
+            self.apiKey = apiKey
+            self.requestsPerMinute = requestsPerMinute
+            self.retryAfterSeconds = retryAfterSeconds
+            self.rateWindow = rateWindow
+            self.seed = seed
+            self.enforceLockVersion = enforceLockVersion
+        }
+    }
+
+    public static let basePath = "/platform/v1"
+
+    private let options: Options
+    private var state: FakeState
+    private var faults: [FakeFaultRule] = []
+    private var log: [FakeRequestRecord] = []
+    private var recentRequests: [ContinuousClock.Instant] = []
+    private var server: HTTPServer?
+    private var serverTask: Task<Void, any Error>?
+    public private(set) var baseURL: URL?
+
+    public init(options: Options) {
+        self.options = options
+        state = FakeState(seed: options.seed)
+        state.enforceLockVersion = options.enforceLockVersion
+    }
+
+    // MARK: Seeding
+
+    /// Loads workflow folders in the Kapso CLI layout; returns how many workflows the fake now holds.
+    @discardableResult
+    public func seed(fromDirectory directory: String) throws -> Int {
+        try FakeSeeder.seed(&state, fromDirectory: directory)
+        return state.workflows.count
+    }
+
+    public func seedGenerated(workflows: Int, nodesPerWorkflow: Int, seed: UInt64 = 42) {
+        FakeGenerator.seed(&state, workflows: workflows, nodesPerWorkflow: nodesPerWorkflow, seed: seed)
+    }
+
+    // MARK: Server
+
+    /// Starts listening on 127.0.0.1 (`port` 0 picks a free one) and returns the API's base URL.
+    @discardableResult
+    public func start(port: UInt16 = 0) async throws -> URL {
+        if let baseURL { return baseURL }
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 600, logger: .disabled)
+        await server.appendRoute("*") { [self] request in
+            try await self.respond(to: request)
+        }
+        self.server = server
+        serverTask = Task { try await server.run() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let boundPort)? = await server.listeningAddress else {
+            throw FakeSeeder.SeedError(description: "the fake did not report a listening address")
+        }
+        let url = URL(string: "http://127.0.0.1:\(boundPort)\(Self.basePath)")!
+        baseURL = url
+        return url
+    }
+
+    public func stop() async {
+        await server?.stop(timeout: 1)
+        serverTask?.cancel()
+        server = nil
+        baseURL = nil
+    }
+
+    // MARK: Test hooks
+
+    /// An edit made in the Kapso editor: applied as is, `lock_version` and `updated_at` move.
+    public func simulateEditorEdit(workflowID: String, _ edit: @Sendable (inout FakeWorkflow) -> Void) {
+        guard var workflow = state.workflows[workflowID] else { return }
+        edit(&workflow)
+        workflow.lockVersion += 1
+        workflow.updatedAt = state.identity.nextTimestamp()
+        state.workflows[workflowID] = workflow
+    }
+
+    /// A workflow deleted in Kapso (the API has no DELETE; the dashboard does).
+    public func simulateDeletion(workflowID: String) {
+        state.workflows.removeValue(forKey: workflowID)
+    }
+
+    public func workflow(id: String) -> FakeWorkflow? { state.workflows[id] }
+    public func workflow(slug: String) -> FakeWorkflow? { state.workflows.values.first { $0.slug == slug } }
+    public var workflows: [FakeWorkflow] { state.workflows.values.sorted { $0.sequence < $1.sequence } }
+    public var functions: [FakeFunction] { state.functions }
+
+    public func inject(_ rule: FakeFaultRule) { faults.append(rule) }
+    public func requests() -> [FakeRequestRecord] { log }
+    public func clearRequests() { log.removeAll() }
+
+    // MARK: Handling
+
+    private struct Reply: Sendable {
+        var status: Int
+        var headers: [String: String] = [:]
+        var body: [UInt8]
+        var delay: Duration?
+        var cut: Int?
+    }
+
+    private func respond(to request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
+        let body = [UInt8](try await request.bodyData)
+        let reply = answer(
+            method: request.method.rawValue, path: request.path,
+            query: Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),
+            apiKey: request.headers[HTTPHeader("X-API-Key")], body: body)
+        if let delay = reply.delay { try await Task.sleep(for: delay) }
+        var headers = HTTPHeaders()
+        headers[.contentType] = "application/json; charset=utf-8"
+        for (name, value) in reply.headers { headers[HTTPHeader(name)] = value }
+        let status = HTTPStatusCode(reply.status, phrase: Self.phrase(reply.status))
+        if let cut = reply.cut {
+            return HTTPResponse(
+                statusCode: status, headers: headers,
+                body: HTTPBodySequence(from: FailingBody(bytes: Array(reply.body.prefix(cut))), count: reply.body.count))
+        }
+        return HTTPResponse(statusCode: status, headers: headers, body: Data(reply.body))
+    }
+
+    private func answer(method: String, path fullPath: String, query: [String: String], apiKey: String?, body: [UInt8]) -> Reply {
+        guard fullPath.hasPrefix(Self.basePath) else { return record(method, fullPath, json(404, FakeState.error(404, "Not found").body)) }
+        let path = String(fullPath.dropFirst(Self.basePath.count))
+        guard apiKey == options.apiKey else {
+            return record(method, path, json(401, FakeState.error(401, "Invalid or missing API key").body))
+        }
+        if let limited = rateLimited() { return record(method, path, limited) }
+        var reply: Reply
+        var delay: Duration?
+        if let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) {
+            let fault = faults[index].fault
+            faults[index].remaining -= 1
+            if faults[index].remaining <= 0 { faults.remove(at: index) }
+            switch fault {
+            case .status(let status, let retryAfter):
+                reply = json(status, FakeState.error(status, "Injected failure").body)
+                if let retryAfter { reply.headers["Retry-After"] = String(retryAfter) }
+                return record(method, path, reply)
+            case .connectionReset:
+                reply = route(method: method, path: path, query: query, body: body)
+                reply.cut = 0
+                return record(method, path, reply)
+            case .truncatedBody:
+                reply = route(method: method, path: path, query: query, body: body)
+                reply.cut = reply.body.count / 2
+                return record(method, path, reply)
+            case .replaceBody(let text):
+                return record(method, path, Reply(status: 200, body: Array(text.utf8)))
+            case .delay(let duration):
+                delay = duration
+            }
+        }
+        reply = route(method: method, path: path, query: query, body: body)
+        reply.delay = delay
+        if options.requestsPerMinute > 0 {
+            reply.headers["X-RateLimit-Limit"] = String(options.requestsPerMinute)
+            reply.headers["X-RateLimit-Remaining"] = String(max(0, options.requestsPerMinute - recentRequests.count))
+        }
+        return record(method, path, reply)
+    }
+
+    private func route(method: String, path: String, query: [String: String], body: [UInt8]) -> Reply {
+        let parts = path.split(separator: "/").map(String.init)
+        let parsedBody: CanonicalJSON.JSONValue?
+        if body.isEmpty {
+            parsedBody = nil
+        } else if let value = try? JSONParser.parse(body) {
+            parsedBody = value
+        } else {
+            return json(400, FakeState.error(400, "Request body is not valid JSON").body)
+        }
+        let answer: FakeState.Answer
+        switch (method, parts.count, parts.first) {
+        case ("GET", 1, "workflows"): answer = state.list(query: query)
+        case ("POST", 1, "workflows"): answer = state.create(body: parsedBody ?? .null)
+        case ("GET", 2, "workflows"): answer = state.metadata(id: parts[1])
+        case ("PATCH", 2, "workflows"): answer = state.update(id: parts[1], body: parsedBody ?? .null)
+        case ("GET", 3, "workflows") where parts[2] == "definition": answer = state.definition(id: parts[1])
+        case ("GET", 3, "workflows") where parts[2] == "triggers": answer = state.triggers(workflowID: parts[1])
+        case ("PUT", 3, "workflows") where parts[2] == "triggers":
+            answer = state.replaceTriggers(workflowID: parts[1], body: parsedBody ?? .null)
+        case ("POST", 3, "workflows") where parts[2] == "triggers":
+            answer = state.createTrigger(workflowID: parts[1], body: parsedBody ?? .null)
+        case ("GET", 1, "functions"): answer = state.listFunctions()
+        default: answer = FakeState.error(404, "Not found")
+        }
+        return json(answer.status, answer.body)
+    }
+
+    private func rateLimited() -> Reply? {
+        guard options.requestsPerMinute > 0 else { return nil }
+        let now = ContinuousClock.now
+        recentRequests.removeAll { $0 + options.rateWindow <= now }
+        guard recentRequests.count < options.requestsPerMinute else {
+            var reply = json(429, ["error": "Rate limit exceeded", "message": "Too many requests. Try again later."])
+            reply.headers = [
+                "Retry-After": String(options.retryAfterSeconds), "X-RateLimit-Limit": String(options.requestsPerMinute),
+                "X-RateLimit-Remaining": "0",
+            ]
+            return reply
+        }
+        recentRequests.append(now)
+        return nil
+    }
+
+    private func json(_ status: Int, _ body: CanonicalJSON.JSONValue) -> Reply {
+        Reply(status: status, body: CanonicalJSONWriter.compactBytes(body))
+    }
+
+    private func record(_ method: String, _ path: String, _ reply: Reply) -> Reply {
+        log.append(FakeRequestRecord(method: method, path: path, status: reply.status))
+        return reply
+    }
+
+    private static func phrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 409: "Conflict"
+        case 422: "Unprocessable Entity"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}

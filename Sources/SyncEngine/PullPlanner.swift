@@ -1,0 +1,76 @@
+import KapsoAPI
+import WorkflowRepo
+
+/// Decides, with no I/O, which workflows a pull must fetch: those new to the base, those whose
+/// `lock_version` moved since the base (unless that version is already known to hold the same
+/// content), and all of them on a full pass.
+public enum PullPlanner {
+    public struct Plan: Sendable, Equatable {
+        /// Workflows whose definition and triggers must be read.
+        public var fetch: [WorkflowSummary] = []
+        /// Workflows known to match the base.
+        public var upToDate: [WorkflowSummary] = []
+        /// Workflows that cannot be synced, with the reason, by name.
+        public var rejected: [Rejection] = []
+        /// Workflows in the base that Kapso no longer lists.
+        public var missingInKapso: [RemoteMap.Entry] = []
+    }
+
+    public struct Rejection: Sendable, Equatable {
+        public let workflow: String
+        public let reason: String
+    }
+
+    /// What the state directory remembers of one workflow: this `lock_version` was fetched and found
+    /// to hold exactly the base whose file hashes are `files`.
+    public struct KnownVersion: Sendable, Equatable, Codable {
+        public var lockVersion: Int?
+        public var files: [String: String]
+
+        public init(lockVersion: Int?, files: [String: String]) {
+            self.lockVersion = lockVersion
+            self.files = files
+        }
+    }
+
+    public static func plan(
+        list: WorkflowList, base: RemoteMap, known: [String: KnownVersion], fullPass: Bool
+    ) -> Plan {
+        var plan = Plan()
+        for entry in list.invalid {
+            plan.rejected.append(Rejection(workflow: entry.reference, reason: "unreadable list entry: \(entry.reason)"))
+        }
+        var slugOwner: [String: String] = [:]
+        let listedIDs = Set(list.workflows.map(\.id))
+        for summary in list.workflows {
+            let display = "\(summary.slug) (\(summary.id))"
+            guard Slug.isValid(summary.slug) else {
+                plan.rejected.append(
+                    Rejection(workflow: "\"\(summary.name)\" (\(summary.id))", reason: LayoutError.invalidSlug(summary.slug).description))
+                continue
+            }
+            if let owner = slugOwner[summary.slug] {
+                plan.rejected.append(Rejection(workflow: display, reason: "slug already used by workflow \(owner)"))
+                continue
+            }
+            if let holder = base.workflows[summary.slug], holder.id != summary.id, listedIDs.contains(holder.id) {
+                plan.rejected.append(
+                    Rejection(workflow: display, reason: "folder workflows/\(summary.slug) belongs to workflow \(holder.id)"))
+                continue
+            }
+            slugOwner[summary.slug] = summary.id
+            guard !fullPass, let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {
+                plan.fetch.append(summary)
+                continue
+            }
+            let knownMatch = known[summary.id].map { $0.lockVersion == summary.lockVersion && $0.files == entry.files } ?? false
+            if entry.lockVersion == summary.lockVersion || knownMatch {
+                plan.upToDate.append(summary)
+            } else {
+                plan.fetch.append(summary)
+            }
+        }
+        plan.missingInKapso = base.workflows.values.filter { !listedIDs.contains($0.id) }.sorted { $0.slug < $1.slug }
+        return plan
+    }
+}

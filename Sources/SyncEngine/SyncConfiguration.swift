@@ -1,0 +1,30 @@
+import GitStore
+
+/// What the engine needs to know about the repository side of a sync.
+public struct SyncConfiguration: Sendable {
+    /// The branch the workflows live on, e.g. `main` (a short name, not `refs/heads/…`).
+    public var branch: String
+    public var author: Signature
+    /// Where the service keeps what is not worth committing (which lock_versions are known to match the base).
+    public var stateDirectory: String
+    /// The period of the pass that fetches every definition and trigger list, for changes that do not
+    /// move `lock_version` (trigger edits). 0 makes every cycle a full pass.
+    public var fullResyncIntervalSeconds: Int
+    /// For `.kapso/project.json` when the service creates it.
+    public var projectID: String?
+    public var projectName: String?
+
+    public init(
+        branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
+        projectID: String? = nil, projectName: String? = nil
+    ) {
+        self.branch = branch
+        self.author = author
+        self.stateDirectory = stateDirectory
+        self.fullResyncIntervalSeconds = fullResyncIntervalSeconds
+        self.projectID = projectID
+        self.projectName = projectName
+    }
+
+    public var branchReference: String { "refs/heads/\(branch)" }
+}

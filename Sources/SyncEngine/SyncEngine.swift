@@ -1,0 +1,275 @@
+import CanonicalJSON
+import Foundation
+import GitStore
+import KapsoAPI
+import Logging
+import WorkflowRepo
+
+/// Runs sync cycles between one Kapso project and one branch of a git repository.
+public final class SyncEngine: Sendable {
+    public let client: KapsoClient
+    public let git: GitStore
+    public let configuration: SyncConfiguration
+    private let logger: Logger
+    private let progress: @Sendable (_ done: Int, _ total: Int) -> Void
+
+    public init(
+        client: KapsoClient, git: GitStore, configuration: SyncConfiguration, logger: Logger = Logger(label: "kapso-gitsync"),
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) {
+        self.client = client
+        self.git = git
+        self.configuration = configuration
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// One pull cycle: list, fetch what moved, write canonical files, one commit, move the branch by
+    /// compare-and-swap. With `dryRun` nothing is written to git or to the state directory.
+    public func runCycle(dryRun: Bool = false) async throws(SyncError) -> CycleReport {
+        var report = CycleReport(cycleID: Self.newCycleID())
+        report.dryRun = dryRun
+        let requestsBefore = client.requestsSent
+        let objectsBefore = await git.objectsWritten
+
+        let head: ObjectID?
+        let baseTree: ObjectID?
+        do {
+            head = try await git.resolve(reference: configuration.branchReference)
+            baseTree = try await head.asyncMap { commit throws(GitError) in try await git.tree(ofCommit: commit) }
+        } catch {
+            throw .git(error)
+        }
+        let base = try await readRemoteMap(tree: baseTree)
+        var state = SyncState.load(from: configuration.stateDirectory)
+        let now = Date().timeIntervalSince1970
+        let fullPass = state.lastFullPass.map { now - $0 >= Double(configuration.fullResyncIntervalSeconds) } ?? true
+        report.fullPass = fullPass
+
+        let list: WorkflowList
+        do {
+            list = try await client.listWorkflows()
+        } catch {
+            throw .kapso(error)
+        }
+        report.listed = list.workflows.count
+        let plan = PullPlanner.plan(list: list, base: base, known: state.knownVersions, fullPass: fullPass)
+        report.failures = plan.rejected
+        report.missingInKapso = plan.missingInKapso.map(\.slug)
+        logger.debug(
+            "planned pull",
+            metadata: [
+                "gitsync.cycle_id": "\(report.cycleID)", "gitsync.listed": "\(list.workflows.count)",
+                "gitsync.fetch": "\(plan.fetch.count)", "gitsync.full_pass": "\(fullPass)",
+            ])
+
+        var remoteMap = base
+        var changes: [TreeChange] = []
+        if !plan.fetch.isEmpty {
+            let references = try await referenceMaps(list: list, report: &report)
+            let fetchedCount = plan.fetch.count
+            var done = 0
+            for await outcome in fetchAll(plan.fetch) {
+                done += 1
+                progress(done, fetchedCount)
+                switch outcome {
+                case .failure(let summary, let reason):
+                    report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
+                case .success(let definition, let triggers):
+                    report.fetched += 1
+                    do {
+                        try await apply(
+                            definition, triggers: triggers, references: references, baseTree: baseTree, dryRun: dryRun,
+                            remoteMap: &remoteMap, changes: &changes, state: &state, report: &report)
+                    } catch let error as LayoutError {
+                        let workflow = definition.workflow
+                        report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
+                    } catch let error as GitError {
+                        throw .git(error)
+                    } catch {
+                        throw .state("\(error)")
+                    }
+                }
+            }
+        }
+
+        if !changes.isEmpty && !dryRun {
+            let projectID = configuration.projectID ?? list.workflows.lazy.compactMap(\.projectID).first
+            report.commit = try await commit(
+                changes: changes, remoteMap: remoteMap, head: head, baseTree: baseTree, projectID: projectID, report: report)
+        }
+        if !dryRun {
+            if fullPass && report.failures.isEmpty { state.lastFullPass = now }
+            // The state is written last: it only saves requests, so losing it to a crash costs nothing.
+            do {
+                try state.save(to: configuration.stateDirectory)
+            } catch {
+                throw .state("cannot write \(configuration.stateDirectory)/\(SyncState.fileName): \(error.localizedDescription)")
+            }
+        }
+        report.requests = client.requestsSent - requestsBefore
+        report.objectsWritten = await git.objectsWritten - objectsBefore
+        return report
+    }
+
+    // MARK: Steps
+
+    private func readRemoteMap(tree: ObjectID?) async throws(SyncError) -> RemoteMap {
+        guard let tree else { return RemoteMap() }
+        do {
+            guard let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: tree) else {
+                return RemoteMap()
+            }
+            return try RemoteMap(bytes: bytes)
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            throw .invalidRepositoryFile(error as! LayoutError)
+        }
+    }
+
+    /// Function slugs are needed only when a definition is fetched, so the list is read lazily.
+    private func referenceMaps(list: WorkflowList, report: inout CycleReport) async throws(SyncError) -> ReferenceMaps {
+        do {
+            let functions = try await client.listFunctions()
+            return ReferenceMaps(functions: functions, workflows: list.workflows)
+        } catch {
+            // Without the function list the files would carry ids instead of slugs: better to wait a cycle.
+            throw .kapso(error)
+        }
+    }
+
+    private enum FetchOutcome: Sendable {
+        case success(WorkflowWithDefinition, [WorkflowTrigger])
+        case failure(WorkflowSummary, String)
+    }
+
+    /// Definitions and triggers, fetched with a bounded number of workflows in flight, delivered as they arrive.
+    private func fetchAll(_ workflows: [WorkflowSummary]) -> AsyncStream<FetchOutcome> {
+        let client = self.client
+        let window = max(1, client.configuration.concurrency) * 2
+        return AsyncStream(bufferingPolicy: .bufferingOldest(window * 2)) { continuation in
+            let task = Task {
+                await withTaskGroup(of: FetchOutcome.self) { group in
+                    var iterator = workflows.makeIterator()
+                    func addNext() -> Bool {
+                        guard let summary = iterator.next() else { return false }
+                        group.addTask { await Self.fetch(summary, client: client) }
+                        return true
+                    }
+                    for _ in 0..<window where !addNext() { break }
+                    while let outcome = await group.next() {
+                        continuation.yield(outcome)
+                        _ = addNext()
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private static func fetch(_ summary: WorkflowSummary, client: KapsoClient) async -> FetchOutcome {
+        do {
+            async let definition = client.workflowDefinition(id: summary.id)
+            async let triggers = client.triggers(workflowID: summary.id)
+            return .success(try await definition, try await triggers)
+        } catch let error as KapsoAPIError {
+            return .failure(summary, error.description)
+        } catch {
+            return .failure(summary, "\(error)")
+        }
+    }
+
+    private func apply(
+        _ definition: WorkflowWithDefinition, triggers: [WorkflowTrigger], references: ReferenceMaps, baseTree: ObjectID?,
+        dryRun: Bool, remoteMap: inout RemoteMap, changes: inout [TreeChange], state: inout SyncState,
+        report: inout CycleReport
+    ) async throws {
+        let workflow = definition.workflow
+        let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
+        report.warnings.append(contentsOf: exported.warnings.map { "\(workflow.slug): \($0)" })
+        let files = exported.files
+        let previous = remoteMap.entry(forID: workflow.id)
+        var fileHashes: [String: String] = [:]
+        var contentChanged = false
+        var pending: [TreeChange] = []
+        for (path, bytes) in files.byPath {
+            fileHashes[path] = FileHash.sha256(bytes)
+            let existing = try await baseTree.asyncMap { tree in try await git.blobID(atPath: path, inTree: tree) } ?? nil
+            let blob = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
+            if existing != blob {
+                contentChanged = true
+                pending.append(.upsert(path: path, blob: blob))
+            }
+        }
+        let entryCurrent = previous?.slug == workflow.slug && previous?.files == fileHashes
+        if !contentChanged && entryCurrent {
+            // Same content at a newer lock_version (the editor re-saved): nothing to write, remember it.
+            report.unchanged += 1
+            state.knownVersions[workflow.id] = .init(lockVersion: workflow.lockVersion, files: fileHashes)
+            return
+        }
+        if let previous, previous.slug != workflow.slug {
+            // The slug changed in Kapso: the folder follows it, as the CLI would write it.
+            remoteMap.workflows.removeValue(forKey: previous.slug)
+            for path in previous.files.keys where !fileHashes.keys.contains(path) {
+                pending.append(.remove(path: path))
+            }
+        }
+        changes.append(contentsOf: pending)
+        remoteMap.workflows[workflow.slug] = RemoteMap.Entry(
+            id: workflow.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status,
+            updatedAt: workflow.updatedAt, files: fileHashes, extra: previous?.extra ?? [:])
+        state.knownVersions[workflow.id] = .init(lockVersion: workflow.lockVersion, files: fileHashes)
+        report.pulled.append(
+            .init(slug: workflow.slug, name: workflow.name, id: workflow.id, lockVersion: workflow.lockVersion, isNew: previous == nil))
+    }
+
+    private func commit(
+        changes: [TreeChange], remoteMap: RemoteMap, head: ObjectID?, baseTree: ObjectID?, projectID: String?,
+        report: CycleReport
+    ) async throws(SyncError) -> ObjectID {
+        do {
+            var allChanges = changes
+            allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(remoteMap.canonicalBytes())))
+            if try await baseTree.asyncMap({ tree throws(GitError) in try await git.blobID(atPath: RepositoryLayout.kapsoYAML, inTree: tree) }) == nil {
+                allChanges.append(.upsert(path: RepositoryLayout.kapsoYAML, blob: try await git.writeBlob(RepositoryLayout.kapsoYAMLBytes)))
+            }
+            if try await baseTree.asyncMap({ tree throws(GitError) in try await git.blobID(atPath: RepositoryLayout.projectJSON, inTree: tree) }) == nil {
+                let bytes = ProjectFile.bytes(projectID: projectID, projectName: configuration.projectName)
+                allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
+            }
+            let tree = try await git.updateTree(base: baseTree, changes: allChanges)
+            let message = CommitMessage.pull(report.pulled, cycleID: report.cycleID)
+            let commit = try await git.commit(
+                tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
+            try await git.updateReference(
+                configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: pull")
+            logger.info(
+                "commit written",
+                metadata: [
+                    "gitsync.cycle_id": "\(report.cycleID)", "gitsync.commit": "\(commit.short)",
+                    "gitsync.workflows": "\(report.pulled.count)",
+                ])
+            return commit
+        } catch let error where error.code == .refModified {
+            throw .branchMoved(branch: configuration.branch)
+        } catch {
+            throw .git(error)
+        }
+    }
+
+    static func newCycleID() -> String {
+        String(UUID().uuidString.prefix(8)).lowercased()
+    }
+}
+
+extension Optional {
+    func asyncMap<T, E: Error>(_ transform: (Wrapped) async throws(E) -> T) async throws(E) -> T? {
+        switch self {
+        case .none: return nil
+        case .some(let value): return try await transform(value)
+        }
+    }
+}

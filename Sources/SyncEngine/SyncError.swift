@@ -1,0 +1,33 @@
+import GitStore
+import KapsoAPI
+import WorkflowRepo
+
+/// Why a whole cycle failed. Problems with single workflows are not errors: they are in the report.
+public enum SyncError: Error, Sendable, CustomStringConvertible {
+    case kapso(KapsoAPIError)
+    case git(GitError)
+    case invalidRepositoryFile(LayoutError)
+    /// The branch moved while the cycle ran (someone pushed): nothing was lost, the next cycle retries.
+    case branchMoved(branch: String)
+    case state(String)
+
+    public var description: String {
+        switch self {
+        case .kapso(let error): "Kapso API: \(error)"
+        case .git(let error): "git: \(error)"
+        case .invalidRepositoryFile(let error): "repository: \(error)"
+        case .branchMoved(let branch): "branch \(branch) moved during the cycle; the next cycle starts again from its new head"
+        case .state(let detail): "state directory: \(detail)"
+        }
+    }
+
+    public var metricLabel: String {
+        switch self {
+        case .kapso(let error): "kapso_\(error.metricLabel)"
+        case .git(let error): "git_\(error.metricLabel)"
+        case .invalidRepositoryFile: "invalid_repository_file"
+        case .branchMoved: "branch_moved"
+        case .state: "state"
+        }
+    }
+}

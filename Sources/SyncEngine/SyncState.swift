@@ -1,0 +1,47 @@
+import Foundation
+
+/// What the service keeps in its state directory: nothing that cannot be rebuilt from git and Kapso,
+/// only what saves requests. Written atomically (temporary file, then rename).
+public struct SyncState: Codable, Sendable, Equatable {
+    public var version = 1
+    /// The time of the last completed full pass, in seconds since the epoch.
+    public var lastFullPass: Double?
+    /// Workflow id → the lock_version known to hold the same content as the base.
+    public var knownVersions: [String: PullPlanner.KnownVersion] = [:]
+
+    public init() {}
+
+    static let fileName = "sync-state.json"
+
+    /// Reads the state; a missing or unreadable file gives an empty state, which costs only requests.
+    public static func load(from directory: String) -> SyncState {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
+        guard let data = try? Data(contentsOf: url), let state = try? JSONDecoder().decode(SyncState.self, from: data) else {
+            return SyncState()
+        }
+        return state
+    }
+
+    public func save(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(self)
+        try AtomicFile.write(data, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+    }
+}
+
+/// Write to a temporary file in the same folder, then rename: a reader sees the old or the new file, never half.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let code = errno
+            try? FileManager.default.removeItem(at: temporary)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+    }
+}

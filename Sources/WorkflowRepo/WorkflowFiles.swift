@@ -1,0 +1,20 @@
+/// The two files of one workflow, in their canonical bytes.
+public struct WorkflowFiles: Sendable, Equatable {
+    public let slug: Slug
+    public let definitionJSON: [UInt8]
+    public let workflowYAML: [UInt8]
+
+    public init(slug: Slug, definitionJSON: [UInt8], workflowYAML: [UInt8]) {
+        self.slug = slug
+        self.definitionJSON = definitionJSON
+        self.workflowYAML = workflowYAML
+    }
+
+    /// Path → bytes, in the repository layout.
+    public var byPath: [(path: String, bytes: [UInt8])] {
+        [
+            (RepositoryLayout.definitionPath(slug), definitionJSON),
+            (RepositoryLayout.workflowYAMLPath(slug), workflowYAML),
+        ]
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import CanonicalJSON
+import Foundation
+import GitStore
+import GitSyncConfig
+import KapsoAPI
+import KapsoFake
+import Logging
+import SyncEngine
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Sync the built-in fake Kapso into a local repository, edit a workflow in 'Kapso', sync again.")
+
+    @Option(help: "Where to create the demo repository and state (replaced if it exists).")
+    var directory = "demo-output"
+
+    @Option(help: "Workflow folders in the Kapso CLI layout to seed the fake with.")
+    var seed = "Config/demo-workflows"
+
+    func run() async throws {
+        let logger = Runtime.makeLogger(level: "warning")
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        try? FileManager.default.removeItem(at: root)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+
+        // A throwaway key, held in memory and in a file readable only by this user: never on a command line.
+        let apiKey = "demo-" + UUID().uuidString
+        let fake = KapsoFake(options: .init(apiKey: apiKey))
+        if FileManager.default.fileExists(atPath: seed) {
+            try await fake.seed(fromDirectory: seed)
+        } else {
+            await fake.seedGenerated(workflows: 5, nodesPerWorkflow: 6)
+        }
+        let apiURL = try await fake.start()
+        let keyFile = root.appendingPathComponent("api-key")
+        guard FileManager.default.createFile(atPath: keyFile.path, contents: Data(apiKey.utf8), attributes: [.posixPermissions: 0o600])
+        else { Runtime.fail("cannot write \(keyFile.path)") }
+        let configFile = root.appendingPathComponent("kapso-gitsync.yaml")
+        let configText = """
+            kapso:
+              api_url: \(apiURL.absoluteString)
+              api_key_file: api-key
+            repository:
+              path: repo.git
+              branch: main
+              author_name: kapso-gitsync demo
+              author_email: demo@kapso-gitsync.invalid
+            state:
+              directory: state
+
+            """
+        try Data(configText.utf8).write(to: configFile)
+        let configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])
+        let engine = try Runtime.makeEngine(configuration: configuration, logger: logger)
+
+        print("1. Fake Kapso listening on \(apiURL.absoluteString) with \(await fake.workflows.count) workflows.")
+        print("2. First sync into \(configuration.repositoryPath):")
+        try await runAndPrint(engine)
+
+        let seeded = await fake.workflows
+        guard let edited = seeded.first(where: { $0.nodes.contains(where: Self.isSendText) }) ?? seeded.first else { return }
+        await fake.simulateEditorEdit(workflowID: edited.id) { workflow in
+            workflow.name += " (edited)"
+            if let index = workflow.nodes.firstIndex(where: Self.isSendText),
+                case .object(var node) = workflow.nodes[index], case .object(var data)? = node["data"],
+                case .object(var config)? = data["config"]
+            {
+                config["message"] = "Hola 👋 This message was edited in the Kapso editor."
+                data["config"] = .object(config)
+                node["data"] = .object(data)
+                workflow.nodes[index] = .object(node)
+            }
+        }
+        print("3. Someone edits \(edited.slug) in the Kapso editor; the next sync pulls it:")
+        try await runAndPrint(engine)
+        print("4. A sync with nothing new writes nothing:")
+        try await runAndPrint(engine)
+        await fake.stop()
+
+        let gitDir = configuration.repositoryPath
+        print(
+            """
+
+            Look at the result:
+              git --git-dir \(gitDir) log --stat
+              git --git-dir \(gitDir) show HEAD
+              git clone \(gitDir) \(root.appendingPathComponent("checkout").path)
+            """)
+    }
+
+    private static func isSendText(_ node: JSONValue) -> Bool {
+        node["data"]?["node_type"]?.stringValue == "send_text"
+    }
+
+    private func runAndPrint(_ engine: SyncEngine) async throws {
+        do {
+            let report = try await engine.runCycle()
+            report.summaryLines().forEach { print("   " + $0) }
+            print("   (\(report.requests) API requests, \(report.objectsWritten) git objects written)")
+        } catch {
+            Runtime.fail(error.description)
+        }
+    }
+}
