@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "KapsoAPI", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(
+            name: "YAMLValue", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
             name: "WorkflowRepo",
             dependencies: ["CanonicalJSON", "KapsoAPI", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
@@ -45,8 +48,7 @@ let package = Package(
         .target(
             name: "KapsoFake",
             dependencies: [
-                "CanonicalJSON", "KapsoAPI", .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "Yams", package: "Yams"),
+                "CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -65,7 +67,7 @@ let package = Package(
             name: "kapso-bench",
             dependencies: ["KapsoFake", "SyncEngine", "KapsoAPI", "GitStore"],
             swiftSettings: strict),
-        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"], swiftSettings: strict),
         .testTarget(name: "KapsoAPITests", dependencies: ["KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(name: "KapsoFakeTests", dependencies: ["KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),

@@ -1,6 +1,6 @@
 import CanonicalJSON
 import Foundation
-import Yams
+import YAMLValue
 
 /// Fills the fake from workflow files in the Kapso CLI layout, turning them back into what the
 /// server stores (slugs → ids, server edge ids added), so that an exporter must reproduce them exactly.
@@ -128,7 +128,6 @@ enum FakeSeeder {
 
     static func loadYAML(_ url: URL) throws -> JSONValue {
         let text = try String(contentsOf: url, encoding: .utf8)
-        guard let node = try Yams.compose(yaml: text) else { throw SeedError(description: "\(url.path): empty YAML") }
-        return try YAMLNodeConverter.json(from: node)
+        return try YAMLNodeConverter.parse(text)
     }
 }

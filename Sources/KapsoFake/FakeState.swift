@@ -1,3 +1,4 @@
+import Foundation
 import CanonicalJSON
 
 /// The fake's data and the API's rules over it, with no HTTP: each operation returns the status
@@ -271,7 +272,7 @@ struct FakeState: Sendable {
 
     static func slugify(_ name: String) -> String {
         var slug = ""
-        for scalar in name.lowercased().unicodeScalars {
+        for scalar in name.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased().unicodeScalars {
             if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
                 slug.unicodeScalars.append(scalar)
             } else if !slug.isEmpty && !slug.hasSuffix("-") {

@@ -3,12 +3,18 @@ import Yams
 
 /// Converts a composed YAML node to a JSON value under the YAML 1.2 core schema: quoted scalars
 /// stay strings (`"990310140831998"`), plain ones resolve to null, booleans and numbers.
-enum YAMLNodeConverter {
-    struct ConversionError: Error, CustomStringConvertible {
-        let description: String
+public enum YAMLNodeConverter {
+    public struct ConversionError: Error, Sendable, CustomStringConvertible {
+        public let description: String
     }
 
-    static func json(from node: Node) throws -> JSONValue {
+    /// Parses YAML text into a JSON value; an empty document is null.
+    public static func parse(_ text: String) throws -> JSONValue {
+        guard let node = try Yams.compose(yaml: text) else { return .null }
+        return try json(from: node)
+    }
+
+    public static func json(from node: Node) throws -> JSONValue {
         switch node {
         case .scalar(let scalar):
             if scalar.style != .plain { return .string(scalar.string) }
