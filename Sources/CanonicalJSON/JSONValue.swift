@@ -40,6 +40,11 @@ public enum JSONValue: Sendable, Hashable {
         objectValue?[key]
     }
 
+    public subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     /// A short name of the value's kind, for error messages.
     public var kindName: String {
         switch self {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh folder under the system temp dir, removed when the test is done.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let url: URL
     var path: String { url.path }
 

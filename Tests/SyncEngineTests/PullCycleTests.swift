@@ -1,0 +1,212 @@
+import CanonicalJSON
+import Foundation
+import GitStore
+import KapsoFake
+import SyncEngine
+import Testing
+
+@Suite struct PullCycleTests {
+    @Test func firstImportWritesTheCLIsFilesAndASecondCycleWritesNothing() async throws {
+        let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
+        defer { Task { await harness.stop() } }
+
+        let first = try await harness.engine.runCycle()
+        #expect(first.pulled.count == 6)
+        #expect(first.failures.isEmpty)
+        #expect(first.commit != nil)
+        for folder in Fixtures.folders {
+            let yaml = try String(contentsOf: folder.appendingPathComponent("workflow.yaml"), encoding: .utf8)
+            let slug = try #require(yaml.split(separator: "\n").first { $0.hasPrefix("slug: ") }?.dropFirst(6))
+            for name in ["definition.json", "workflow.yaml"] {
+                let expected = try Fixtures.bytes(folder.appendingPathComponent(name))
+                #expect(try harness.file("workflows/\(slug)/\(name)") == expected, "workflows/\(slug)/\(name) differs from the CLI's file")
+            }
+        }
+        #expect(try harness.file("kapso.yaml") == Array("version: 1\n".utf8))
+        let fsck = try runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+        let trailers = try harness.git("log", "-1", "--format=%(trailers:key=Kapso-Workflow,valueonly)", "main")
+        #expect(trailers.split(separator: "\n").count == 6)
+        #expect(trailers.contains("medicopay id="))
+
+        let second = try await harness.engine.runCycle()
+        #expect(second.commit == nil)
+        #expect(second.pulled.isEmpty)
+        #expect(second.objectsWritten == 0)
+        #expect(second.requests == 1)
+        #expect(try harness.commitCount() == 1)
+    }
+
+    @Test func aLockVersionBumpWithTheSameContentWritesNothingAndIsRememberedByTheState() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 4, nodesPerWorkflow: 5) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { _ in }
+
+        let resaved = try await harness.engine.runCycle()
+        #expect(resaved.commit == nil)
+        #expect(resaved.unchanged == 1)
+        #expect(resaved.objectsWritten == 0)
+        #expect(resaved.requests == 4, "list, functions, definition, triggers")
+        let next = try await harness.engine.runCycle()
+        #expect(next.requests == 1, "the known lock_version is not fetched again")
+        #expect(try harness.commitCount() == 1)
+    }
+
+    @Test func anEditInKapsoIsPulledIntoOneCommitThatNamesIt() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflows.last)
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { workflow in
+            workflow.name = "Renamed in the editor"
+            workflow.status = "draft"
+        }
+        let report = try await harness.engine.runCycle()
+        #expect(report.pulled.map(\.slug) == [target.slug])
+        let changed = try harness.git("diff", "--name-only", "main~1", "main").split(separator: "\n").map(String.init)
+        #expect(changed == [".kapso/remote-map.json", "workflows/\(target.slug)/workflow.yaml"])
+        let subject = try harness.git("log", "-1", "--format=%s", "main")
+        #expect(subject == "Pull \(target.slug) from Kapso (lock_version \(target.lockVersion + 1))\n")
+        let yaml = String(decoding: try harness.file("workflows/\(target.slug)/workflow.yaml"), as: UTF8.self)
+        #expect(yaml.contains("name: Renamed in the editor\n"))
+        #expect(yaml.contains("status: draft\n"))
+        let remoteMap = try JSONParser.parse(try harness.file(".kapso/remote-map.json"))
+        #expect(remoteMap["workflows"]?[target.slug]?["lockVersion"]?.numberValue?.intValue == target.lockVersion + 1)
+    }
+
+    @Test func oneMalformedAnswerIsReportedByNameAndTheOthersStillSync() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        let broken = try #require(await harness.fake.workflows.first)
+        await harness.fake.inject(
+            FakeFaultRule(pathPrefix: "/workflows/\(broken.id)/definition", fault: .replaceBody(#"{"data": {"id": "x"}}"#), count: 10))
+        let report = try await harness.engine.runCycle()
+        #expect(report.pulled.count == 2)
+        #expect(report.failures.count == 1)
+        #expect(report.failures.first?.workflow == "\(broken.slug) (\(broken.id))")
+        #expect(report.failures.first?.reason.contains("malformed response") == true)
+        #expect(throws: (any Error).self) { try harness.file("workflows/\(broken.slug)/definition.json") }
+
+        // Once Kapso answers properly, the next cycle brings it in.
+        await harness.fake.clearRequests()
+        let recovered = try await harness.harnessRecover(broken: broken.id)
+        #expect(recovered.pulled.map(\.slug) == [broken.slug])
+    }
+
+    @Test func aHostileSlugFromTheAPIIsRefusedAndNothingIsWrittenOutsideTheFolder() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        let hostile = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateEditorEdit(workflowID: hostile.id) { $0.slug = "../../escape" }
+        let report = try await harness.engine.runCycle()
+        #expect(report.pulled.count == 1)
+        #expect(report.failures.map(\.workflow) == ["\"\(hostile.name)\" (\(hostile.id))"])
+        #expect(report.failures.first?.reason.contains("not a safe folder name") == true)
+        let files = try harness.git("ls-tree", "-r", "--name-only", "main")
+        #expect(!files.contains("escape"))
+    }
+
+    @Test func unknownNodeTypesArePulledWithEveryField() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 2) }
+        defer { Task { await harness.stop() } }
+        let target = try #require(await harness.fake.workflows.first)
+        let futureNode: JSONValue = [
+            "id": "holo", "type": "flow-node", "position": ["x": 1, "y": 2],
+            "data": ["node_type": "hologram", "config": ["intensity": .number(JSONNumber(literal: "0.75")), "nested": ["deep": [true, .null]]], "new_field": "kept"],
+        ]
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.nodes.append(futureNode) }
+        _ = try await harness.engine.runCycle()
+        let definition = try JSONParser.parse(try harness.file("workflows/\(target.slug)/definition.json"))
+        #expect(definition["nodes"]?.arrayValue?.last == futureNode)
+    }
+
+    @Test func aWorkflowDeletedInKapsoIsReportedAndItsFilesKept() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let gone = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateDeletion(workflowID: gone.id)
+        let report = try await harness.engine.runCycle()
+        #expect(report.missingInKapso == [gone.slug])
+        #expect(report.commit == nil)
+        #expect(try !harness.file("workflows/\(gone.slug)/definition.json").isEmpty)
+    }
+
+    @Test func aSlugChangedInKapsoMovesTheFolder() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.slug = "brand-new-slug" }
+        let report = try await harness.engine.runCycle()
+        #expect(report.pulled.map(\.slug) == ["brand-new-slug"])
+        let files = try harness.git("ls-tree", "-r", "--name-only", "main")
+        #expect(files.contains("workflows/brand-new-slug/definition.json"))
+        #expect(!files.contains("workflows/\(target.slug)/"))
+        let remoteMap = try JSONParser.parse(try harness.file(".kapso/remote-map.json"))
+        #expect(remoteMap["workflows"]?[target.slug] == nil)
+        #expect(remoteMap["workflows"]?["brand-new-slug"]?["id"]?.stringValue == target.id)
+    }
+
+    @Test func aFullPassCatchesTriggerEditsThatDoNotMoveLockVersion() async throws {
+        let harness = try await SyncHarness(fullResyncIntervalSeconds: 0) { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflows.first)
+        _ = try await harness.engine.client.send(
+            .replaceTriggers(target.id), body: ["triggers": [["trigger_type": "api_call"]]])
+        #expect(await harness.fake.workflow(id: target.id)?.lockVersion == target.lockVersion)
+        let report = try await harness.engine.runCycle()
+        #expect(report.fullPass)
+        #expect(report.pulled.map(\.slug) == [target.slug])
+        let yaml = String(decoding: try harness.file("workflows/\(target.slug)/workflow.yaml"), as: UTF8.self)
+        #expect(yaml.hasSuffix("triggers:\n  - active: true\n    triggerType: api_call\n"))
+    }
+
+    @Test func aDryRunFetchesButWritesNothing() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        let plan = try await harness.engine.runCycle(dryRun: true)
+        #expect(plan.pulled.count == 3)
+        #expect(plan.commit == nil)
+        #expect(plan.objectsWritten == 0)
+        #expect(try await harness.git.resolve(reference: "refs/heads/main") == nil)
+        #expect(!FileManager.default.fileExists(atPath: harness.directory.path + "/state/sync-state.json"))
+    }
+
+    @Test func aBranchMovedBySomeoneElseDuringTheCycleIsNeverOverwritten() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Changed" }
+        await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .delay(.milliseconds(600))))
+        let cycle = Task { try await harness.engine.runCycle() }
+        try await Task.sleep(for: .milliseconds(150))
+        // A person's commit lands on the branch while the cycle is waiting for Kapso.
+        let head = try #require(try await harness.git.resolve(reference: "refs/heads/main"))
+        let tree = try await harness.git.updateTree(
+            base: try await harness.git.tree(ofCommit: head), changes: [.upsert(path: "README.md", blob: try await harness.git.writeBlob(Array("hi\n".utf8)))])
+        let personal = try await harness.git.commit(tree: tree, parents: [head], message: "Add README\n", author: Signature(name: "P", email: "p@example.invalid"))
+        try await harness.git.updateReference("refs/heads/main", to: personal, expected: head, logMessage: "person")
+
+        await #expect(throws: SyncError.self) { try await cycle.value }
+        #expect(try await harness.git.resolve(reference: "refs/heads/main") == personal)
+        let retry = try await harness.engine.runCycle()
+        #expect(retry.pulled.map(\.slug) == [target.slug])
+        #expect(try harness.git("log", "--format=%s", "-2", "main").hasSuffix("Add README\n"))
+        #expect(try harness.file("README.md") == Array("hi\n".utf8))
+    }
+}
+
+extension SyncHarness {
+    /// Runs cycles until the injected faults for `broken` are used up and it is pulled.
+    func harnessRecover(broken: String) async throws -> CycleReport {
+        while true {
+            let report = try await engine.runCycle()
+            if !report.pulled.isEmpty || report.failures.isEmpty { return report }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import CanonicalJSON
+import Testing
+import WorkflowRepo
+
+@Suite struct RemoteMapTests {
+    @Test func keepsTheCLIsFieldsAndNormalisesWindowsPaths() throws {
+        let text = #"""
+            {"functions":{"f":{"id":"fn","lockVersion":3}},"version":1,"workflows":{"report-sender":{"files":{"workflows\\report-sender\\definition.json":"abc"},"generatedSource":{"hash":"h","path":"p"},"id":"wf","lockVersion":49,"slug":"report-sender","status":"active","updatedAt":"2026-05-23T21:36:43-04:00"}}}
+            """#
+        let map = try RemoteMap(bytes: Array(text.utf8))
+        let entry = try #require(map.workflows["report-sender"])
+        #expect(entry.files == ["workflows/report-sender/definition.json": "abc"])
+        #expect(entry.lockVersion == 49)
+        #expect(entry.extra["generatedSource"] == ["hash": "h", "path": "p"])
+        #expect(map.entry(forID: "wf")?.slug == "report-sender")
+        let written = try JSONParser.parse(map.canonicalBytes())
+        #expect(written["functions"] == ["f": ["id": "fn", "lockVersion": 3]])
+        #expect(written["workflows"]?["report-sender"]?["generatedSource"] == ["hash": "h", "path": "p"])
+        #expect(try RemoteMap(bytes: map.canonicalBytes()) == map)
+    }
+
+    @Test(arguments: ["not json", "[]", #"{"workflows": []}"#, #"{"workflows": {"a": {"lockVersion": 1}}}"#])
+    func aBrokenMapIsAnErrorNamingTheFile(text: String) {
+        #expect {
+            try RemoteMap(bytes: Array(text.utf8))
+        } throws: { error in
+            (error as? LayoutError)?.description.hasPrefix(".kapso/remote-map.json: ") == true
+        }
+    }
+
+    @Test func hashesAreSHA256OfTheBytes() {
+        #expect(FileHash.sha256(Array("version: 1\n".utf8)) == "09bfcc6a14b83e2192b8673677725c84883ee9cd0c70e45c9ec09daa8f2b2847")
+        #expect(FileHash.sha256([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}
