@@ -1,0 +1,176 @@
+import Foundation
+import KapsoFake
+import Testing
+
+@Suite struct CLITests {
+    struct Setup {
+        let directory: TemporaryDirectory
+        let fake: KapsoFake
+        let apiKey: String
+        let configPath: String
+        var repository: String { directory.path + "/repo.git" }
+        var environment: [String: String] { ["KAPSO_API_KEY": apiKey] }
+    }
+
+    /// A fake seeded with the real-workflow fixtures, and a configuration pointing at it.
+    func setUp(extraConfig: String = "") async throws -> Setup {
+        let directory = try TemporaryDirectory()
+        let apiKey = "e2e-secret-\(UUID().uuidString)"
+        let fake = KapsoFake(options: .init(apiKey: apiKey))
+        try await fake.seed(fromDirectory: Fixtures.directory.path)
+        let url = try await fake.start()
+        let configPath = directory.path + "/config.yaml"
+        let config = """
+            kapso:
+              api_url: \(url.absoluteString)
+              requests_per_minute: 0
+            repository:
+              path: repo.git
+            \(extraConfig)
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        return Setup(directory: directory, fake: fake, apiKey: apiKey, configPath: configPath)
+    }
+
+    @Test func syncPullsEverythingThenFindsNothingToDo() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        #expect(first.status == 0, "\(first.combined)")
+        #expect(first.standardOutput.contains("pulled 6 of 6 workflows in commit"))
+        let second = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        #expect(second.status == 0)
+        #expect(second.standardOutput == "in sync: 6 workflows in Kapso, nothing to pull\n")
+        for output in [first, second] { #expect(!output.combined.contains(setup.apiKey)) }
+
+        let log = try runGit(["--git-dir", setup.repository, "log", "--oneline"])
+        #expect(log.output.split(separator: "\n").count == 1)
+        let clone = setup.directory.path + "/clone"
+        #expect(try runGit(["clone", "-q", setup.repository, clone]).status == 0)
+        let files = try runGit(["ls-files"], in: clone).output
+        #expect(files.contains("workflows/medicopay/definition.json"))
+        #expect(try runGit(["status", "--porcelain"], in: clone).output.isEmpty)
+        // The key reached neither history nor files.
+        #expect(try runGit(["grep", "-q", setup.apiKey], in: clone).status != 0)
+    }
+
+    @Test func planExitsTwoWhenChangesArePendingAndZeroWhenInSync() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let pending = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", setup.configPath], environment: setup.environment)
+        #expect(pending.status == 2, "\(pending.combined)")
+        #expect(pending.standardOutput.hasPrefix("would pull 6 of 6 workflows\n"))
+        #expect(!FileManager.default.fileExists(atPath: setup.repository + "/refs/heads/main"))
+        _ = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        let clean = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", setup.configPath], environment: setup.environment)
+        #expect(clean.status == 0)
+    }
+
+    @Test func aWrongKeyFailsWithExitOneNamingTheEndpointNotTheKey() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let wrongKey = "wrong-\(UUID().uuidString)"
+        let result = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: ["KAPSO_API_KEY": wrongKey])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("GET /workflows: HTTP 401: Invalid or missing API key"), "\(result.standardError)")
+        #expect(!result.combined.contains(wrongKey))
+    }
+
+    @Test func theKeyCanComeFromASystemdCredential() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let credentials = setup.directory.path + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        try Data((setup.apiKey + "\n").utf8).write(to: URL(fileURLWithPath: credentials + "/kapso-api-key"))
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["sync", "--config", setup.configPath], environment: ["CREDENTIALS_DIRECTORY": credentials])
+        #expect(result.status == 0, "\(result.combined)")
+    }
+
+    @Test func aWorkflowThatCannotBeSyncedMakesExitThree() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let target = try #require(await setup.fake.workflow(slug: "medicopay"))
+        await setup.fake.inject(FakeFaultRule(pathPrefix: "/workflows/\(target.id)/triggers", fault: .status(404), count: 5))
+        let result = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        #expect(result.status == 3, "\(result.combined)")
+        #expect(result.standardOutput.contains("error: medicopay (\(target.id)): GET /workflows/\(target.id)/triggers: HTTP 404"))
+        #expect(result.standardOutput.contains("pulled 5 of 6 workflows"))
+    }
+
+    @Test(arguments: [
+        ("kapso:\n  requests_per_minte: 5\nrepository:\n  path: r.git\n", "kapso.requests_per_minte: unknown key"),
+        ("kapso:\n  concurrency: many\nrepository:\n  path: r.git\n", "kapso.concurrency: must be a whole number from 1 to 64, not many"),
+        ("kapso:\n  api_url: ftp://x\nrepository:\n  path: r.git\n", "kapso.api_url: must be an http or https URL"),
+        ("kapso:\n  requests_per_minute: 5\n", "repository.path: is required"),
+        ("repository:\n  path: r.git\n  branch: 'bad..name'\n", "repository.branch: bad..name is not a valid branch name"),
+        ("repository: [\n", "not valid YAML"),
+    ])
+    func aWrongConfigurationNamesTheKey(config: String, message: String) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/bad.yaml"
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", path], environment: ["KAPSO_API_KEY": "k"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    @Test func aMissingKeyIsAClearError() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let result = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("no API key: set KAPSO_API_KEY"))
+    }
+
+    @Test func theDemoRunsEndToEnd() async throws {
+        let directory = try TemporaryDirectory()
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["demo", "--directory", directory.path + "/demo", "--seed", Fixtures.directory.path])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.standardOutput.contains("pulled 6 of 6 workflows"))
+        #expect(result.standardOutput.contains("A sync with nothing new writes nothing:\n   in sync"))
+        #expect(result.standardOutput.contains("git --git-dir"))
+        let log = try runGit(["--git-dir", directory.path + "/demo/repo.git", "log", "--oneline"])
+        #expect(log.output.split(separator: "\n").count == 2)
+    }
+
+    @Test func theStandaloneFakeServesUntilSIGTERM() async throws {
+        let process = Process()
+        process.executableURL = ProcessRunner.executable("kapso-fake")
+        process.arguments = ["--generate", "3", "--nodes", "4"]
+        process.environment = ["KAPSO_API_KEY": "fake-key"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = try #require(output.fileHandleForReading.availableLine())
+        #expect(line.hasPrefix("kapso-fake listening on http://127.0.0.1:"))
+        #expect(line.hasSuffix("with 3 workflows"))
+        let url = try #require(URL(string: String(line.split(separator: " ")[3])))
+        var request = URLRequest(url: url.appendingPathComponent("workflows"))
+        request.setValue("fake-key", forHTTPHeaderField: "X-API-Key")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("generated-2"))
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
+
+extension FileHandle {
+    /// Reads up to the first newline (the fake prints one line when it is ready).
+    func availableLine() -> String? {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = readData(ofLength: 1)
+            guard let byte = chunk.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+    }
+}
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
