@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "kapso-gitsync", targets: ["kapso-gitsync"]),
         .executable(name: "kapso-fake", targets: ["kapso-fake"]),
+        .executable(name: "kapso-bench", targets: ["kapso-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,7 +66,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "kapso-bench",
-            dependencies: ["KapsoFake", "SyncEngine", "KapsoAPI", "GitStore"],
+            dependencies: ["KapsoFake", "SyncEngine", "KapsoAPI", "GitStore", "WorkflowRepo"],
             swiftSettings: strict),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"], swiftSettings: strict),

@@ -7,7 +7,10 @@ public actor GitStore {
     private let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    private let repository: Repository
+    private let mainRepository: Repository
+    /// During a bulk write, a second handle whose object database writes to memory first.
+    private var bulk: BulkWrite?
+    private var repository: Repository { bulk?.repository ?? mainRepository }
     private var odb: OpaquePointer { repository.odb }
     public nonisolated let path: String
 
@@ -21,9 +24,9 @@ public actor GitStore {
         let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("HEAD"))
             || FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git/HEAD"))
         if exists || !createIfMissing {
-            repository = try Self.open(path)
+            mainRepository = try Self.open(path)
         } else {
-            repository = try Repository(creatingBareAt: path, initialBranch: initialBranch)
+            mainRepository = try Repository(creatingBareAt: path, initialBranch: initialBranch)
         }
     }
 
@@ -249,6 +252,28 @@ public actor GitStore {
             parents.append(ObjectID(git_commit_parent_id(commit, index).pointee))
         }
         return (message, parents)
+    }
+
+    // MARK: Bulk writes
+
+    /// Until `finishBulkWrite`, new objects are kept in memory and then written as one packfile:
+    /// a first import of thousands of files costs one file on disk instead of one per object.
+    /// Only objects reachable from a commit made meanwhile are kept (libgit2's mempack packs commits).
+    public func beginBulkWrite() throws(GitError) {
+        guard bulk == nil else { return }
+        bulk = try BulkWrite(gitDirectory: mainRepository.gitDirectory)
+    }
+
+    /// Writes the objects of the bulk write as a packfile; call it before moving a reference to them.
+    public func finishBulkWrite() throws(GitError) {
+        guard let current = bulk else { return }
+        defer { bulk = nil }
+        try current.writePack(into: mainRepository)
+    }
+
+    /// Drops what the bulk write holds in memory (after a failure); nothing reaches the disk.
+    public func discardBulkWrite() {
+        bulk = nil
     }
 
     // MARK: Helpers

@@ -34,6 +34,11 @@ final class Repository {
         odb = try Self.odb(of: pointer)
     }
 
+    /// The `.git` folder (the repository itself when bare).
+    var gitDirectory: String {
+        String(cString: git_repository_path(pointer))
+    }
+
     deinit {
         git_odb_free(odb)
         git_repository_free(pointer)

@@ -33,23 +33,35 @@ public final class URLSessionTransport: HTTPTransport {
             urlRequest.httpBody = Data(body)
         }
         let finalRequest = urlRequest
-        do {
-            let (data, response) = try await session.data(for: finalRequest)
-            guard let http = response as? HTTPURLResponse else {
-                throw TransportError(kind: .other, detail: "not an HTTP response")
+        // The completion-handler API on purpose: `data(for:)` cancels its URLSessionTask when the Swift
+        // task is cancelled, and on Linux that cancel can deadlock (URLSessionTask.cancel blocks in
+        // DispatchQueue.sync on a cooperative thread; seen here when an `async let` sibling failed).
+        // A request is bounded by its timeout instead.
+        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
+            let task = session.dataTask(with: finalRequest) { data, response, error in
+                if let error {
+                    continuation.resume(returning: .failure(Self.transportError(error)))
+                    return
+                }
+                guard let http = response as? HTTPURLResponse else {
+                    continuation.resume(returning: .failure(TransportError(kind: .other, detail: "not an HTTP response")))
+                    return
+                }
+                var headers: [String: String] = [:]
+                for (name, value) in http.allHeaderFields {
+                    if let name = name as? String, let value = value as? String { headers[name] = value }
+                }
+                continuation.resume(
+                    returning: .success(HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data ?? Data()))))
             }
-            var headers: [String: String] = [:]
-            for (name, value) in http.allHeaderFields {
-                if let name = name as? String, let value = value as? String { headers[name] = value }
-            }
-            return HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data))
-        } catch let error as TransportError {
-            throw error
-        } catch let error as URLError {
-            throw Self.transportError(error)
-        } catch {
-            throw TransportError(kind: .other, detail: String(describing: type(of: error)))
+            task.resume()
         }
+        return try result.get()
+    }
+
+    private static func transportError(_ error: any Error) -> TransportError {
+        if let urlError = error as? URLError { return transportError(urlError) }
+        return TransportError(kind: .other, detail: String(describing: type(of: error)))
     }
 
     private static func transportError(_ error: URLError) -> TransportError {

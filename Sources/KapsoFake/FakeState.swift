@@ -25,7 +25,33 @@ struct FakeState: Sendable {
 
     // MARK: Workflows
 
+    /// Serialized list entries by workflow id, with the metadata they were made from: the list is the
+    /// one request every cycle makes, and the fake must not be what a benchmark of an idle cycle measures.
+    var listEntryCache: [String: (metadata: [String: JSONValue], bytes: [UInt8])] = [:]
+
+    /// `GET /workflows` as bytes: `{"data":[…]}`, newest first.
+    mutating func listBytes(query: [String: String]) -> [UInt8] {
+        var bytes = Array(#"{"data":["#.utf8)
+        for (position, workflow) in selected(query: query).enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            let metadata = workflow.metadata(projectID: projectID)
+            if let cached = listEntryCache[workflow.id], cached.metadata == metadata {
+                bytes.append(contentsOf: cached.bytes)
+            } else {
+                let entry = CanonicalJSONWriter.compactBytes(.object(metadata))
+                listEntryCache[workflow.id] = (metadata, entry)
+                bytes.append(contentsOf: entry)
+            }
+        }
+        bytes.append(contentsOf: "]}".utf8)
+        return bytes
+    }
+
     func list(query: [String: String]) -> Answer {
+        (200, ["data": .array(selected(query: query).map { .object($0.metadata(projectID: projectID)) })])
+    }
+
+    private func selected(query: [String: String]) -> [FakeWorkflow] {
         var selected = workflows.values.sorted { $0.sequence > $1.sequence }
         if let status = query["status"] { selected = selected.filter { $0.status == status } }
         if let fragment = query["name_contains"]?.lowercased() {
@@ -33,7 +59,7 @@ struct FakeState: Sendable {
         }
         if let after = query["created_after"] { selected = selected.filter { $0.createdAt >= after } }
         if let before = query["created_before"] { selected = selected.filter { $0.createdAt <= before } }
-        return (200, ["data": .array(selected.map { .object($0.metadata(projectID: projectID)) })])
+        return selected
     }
 
     func metadata(id: String) -> Answer {
@@ -44,6 +70,19 @@ struct FakeState: Sendable {
     func definition(id: String) -> Answer {
         guard let workflow = workflows[id] else { return Self.error(404, "Workflow not found") }
         return (200, ["data": .object(workflow.withDefinition(projectID: projectID))])
+    }
+
+    /// Serialized definitions by workflow id. Every change to a definition moves `lock_version` and
+    /// `updated_at` (API writes and simulated editor edits alike), so those two identify the content.
+    var definitionCache: [String: (version: String, bytes: [UInt8])] = [:]
+
+    mutating func definitionBytes(id: String) -> [UInt8]? {
+        guard let workflow = workflows[id] else { return nil }
+        let version = "\(workflow.lockVersion)|\(workflow.updatedAt)"
+        if let cached = definitionCache[id], cached.version == version { return cached.bytes }
+        let bytes = CanonicalJSONWriter.compactBytes(["data": .object(workflow.withDefinition(projectID: projectID))])
+        definitionCache[id] = (version, bytes)
+        return bytes
     }
 
     mutating func create(body: JSONValue) -> Answer {

@@ -75,6 +75,7 @@ public actor KapsoFake {
         guard case .ip4(_, let boundPort)? = await server.listeningAddress else {
             throw FakeSeeder.SeedError(description: "the fake did not report a listening address")
         }
+        ListeningSocketTuning.disableNagle(onListeningPort: boundPort)
         let url = URL(string: "http://127.0.0.1:\(boundPort)\(Self.basePath)")!
         baseURL = url
         return url
@@ -194,11 +195,13 @@ public actor KapsoFake {
         }
         let answer: FakeState.Answer
         switch (method, parts.count, parts.first) {
-        case ("GET", 1, "workflows"): answer = state.list(query: query)
+        case ("GET", 1, "workflows"): return Reply(status: 200, body: state.listBytes(query: query))
         case ("POST", 1, "workflows"): answer = state.create(body: parsedBody ?? .null)
         case ("GET", 2, "workflows"): answer = state.metadata(id: parts[1])
         case ("PATCH", 2, "workflows"): answer = state.update(id: parts[1], body: parsedBody ?? .null)
-        case ("GET", 3, "workflows") where parts[2] == "definition": answer = state.definition(id: parts[1])
+        case ("GET", 3, "workflows") where parts[2] == "definition":
+            guard let bytes = state.definitionBytes(id: parts[1]) else { answer = state.definition(id: parts[1]); break }
+            return Reply(status: 200, body: bytes)
         case ("GET", 3, "workflows") where parts[2] == "triggers": answer = state.triggers(workflowID: parts[1])
         case ("PUT", 3, "workflows") where parts[2] == "triggers":
             answer = state.replaceTriggers(workflowID: parts[1], body: parsedBody ?? .null)

@@ -3,6 +3,7 @@ import Foundation
 import GitStore
 import KapsoAPI
 import Logging
+import Synchronization
 import WorkflowRepo
 
 /// Runs sync cycles between one Kapso project and one branch of a git repository.
@@ -12,6 +13,9 @@ public final class SyncEngine: Sendable {
     public let configuration: SyncConfiguration
     private let logger: Logger
     private let progress: @Sendable (_ done: Int, _ total: Int) -> Void
+    /// What the last cycle left behind, so an idle cycle neither re-reads nor re-parses it:
+    /// the state as last saved, and the remote-map parsed for the blob it was read from.
+    private let cache = Mutex<(state: SyncState?, remoteMap: (blob: ObjectID, map: RemoteMap)?)>((nil, nil))
 
     public init(
         client: KapsoClient, git: GitStore, configuration: SyncConfiguration, logger: Logger = Logger(label: "kapso-gitsync"),
@@ -41,7 +45,8 @@ public final class SyncEngine: Sendable {
             throw .git(error)
         }
         let base = try await readRemoteMap(tree: baseTree)
-        var state = SyncState.load(from: configuration.stateDirectory)
+        let savedState = cache.withLock { $0.state } ?? SyncState.load(from: configuration.stateDirectory)
+        var state = savedState
         let now = Date().timeIntervalSince1970
         let fullPass = state.lastFullPass.map { now - $0 >= Double(configuration.fullResyncIntervalSeconds) } ?? true
         report.fullPass = fullPass
@@ -65,13 +70,72 @@ public final class SyncEngine: Sendable {
 
         var remoteMap = base
         var changes: [TreeChange] = []
-        if !plan.fetch.isEmpty {
-            let references = try await referenceMaps(list: list, report: &report)
-            let fetchedCount = plan.fetch.count
-            var done = 0
-            for await outcome in fetchAll(plan.fetch) {
+        // A first import writes thousands of objects: in memory, then one packfile.
+        let bulk = !dryRun && baseTree == nil && plan.fetch.count >= Self.bulkImportThreshold
+        if bulk {
+            do { try await git.beginBulkWrite() } catch { throw .git(error) }
+        }
+        do {
+            try await fetchAndApply(
+                plan: plan, list: list, baseTree: baseTree, dryRun: dryRun, remoteMap: &remoteMap, changes: &changes,
+                state: &state, report: &report)
+            if !changes.isEmpty && !dryRun {
+                let projectID = configuration.projectID ?? list.workflows.lazy.compactMap(\.projectID).first
+                report.commit = try await commit(
+                    changes: changes, remoteMap: remoteMap, head: head, baseTree: baseTree, projectID: projectID, report: report)
+            }
+        } catch {
+            if bulk { await git.discardBulkWrite() }
+            throw error
+        }
+        if bulk { await git.discardBulkWrite() }
+        if !dryRun {
+            if fullPass && report.failures.isEmpty { state.lastFullPass = now }
+            // The state is written last: it only saves requests, so losing it to a crash costs nothing.
+            if state != savedState {
+                do {
+                    try state.save(to: configuration.stateDirectory)
+                } catch {
+                    throw .state("cannot write \(configuration.stateDirectory)/\(SyncState.fileName): \(error.localizedDescription)")
+                }
+            }
+            cache.withLock { $0.state = state }
+        }
+        report.requests = client.requestsSent - requestsBefore
+        report.objectsWritten = await git.objectsWritten - objectsBefore
+        return report
+    }
+
+    // MARK: Steps
+
+    static let bulkImportThreshold = 100
+
+    /// Fetches what the plan names, with a bounded number of workflows in flight, and turns each
+    /// answer into tree changes and base entries as it arrives.
+    private func fetchAndApply(
+        plan: PullPlanner.Plan, list: WorkflowList, baseTree: ObjectID?, dryRun: Bool, remoteMap: inout RemoteMap,
+        changes: inout [TreeChange], state: inout SyncState, report: inout CycleReport
+    ) async throws(SyncError) {
+        guard !plan.fetch.isEmpty else { return }
+        let references = try await referenceMaps(list: list)
+        let fetchCount = plan.fetch.count
+        var done = 0
+        // A new fetch starts only as a result is taken to be applied, so a slow repository holds back
+        // the network instead of piling answers up in memory.
+        let window = max(1, client.configuration.concurrency) * 2
+        var fatal: SyncError?
+        await withTaskGroup(of: FetchOutcome.self) { group in
+            var pending = plan.fetch.makeIterator()
+            for _ in 0..<window {
+                guard let summary = pending.next() else { break }
+                group.addTask { [client] in await Self.fetch(summary, client: client) }
+            }
+            while let outcome = await group.next() {
+                if let summary = pending.next() {
+                    group.addTask { [client] in await Self.fetch(summary, client: client) }
+                }
                 done += 1
-                progress(done, fetchedCount)
+                progress(done, fetchCount)
                 switch outcome {
                 case .failure(let summary, let reason):
                     report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
@@ -84,43 +148,25 @@ public final class SyncEngine: Sendable {
                     } catch let error as LayoutError {
                         let workflow = definition.workflow
                         report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
-                    } catch let error as GitError {
-                        throw .git(error)
                     } catch {
-                        throw .state("\(error)")
+                        fatal = (error as? GitError).map(SyncError.git) ?? .state("\(error)")
+                        group.cancelAll()
+                        return
                     }
                 }
             }
         }
-
-        if !changes.isEmpty && !dryRun {
-            let projectID = configuration.projectID ?? list.workflows.lazy.compactMap(\.projectID).first
-            report.commit = try await commit(
-                changes: changes, remoteMap: remoteMap, head: head, baseTree: baseTree, projectID: projectID, report: report)
-        }
-        if !dryRun {
-            if fullPass && report.failures.isEmpty { state.lastFullPass = now }
-            // The state is written last: it only saves requests, so losing it to a crash costs nothing.
-            do {
-                try state.save(to: configuration.stateDirectory)
-            } catch {
-                throw .state("cannot write \(configuration.stateDirectory)/\(SyncState.fileName): \(error.localizedDescription)")
-            }
-        }
-        report.requests = client.requestsSent - requestsBefore
-        report.objectsWritten = await git.objectsWritten - objectsBefore
-        return report
+        if let fatal { throw fatal }
     }
-
-    // MARK: Steps
 
     private func readRemoteMap(tree: ObjectID?) async throws(SyncError) -> RemoteMap {
         guard let tree else { return RemoteMap() }
         do {
-            guard let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: tree) else {
-                return RemoteMap()
-            }
-            return try RemoteMap(bytes: bytes)
+            guard let blob = try await git.blobID(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return RemoteMap() }
+            if let cached = cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
+            let map = try RemoteMap(bytes: try await git.readBlob(blob))
+            cache.withLock { $0.remoteMap = (blob, map) }
+            return map
         } catch let error as GitError {
             throw .git(error)
         } catch {
@@ -129,7 +175,7 @@ public final class SyncEngine: Sendable {
     }
 
     /// Function slugs are needed only when a definition is fetched, so the list is read lazily.
-    private func referenceMaps(list: WorkflowList, report: inout CycleReport) async throws(SyncError) -> ReferenceMaps {
+    private func referenceMaps(list: WorkflowList) async throws(SyncError) -> ReferenceMaps {
         do {
             let functions = try await client.listFunctions()
             return ReferenceMaps(functions: functions, workflows: list.workflows)
@@ -142,31 +188,6 @@ public final class SyncEngine: Sendable {
     private enum FetchOutcome: Sendable {
         case success(WorkflowWithDefinition, [WorkflowTrigger])
         case failure(WorkflowSummary, String)
-    }
-
-    /// Definitions and triggers, fetched with a bounded number of workflows in flight, delivered as they arrive.
-    private func fetchAll(_ workflows: [WorkflowSummary]) -> AsyncStream<FetchOutcome> {
-        let client = self.client
-        let window = max(1, client.configuration.concurrency) * 2
-        return AsyncStream(bufferingPolicy: .bufferingOldest(window * 2)) { continuation in
-            let task = Task {
-                await withTaskGroup(of: FetchOutcome.self) { group in
-                    var iterator = workflows.makeIterator()
-                    func addNext() -> Bool {
-                        guard let summary = iterator.next() else { return false }
-                        group.addTask { await Self.fetch(summary, client: client) }
-                        return true
-                    }
-                    for _ in 0..<window where !addNext() { break }
-                    while let outcome = await group.next() {
-                        continuation.yield(outcome)
-                        _ = addNext()
-                    }
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
     }
 
     private static func fetch(_ summary: WorkflowSummary, client: KapsoClient) async -> FetchOutcome {
@@ -244,6 +265,7 @@ public final class SyncEngine: Sendable {
             let message = CommitMessage.pull(report.pulled, cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
+            try await git.finishBulkWrite()
             try await git.updateReference(
                 configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: pull")
             logger.info(

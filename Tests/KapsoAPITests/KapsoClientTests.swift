@@ -116,11 +116,13 @@ import Testing
     @Test func aSlowAnswerTimesOutAndIsRetried() async throws {
         let server = try await FakeServer.start { _ in }
         defer { Task { await server.stop() } }
-        await server.fake.inject(FakeFaultRule(fault: .delay(.seconds(3))))
+        await server.fake.inject(FakeFaultRule(fault: .delay(.seconds(5))))
         let retries = Recorder<String>()
-        let client = server.client(timeout: .seconds(1), onEvent: { if case .retry(_, _, _, let reason) = $0 { retries.append(reason) } })
+        let client = server.client(timeout: .seconds(2), onEvent: { if case .retry(_, _, _, let reason) = $0 { retries.append(reason) } })
         _ = try await client.listWorkflows()
-        #expect(retries.values == ["timed out"])
+        // On a loaded machine a later attempt may time out too; the first one must.
+        #expect(retries.values.first == "timed out")
+        #expect(retries.values.allSatisfy { $0 == "timed out" })
     }
 
     @Test func aMalformedBodyIsAnErrorNamingTheEndpoint() async throws {

@@ -37,6 +37,19 @@ import Testing
         #expect(try harness.commitCount() == 1)
     }
 
+    @Test func aLargeImportPullsEveryWorkflowEvenWhenTheRepositoryIsSlowerThanTheNetwork() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 300, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        let first = try await harness.engine.runCycle()
+        #expect(first.pulled.count == 300)
+        #expect(first.requests == 602)
+        let files = try harness.git("ls-tree", "-r", "--name-only", "main").split(separator: "\n")
+        #expect(files.count == 600 + 3)
+        let second = try await harness.engine.runCycle()
+        #expect(second.requests == 1)
+        #expect(second.objectsWritten == 0)
+    }
+
     @Test func aLockVersionBumpWithTheSameContentWritesNothingAndIsRememberedByTheState() async throws {
         let harness = try await SyncHarness { await $0.seedGenerated(workflows: 4, nodesPerWorkflow: 5) }
         defer { Task { await harness.stop() } }
