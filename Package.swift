@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "kapso-bench",
-            dependencies: ["KapsoFake", "SyncEngine", "KapsoAPI", "GitStore", "WorkflowRepo"],
+            dependencies: ["SyncEngine", "KapsoAPI", "GitStore", "CanonicalJSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"], swiftSettings: strict),

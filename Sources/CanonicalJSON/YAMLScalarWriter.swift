@@ -142,7 +142,8 @@ enum YAMLScalarWriter {
         let trimmedTrailingSpace = value.last.map { $0 == " " || $0 == "\t" } ?? false
         let lastNewline = value.lastIndex(of: "\n")
         if value.allSatisfy({ $0.isWhitespace })
-            || (trimmedTrailingSpace && lastNewline.map { value[value.index(after: $0)...].allSatisfy { $0 == " " || $0 == "\t" } } ?? false)
+            || (trimmedTrailingSpace
+                && lastNewline.map { value[value.index(after: $0)...].allSatisfy { $0 == " " || $0 == "\t" } } ?? false)
         {
             return foldedDoubleQuoted(value, indent: indent, indentAtStart: indentAtStart)
         }

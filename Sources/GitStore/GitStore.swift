@@ -21,7 +21,8 @@ public actor GitStore {
     public init(path: String, createIfMissing: Bool = true, initialBranch: String = "main") throws(GitError) {
         self.path = path
         executor = QueueExecutor(label: "kapso-gitsync.git")
-        let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("HEAD"))
+        let exists =
+            FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("HEAD"))
             || FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git/HEAD"))
         if exists || !createIfMissing {
             mainRepository = try Self.open(path)

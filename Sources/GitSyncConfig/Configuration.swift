@@ -34,7 +34,9 @@ public struct Configuration: Sendable {
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
 
     /// The client settings, with the key resolved from the environment, credentials or file.
-    public func clientConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+    public func clientConfiguration(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError)
         -> KapsoClientConfiguration
     {
         KapsoClientConfiguration(

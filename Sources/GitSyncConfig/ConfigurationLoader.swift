@@ -11,7 +11,9 @@ public enum ConfigurationLoader {
         "sync": ["full_resync_interval_seconds"],
     ]
 
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError)
         -> Configuration
     {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -36,13 +38,15 @@ public enum ConfigurationLoader {
             for (sectionNode, value) in mapping {
                 let section = sectionNode.string ?? ""
                 guard let allowed = knownKeys[section] else {
-                    throw ConfigurationError(key: section, message: "unknown section (known: \(knownKeys.keys.sorted().joined(separator: ", ")))")
+                    throw ConfigurationError(
+                        key: section, message: "unknown section (known: \(knownKeys.keys.sorted().joined(separator: ", ")))")
                 }
                 guard let entries = value.mapping else { throw ConfigurationError(key: section, message: "must be a mapping") }
                 for (keyNode, entry) in entries {
                     let key = keyNode.string ?? ""
                     guard allowed.contains(key) else {
-                        throw ConfigurationError(key: "\(section).\(key)", message: "unknown key (known: \(allowed.sorted().joined(separator: ", ")))")
+                        throw ConfigurationError(
+                            key: "\(section).\(key)", message: "unknown key (known: \(allowed.sorted().joined(separator: ", ")))")
                     }
                     guard let scalar = entry.scalar else {
                         throw ConfigurationError(key: "\(section).\(key)", message: "must be a single value")
@@ -66,7 +70,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(key: "repository.branch", message: "\(branch) is not a valid branch name")
         }
         let stateDirectory =
-            try reader.path("state", "directory") ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+            try reader.path("state", "directory") ?? environment["STATE_DIRECTORY"].flatMap {
+                $0.split(separator: ":").first.map(String.init)
+            }
             ?? repositoryPath + ".state"
         return Configuration(
             apiURL: apiURL,

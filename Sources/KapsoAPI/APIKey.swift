@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Kapso project API key. Its descriptions are redacted so that it cannot reach a log line
 /// or an error message by accident; only the client reads `value`, to set the request header.
 public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -18,5 +20,3 @@ public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConver
         return text.replacingOccurrences(of: value, with: "[redacted]")
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// An API object that lacks a field or has one of the wrong kind.
 public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
     public let detail: String
@@ -30,5 +32,3 @@ extension [String: JSONValue] {
         return int
     }
 }
-
-import CanonicalJSON

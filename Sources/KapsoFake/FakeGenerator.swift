@@ -32,7 +32,10 @@ enum FakeGenerator {
                 switch random.below(4) {
                 case 0:
                     type = "wait_for_response"
-                    config = ["has_timeout": true, "timeout_seconds": .number(JSONNumber(60 * (1 + random.below(10)))), "save_response_to": .string("reply_\(position)")]
+                    config = [
+                        "has_timeout": true, "timeout_seconds": .number(JSONNumber(60 * (1 + random.below(10)))),
+                        "save_response_to": .string("reply_\(position)"),
+                    ]
                 case 1:
                     type = "function"
                     config = ["function_id": .string(functions[random.below(functions.count)].id), "save_response_to": .null]

@@ -1,5 +1,5 @@
-import Foundation
 import CanonicalJSON
+import Foundation
 
 /// The fake's data and the API's rules over it, with no HTTP: each operation returns the status
 /// and body the real API would.
@@ -255,7 +255,8 @@ struct FakeState: Sendable {
     /// display names, and ignores the ones sent (Kapso's documented write behaviour).
     mutating func apply(definition: JSONValue, to workflow: inout FakeWorkflow) {
         if let nodes = definition["nodes"]?.arrayValue {
-            let previous = Dictionary(workflow.nodes.compactMap { node in node["id"]?.stringValue.map { ($0, node) } }, uniquingKeysWith: { a, _ in a })
+            let previous = Dictionary(
+                workflow.nodes.compactMap { node in node["id"]?.stringValue.map { ($0, node) } }, uniquingKeysWith: { a, _ in a })
             workflow.nodes = nodes.map { storedNode($0, previous: previous[$0["id"]?.stringValue ?? ""]) }
         }
         if let edges = definition["edges"]?.arrayValue {
@@ -284,11 +285,12 @@ struct FakeState: Sendable {
         if nodeType == "decide", var config = data["config"]?.objectValue, config["decision_type"]?.stringValue == "ai",
             let conditions = config["conditions"]?.arrayValue
         {
-            config["conditions"] = .array(conditions.map { condition in
-                guard var fields = condition.objectValue else { return condition }
-                if fields["id"] == nil { fields["id"] = .string(identity.nextID()) }
-                return .object(fields)
-            })
+            config["conditions"] = .array(
+                conditions.map { condition in
+                    guard var fields = condition.objectValue else { return condition }
+                    if fields["id"] == nil { fields["id"] = .string(identity.nextID()) }
+                    return .object(fields)
+                })
             data["config"] = .object(config)
         }
         object["data"] = .object(data)

@@ -59,6 +59,12 @@ public actor KapsoFake {
         FakeGenerator.seed(&state, workflows: workflows, nodesPerWorkflow: nodesPerWorkflow, seed: seed)
     }
 
+    /// Serializes every answer ahead of time, so that a benchmark measures the client, not the fake.
+    public func prepareAnswers() {
+        _ = state.listBytes(query: [:])
+        for id in state.workflows.keys { _ = state.definitionBytes(id: id) }
+    }
+
     // MARK: Server
 
     /// Starts listening on 127.0.0.1 (`port` 0 picks a free one) and returns the API's base URL.

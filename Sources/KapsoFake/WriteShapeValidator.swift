@@ -70,7 +70,9 @@ enum WriteShapeValidator {
 
     static func isNodeID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
-        return id.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+        return id.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
+        }
     }
 
     static func isSlug(_ slug: String) -> Bool {

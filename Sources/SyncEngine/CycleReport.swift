@@ -32,7 +32,9 @@ public struct CycleReport: Sendable {
         } else {
             lines.append("\(verb) \(pulled.count) of \(listed) workflows" + (commit.map { " in commit \($0.short)" } ?? ""))
             for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
-                lines.append("  \(workflow.isNew ? "new    " : "changed") \(workflow.slug) (lock_version \(workflow.lockVersion.map(String.init) ?? "none"))")
+                lines.append(
+                    "  \(workflow.isNew ? "new    " : "changed") \(workflow.slug) (lock_version \(workflow.lockVersion.map(String.init) ?? "none"))"
+                )
             }
         }
         for slug in missingInKapso {

@@ -128,28 +128,28 @@ public final class SyncEngine: Sendable {
             var pending = plan.fetch.makeIterator()
             for _ in 0..<window {
                 guard let summary = pending.next() else { break }
-                group.addTask { [client] in await Self.fetch(summary, client: client) }
+                group.addTask { [client] in await Self.fetch(summary, client: client, references: references) }
             }
             while let outcome = await group.next() {
                 if let summary = pending.next() {
-                    group.addTask { [client] in await Self.fetch(summary, client: client) }
+                    group.addTask { [client] in await Self.fetch(summary, client: client, references: references) }
                 }
                 done += 1
                 progress(done, fetchCount)
                 switch outcome {
                 case .failure(let summary, let reason):
                     report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
-                case .success(let definition, let triggers):
+                case .invalid(let workflow, let error):
                     report.fetched += 1
-                    do {
+                    report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
+                case .success(let fetched):
+                    report.fetched += 1
+                    do throws(GitError) {
                         try await apply(
-                            definition, triggers: triggers, references: references, baseTree: baseTree, dryRun: dryRun,
-                            remoteMap: &remoteMap, changes: &changes, state: &state, report: &report)
-                    } catch let error as LayoutError {
-                        let workflow = definition.workflow
-                        report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
+                            fetched, baseTree: baseTree, dryRun: dryRun, remoteMap: &remoteMap, changes: &changes, state: &state,
+                            report: &report)
                     } catch {
-                        fatal = (error as? GitError).map(SyncError.git) ?? .state("\(error)")
+                        fatal = .git(error)
                         group.cancelAll()
                         return
                     }
@@ -185,39 +185,54 @@ public final class SyncEngine: Sendable {
         }
     }
 
+    /// One workflow read from Kapso and already turned into its files (in the fetching task, so the
+    /// CPU work runs beside the network and the serial git writes).
+    private struct Fetched: Sendable {
+        let workflow: WorkflowSummary
+        let exported: WorkflowExporter.Result
+        let hashes: [String: String]
+    }
+
     private enum FetchOutcome: Sendable {
-        case success(WorkflowWithDefinition, [WorkflowTrigger])
+        case success(Fetched)
+        case invalid(WorkflowSummary, LayoutError)
         case failure(WorkflowSummary, String)
     }
 
-    private static func fetch(_ summary: WorkflowSummary, client: KapsoClient) async -> FetchOutcome {
+    private static func fetch(_ summary: WorkflowSummary, client: KapsoClient, references: ReferenceMaps) async -> FetchOutcome {
+        let definition: WorkflowWithDefinition
+        let triggers: [WorkflowTrigger]
         do {
-            async let definition = client.workflowDefinition(id: summary.id)
-            async let triggers = client.triggers(workflowID: summary.id)
-            return .success(try await definition, try await triggers)
+            async let definitionAnswer = client.workflowDefinition(id: summary.id)
+            async let triggersAnswer = client.triggers(workflowID: summary.id)
+            definition = try await definitionAnswer
+            triggers = try await triggersAnswer
         } catch let error as KapsoAPIError {
             return .failure(summary, error.description)
         } catch {
             return .failure(summary, "\(error)")
         }
+        do {
+            let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
+            let hashes = Dictionary(uniqueKeysWithValues: exported.files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
+            return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: hashes))
+        } catch {
+            return .invalid(definition.workflow, error)
+        }
     }
 
     private func apply(
-        _ definition: WorkflowWithDefinition, triggers: [WorkflowTrigger], references: ReferenceMaps, baseTree: ObjectID?,
-        dryRun: Bool, remoteMap: inout RemoteMap, changes: inout [TreeChange], state: inout SyncState,
-        report: inout CycleReport
-    ) async throws {
-        let workflow = definition.workflow
-        let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
-        report.warnings.append(contentsOf: exported.warnings.map { "\(workflow.slug): \($0)" })
-        let files = exported.files
+        _ fetched: Fetched, baseTree: ObjectID?, dryRun: Bool, remoteMap: inout RemoteMap, changes: inout [TreeChange],
+        state: inout SyncState, report: inout CycleReport
+    ) async throws(GitError) {
+        let workflow = fetched.workflow
+        report.warnings.append(contentsOf: fetched.exported.warnings.map { "\(workflow.slug): \($0)" })
         let previous = remoteMap.entry(forID: workflow.id)
-        var fileHashes: [String: String] = [:]
+        let fileHashes = fetched.hashes
         var contentChanged = false
         var pending: [TreeChange] = []
-        for (path, bytes) in files.byPath {
-            fileHashes[path] = FileHash.sha256(bytes)
-            let existing = try await baseTree.asyncMap { tree in try await git.blobID(atPath: path, inTree: tree) } ?? nil
+        for (path, bytes) in fetched.exported.files.byPath {
+            let existing = try await baseTree.asyncMap { tree throws(GitError) in try await git.blobID(atPath: path, inTree: tree) } ?? nil
             let blob = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
             if existing != blob {
                 contentChanged = true
@@ -233,15 +248,16 @@ public final class SyncEngine: Sendable {
         }
         if let previous, previous.slug != workflow.slug {
             // The slug changed in Kapso: the folder follows it, as the CLI would write it.
-            remoteMap.workflows.removeValue(forKey: previous.slug)
+            remoteMap.remove(slug: previous.slug)
             for path in previous.files.keys where !fileHashes.keys.contains(path) {
                 pending.append(.remove(path: path))
             }
         }
         changes.append(contentsOf: pending)
-        remoteMap.workflows[workflow.slug] = RemoteMap.Entry(
-            id: workflow.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status,
-            updatedAt: workflow.updatedAt, files: fileHashes, extra: previous?.extra ?? [:])
+        remoteMap.set(
+            RemoteMap.Entry(
+                id: workflow.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status,
+                updatedAt: workflow.updatedAt, files: fileHashes, extra: previous?.extra ?? [:]))
         state.knownVersions[workflow.id] = .init(lockVersion: workflow.lockVersion, files: fileHashes)
         report.pulled.append(
             .init(slug: workflow.slug, name: workflow.name, id: workflow.id, lockVersion: workflow.lockVersion, isNew: previous == nil))
@@ -254,10 +270,11 @@ public final class SyncEngine: Sendable {
         do {
             var allChanges = changes
             allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(remoteMap.canonicalBytes())))
-            if try await baseTree.asyncMap({ tree throws(GitError) in try await git.blobID(atPath: RepositoryLayout.kapsoYAML, inTree: tree) }) == nil {
+            // The project files the CLI writes are created once and then left to their owner.
+            if try await !exists(RepositoryLayout.kapsoYAML, in: baseTree) {
                 allChanges.append(.upsert(path: RepositoryLayout.kapsoYAML, blob: try await git.writeBlob(RepositoryLayout.kapsoYAMLBytes)))
             }
-            if try await baseTree.asyncMap({ tree throws(GitError) in try await git.blobID(atPath: RepositoryLayout.projectJSON, inTree: tree) }) == nil {
+            if try await !exists(RepositoryLayout.projectJSON, in: baseTree) {
                 let bytes = ProjectFile.bytes(projectID: projectID, projectName: configuration.projectName)
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
@@ -280,6 +297,11 @@ public final class SyncEngine: Sendable {
         } catch {
             throw .git(error)
         }
+    }
+
+    private func exists(_ path: String, in tree: ObjectID?) async throws(GitError) -> Bool {
+        guard let tree else { return false }
+        return try await git.blobID(atPath: path, inTree: tree) != nil
     }
 
     static func newCycleID() -> String {

@@ -28,20 +28,36 @@ public struct RemoteMap: Sendable, Equatable {
         }
     }
 
-    public var workflows: [String: Entry]
+    /// Entries by slug (the folder name, as the CLI keys them).
+    public private(set) var workflows: [String: Entry]
     public var extra: [String: JSONValue]
+    /// Slug by workflow id: identity is the id, and every cycle looks entries up by it.
+    public private(set) var slugByID: [String: String]
 
     public init(workflows: [String: Entry] = [:], extra: [String: JSONValue] = [:]) {
         self.workflows = workflows
         self.extra = extra
+        slugByID = Self.index(workflows)
     }
 
     public func entry(forID id: String) -> Entry? {
-        workflows.values.first { $0.id == id }
+        slugByID[id].flatMap { workflows[$0] }
     }
 
-    /// Slug by workflow id, for the whole map at once.
-    public var slugByID: [String: String] {
+    /// Records `entry` under its slug, replacing whatever the map held for that slug or that id.
+    public mutating func set(_ entry: Entry) {
+        if let oldSlug = slugByID[entry.id], oldSlug != entry.slug { workflows.removeValue(forKey: oldSlug) }
+        if let displaced = workflows[entry.slug], displaced.id != entry.id { slugByID.removeValue(forKey: displaced.id) }
+        workflows[entry.slug] = entry
+        slugByID[entry.id] = entry.slug
+    }
+
+    public mutating func remove(slug: String) {
+        guard let entry = workflows.removeValue(forKey: slug) else { return }
+        if slugByID[entry.id] == slug { slugByID.removeValue(forKey: entry.id) }
+    }
+
+    private static func index(_ workflows: [String: Entry]) -> [String: String] {
         Dictionary(workflows.map { ($0.value.id, $0.key) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -82,6 +98,7 @@ public struct RemoteMap: Sendable, Equatable {
         }
         self.workflows = workflows
         self.extra = root
+        slugByID = Self.index(workflows)
     }
 
     public func canonicalBytes() -> [UInt8] {

@@ -4,7 +4,6 @@ import GitStore
 import KapsoAPI
 import Logging
 import SyncEngine
-import WorkflowRepo
 
 /// `make bench`: prints figures for the pull path against the fake on loopback (a separate
 /// `kapso-fake` process, so its memory is not counted): first import, idle cycle, ten changed workflows.
@@ -33,25 +32,9 @@ struct Benchmark {
                 stateDirectory: directory.appendingPathComponent("state").path),
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 
-        if arguments.contains("--raw") {
-            let ids = try await client.listWorkflows().workflows.prefix(400).map(\.id)
-            let clock = ContinuousClock()
-            let start = clock.now
-            await withTaskGroup(of: Void.self) { group in
-                for chunk in stride(from: 0, to: ids.count, by: ids.count / concurrency) {
-                    let slice = Array(ids[chunk..<min(ids.count, chunk + ids.count / concurrency)])
-                    group.addTask { for id in slice { _ = try? await client.workflowDefinition(id: id) } }
-                }
-            }
-            print("raw: 400 definitions in \(clock.now - start)")
-            let start2 = clock.now
-            for id in ids.prefix(100) { _ = try? await client.workflowDefinition(id: id) }
-            print("raw: 100 sequential definitions in \(clock.now - start2)")
-            return
-        }
         print("kapso-gitsync pull benchmark: \(workflows) workflows x \(nodes) nodes, concurrency \(concurrency), no rate limit")
         print("baseline peak RSS: \(peakMemoryMB()) MB")
-        print("phase                  wall ms  requests  objects  peak RSS MB")
+        print("phase                  wall ms   CPU ms  requests  objects  peak RSS MB")
         try await measure("first import", engine)
         try await measure("idle cycle", engine)
         try await measure("idle cycle (again)", engine)
@@ -60,36 +43,22 @@ struct Benchmark {
         for workflow in list {
             _ = try await client.send(
                 .updateWorkflow(workflow.id),
-                body: ["workflow": ["name": .string(workflow.name + " (edited)"), "lock_version": .number(JSONNumber(workflow.lockVersion ?? 0))]])
+                body: [
+                    "workflow": [
+                        "name": .string(workflow.name + " (edited)"), "lock_version": .number(JSONNumber(workflow.lockVersion ?? 0)),
+                    ]
+                ])
         }
         try await measure("10 changed workflows", engine)
-        if arguments.contains("--pieces") {
-            let clock = ContinuousClock()
-            var t = clock.now
-            _ = try await client.listWorkflows()
-            print("list: \(clock.now - t)")
-            t = clock.now
-            let head = try await git.resolve(reference: "refs/heads/main")!
-            let tree = try await git.tree(ofCommit: head)
-            let bytes = try await git.readFile(atPath: ".kapso/remote-map.json", inTree: tree)!
-            print("read remote-map: \(clock.now - t) \(bytes.count) bytes")
-            t = clock.now
-            _ = try WorkflowRepo.RemoteMap(bytes: bytes)
-            print("parse remote-map: \(clock.now - t)")
-            t = clock.now
-            let state = SyncState.load(from: directory.appendingPathComponent("state").path)
-            print("load state: \(clock.now - t)")
-            t = clock.now
-            try state.save(to: directory.appendingPathComponent("state").path)
-            print("save state: \(clock.now - t)")
-        }
         try await measure("idle cycle", engine)
     }
 
     static func measure(_ name: String, _ engine: SyncEngine) async throws {
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuBefore = cpuMilliseconds()
         let report = try await engine.runCycle()
+        let cpu = cpuMilliseconds() - cpuBefore
         let elapsed = clock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         guard report.failures.isEmpty else {
@@ -97,7 +66,8 @@ struct Benchmark {
         }
         print(
             name.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: " %8.1f  %8d  %7d  %11d", milliseconds, report.requests, report.objectsWritten, peakMemoryMB()))
+                + String(
+                    format: " %8.1f  %7.0f  %8d  %7d  %11d", milliseconds, cpu, report.requests, report.objectsWritten, peakMemoryMB()))
     }
 
     static func startFake(workflows: Int, nodes: Int, apiKey: String) throws -> (Process, URL) {
@@ -116,6 +86,16 @@ struct Benchmark {
             throw BenchmarkError(description: "kapso-fake did not start (build it with: swift build -c release --product kapso-fake)")
         }
         return (process, url)
+    }
+
+    /// User and system CPU time of this process: steadier than wall time on a shared machine, and
+    /// it leaves out the fake, which runs in its own process.
+    static func cpuMilliseconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) * 1000 + Double(usage.ru_utime.tv_usec) / 1000
+        let system = Double(usage.ru_stime.tv_sec) * 1000 + Double(usage.ru_stime.tv_usec) / 1000
+        return user + system
     }
 
     static func peakMemoryMB() -> Int {

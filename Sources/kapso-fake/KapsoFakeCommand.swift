@@ -41,6 +41,7 @@ struct KapsoFakeCommand: AsyncParsableCommand {
         let fake = KapsoFake(options: .init(apiKey: apiKey, requestsPerMinute: requestsPerMinute))
         if let seed { try await fake.seed(fromDirectory: seed) }
         if generate > 0 { await fake.seedGenerated(workflows: generate, nodesPerWorkflow: nodes) }
+        await fake.prepareAnswers()
         let url = try await fake.start(port: port)
         // Written straight to the file descriptor: a parent process waits for this line.
         FileHandle.standardOutput.write(

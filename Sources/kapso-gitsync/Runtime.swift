@@ -27,18 +27,23 @@ struct Runtime {
 
     static func makeEngine(configuration: Configuration, logger: Logger) throws -> SyncEngine {
         let clientConfiguration = try configuration.clientConfiguration()
-        let client = KapsoClient(configuration: clientConfiguration, onEvent: { event in
-            switch event {
-            case .retry(let endpoint, let attempt, let wait, let reason):
-                logger.warning(
-                    "retrying Kapso request",
-                    metadata: ["gitsync.endpoint": "\(endpoint)", "gitsync.attempt": "\(attempt)", "gitsync.wait": "\(wait)", "gitsync.reason": "\(reason)"])
-            case .rateLimitWait(let duration):
-                logger.debug("waited for the client-side rate limit", metadata: ["gitsync.wait": "\(duration)"])
-            case .response:
-                break
-            }
-        })
+        let client = KapsoClient(
+            configuration: clientConfiguration,
+            onEvent: { event in
+                switch event {
+                case .retry(let endpoint, let attempt, let wait, let reason):
+                    logger.warning(
+                        "retrying Kapso request",
+                        metadata: [
+                            "gitsync.endpoint": "\(endpoint)", "gitsync.attempt": "\(attempt)", "gitsync.wait": "\(wait)",
+                            "gitsync.reason": "\(reason)",
+                        ])
+                case .rateLimitWait(let duration):
+                    logger.debug("waited for the client-side rate limit", metadata: ["gitsync.wait": "\(duration)"])
+                case .response:
+                    break
+                }
+            })
         let git = try GitStore(path: configuration.repositoryPath, initialBranch: configuration.branch)
         return SyncEngine(
             client: client, git: git, configuration: configuration.syncConfiguration, logger: logger,

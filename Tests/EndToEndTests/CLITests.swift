@@ -70,7 +70,8 @@ import Testing
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let wrongKey = "wrong-\(UUID().uuidString)"
-        let result = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: ["KAPSO_API_KEY": wrongKey])
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["sync", "--config", setup.configPath], environment: ["KAPSO_API_KEY": wrongKey])
         #expect(result.status == 1)
         #expect(result.standardError.contains("GET /workflows: HTTP 401: Invalid or missing API key"), "\(result.standardError)")
         #expect(!result.combined.contains(wrongKey))
@@ -133,6 +134,26 @@ import Testing
         #expect(result.standardOutput.contains("git --git-dir"))
         let log = try runGit(["--git-dir", directory.path + "/demo/repo.git", "log", "--oneline"])
         #expect(log.output.split(separator: "\n").count == 2)
+    }
+
+    @Test func theDemoWorkflowsComeBackByteIdentical() async throws {
+        let directory = try TemporaryDirectory()
+        let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["demo", "--directory", directory.path + "/demo"], directory: projectRoot.path)
+        #expect(result.status == 0, "\(result.combined)")
+        let gitDirectory = directory.path + "/demo/repo.git"
+        let first = try runGit(["--git-dir", gitDirectory, "rev-list", "--max-parents=0", "main"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeds = projectRoot.appendingPathComponent("Config/demo-workflows")
+        for slug in try FileManager.default.contentsOfDirectory(atPath: seeds.path) {
+            for name in ["definition.json", "workflow.yaml"] {
+                let expected = try String(contentsOf: seeds.appendingPathComponent("\(slug)/\(name)"), encoding: .utf8)
+                let written = try runGit(["--git-dir", gitDirectory, "show", "\(first):workflows/\(slug)/\(name)"]).output
+                #expect(written == expected, "workflows/\(slug)/\(name)")
+            }
+        }
     }
 
     @Test func theStandaloneFakeServesUntilSIGTERM() async throws {

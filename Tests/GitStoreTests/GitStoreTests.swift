@@ -21,7 +21,11 @@ import Testing
         let a = try await store.writeBlob(Array("alpha\n".utf8))
         let b = try await store.writeBlob(Array("beta\n".utf8))
         let tree = try await store.updateTree(
-            base: nil, changes: [.upsert(path: "workflows/one/a.json", blob: a), .upsert(path: "workflows/two/b.json", blob: b), .upsert(path: "top.yaml", blob: a)])
+            base: nil,
+            changes: [
+                .upsert(path: "workflows/one/a.json", blob: a), .upsert(path: "workflows/two/b.json", blob: b),
+                .upsert(path: "top.yaml", blob: a),
+            ])
         let commit = try await store.commit(tree: tree, parents: [], message: "first\n", author: author)
         try await store.updateReference("refs/heads/main", to: commit, expected: nil, logMessage: "test")
 

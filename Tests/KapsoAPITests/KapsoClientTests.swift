@@ -96,7 +96,10 @@ import Testing
         let client = server.client(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1)), sleep: { waits.append($0) })
         _ = try await client.listWorkflows()
         _ = try await client.listWorkflows()
-        await #expect(throws: KapsoAPIError.http(status: 429, endpoint: "GET /workflows", message: "Rate limit exceeded (Too many requests. Try again later.)")) {
+        await #expect(
+            throws: KapsoAPIError.http(
+                status: 429, endpoint: "GET /workflows", message: "Rate limit exceeded (Too many requests. Try again later.)")
+        ) {
             try await client.listWorkflows()
         }
         #expect(waits.values == [.zero, .zero])
@@ -146,7 +149,8 @@ import Testing
     @Test func unreadableListEntriesAreReportedNotFatal() async throws {
         let server = try await FakeServer.start { _ in }
         defer { Task { await server.stop() } }
-        let body = #"{"data": [{"id": "a", "name": "Good", "slug": "good", "status": "active", "lock_version": 1}, {"id": "b", "name": "No slug", "status": "draft"}, 7]}"#
+        let body =
+            #"{"data": [{"id": "a", "name": "Good", "slug": "good", "status": "active", "lock_version": 1}, {"id": "b", "name": "No slug", "status": "draft"}, 7]}"#
         await server.fake.inject(FakeFaultRule(pathPrefix: "/workflows", fault: .replaceBody(body)))
         let list = try await server.client().listWorkflows()
         #expect(list.workflows.map(\.slug) == ["good"])

@@ -12,7 +12,10 @@ import Testing
         #expect(policy.backoff(afterAttempt: attempt, unitRandom: 0.5) == .milliseconds(ceilingMilliseconds) / 2)
     }
 
-    @Test(arguments: [(500, true), (502, true), (503, true), (504, true), (429, true), (400, false), (401, false), (404, false), (409, false), (422, false)])
+    @Test(arguments: [
+        (500, true), (502, true), (503, true), (504, true), (429, true), (400, false), (401, false), (404, false), (409, false),
+        (422, false),
+    ])
     func retryableStatuses(status: Int, retryable: Bool) {
         #expect(RetryPolicy.isRetryableStatus(status) == retryable)
     }

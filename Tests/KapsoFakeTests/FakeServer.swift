@@ -1,6 +1,7 @@
 import Foundation
 import KapsoAPI
 import KapsoFake
+import Synchronization
 
 /// A started fake and a client pointed at it, for one test.
 struct FakeServer {
@@ -8,14 +9,17 @@ struct FakeServer {
     let fake: KapsoFake
     let url: URL
 
-    static func start(requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, seed: (KapsoFake) async throws -> Void) async throws -> FakeServer {
+    static func start(
+        requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, seed: (KapsoFake) async throws -> Void
+    ) async throws -> FakeServer {
         let fake = KapsoFake(options: .init(apiKey: apiKey, requestsPerMinute: requestsPerMinute, retryAfterSeconds: retryAfterSeconds))
         try await seed(fake)
         return FakeServer(fake: fake, url: try await fake.start())
     }
 
     func client(
-        key: String = FakeServer.apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
+        key: String = FakeServer.apiKey,
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
         requestsPerMinute: Int = 0, timeout: Duration = .seconds(10),
         onEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
@@ -36,5 +40,3 @@ final class Recorder<Value: Sendable>: Sendable {
     func append(_ value: Value) { storage.withLock { $0.append(value) } }
     var values: [Value] { storage.withLock { $0 } }
 }
-
-import Synchronization

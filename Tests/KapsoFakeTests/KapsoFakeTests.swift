@@ -9,7 +9,10 @@ import Testing
         [
             "nodes": [
                 ["id": "start", "position": ["x": 0, "y": 0], "data": ["node_type": "start", "config": [:]]],
-                ["id": "say", "position": ["x": 240, "y": 0], "data": ["node_type": "send_text", "config": ["message": .string(message)]]],
+                [
+                    "id": "say", "position": ["x": 240, "y": 0],
+                    "data": ["node_type": "send_text", "config": ["message": .string(message)]],
+                ],
             ],
             "edges": [["source": "start", "target": "say"]],
         ]
@@ -80,7 +83,10 @@ import Testing
 
     static let invalidDefinitions: [(JSONValue, String)] = [
         (["nodes": [["id": "1bad", "position": ["x": 0, "y": 0], "data": ["node_type": "start", "config": [:]]]]], "does not match"),
-        (["nodes": [["id": "a", "position": ["x": 0, "y": 0], "data": ["node_type": "teleport", "config": [:]]]]], "node_type must be one of"),
+        (
+            ["nodes": [["id": "a", "position": ["x": 0, "y": 0], "data": ["node_type": "teleport", "config": [:]]]]],
+            "node_type must be one of"
+        ),
         (["nodes": [["id": "a", "data": ["node_type": "start", "config": [:]]]]], "position is required"),
         (["edges": [["source": "a"]]], "target is required"),
         (["edges": [["source": "a", "target": "b", "colour": "red"]]], "unknown property colour"),
@@ -107,7 +113,8 @@ import Testing
         let server = try await FakeServer.start { _ in }
         defer { Task { await server.stop() } }
         let client = server.client()
-        let created = try await client.send(.createWorkflow, body: ["workflow": ["name": "Soporte Técnico", "definition": minimalDefinition()]])
+        let created = try await client.send(
+            .createWorkflow, body: ["workflow": ["name": "Soporte Técnico", "definition": minimalDefinition()]])
         #expect(created["slug"]?.stringValue == "soporte-tecnico")
         #expect(created["status"]?.stringValue == "draft")
         do {
@@ -126,10 +133,13 @@ import Testing
         let workflow = try #require(try await client.listWorkflows().workflows.first)
         let replaced = try await client.send(
             .replaceTriggers(workflow.id),
-            body: ["triggers": [["trigger_type": "api_call"], ["trigger_type": "project_event", "event_name": "order.paid", "active": false]]])
+            body: [
+                "triggers": [["trigger_type": "api_call"], ["trigger_type": "project_event", "event_name": "order.paid", "active": false]]
+            ])
         #expect(replaced.arrayValue?.count == 2)
         do {
-            _ = try await client.send(.replaceTriggers(workflow.id), body: ["triggers": [["trigger_type": "api_call"], ["trigger_type": "inbound_message"]]])
+            _ = try await client.send(
+                .replaceTriggers(workflow.id), body: ["triggers": [["trigger_type": "api_call"], ["trigger_type": "inbound_message"]]])
             Issue.record("an invalid item must refuse the whole set")
         } catch {
             #expect(error.status == 422)
@@ -148,7 +158,8 @@ import Testing
         #expect(list.workflows.map(\.id) == workflows.reversed().map(\.id))
         #expect(list.workflows.last?.lockVersion == workflows[0].lockVersion + 1)
         #expect(list.workflows.last?.name == "Edited")
-        let filtered = try await server.client().send(Endpoint(method: "GET", path: "/workflows?name_contains=EDIT", template: "/workflows"))
+        let filtered = try await server.client().send(
+            Endpoint(method: "GET", path: "/workflows?name_contains=EDIT", template: "/workflows"))
         #expect(filtered.arrayValue?.count == 1)
     }
 

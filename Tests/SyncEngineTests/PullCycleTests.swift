@@ -127,7 +127,10 @@ import Testing
         let target = try #require(await harness.fake.workflows.first)
         let futureNode: JSONValue = [
             "id": "holo", "type": "flow-node", "position": ["x": 1, "y": 2],
-            "data": ["node_type": "hologram", "config": ["intensity": .number(JSONNumber(literal: "0.75")), "nested": ["deep": [true, .null]]], "new_field": "kept"],
+            "data": [
+                "node_type": "hologram", "config": ["intensity": .number(JSONNumber(literal: "0.75")), "nested": ["deep": [true, .null]]],
+                "new_field": "kept",
+            ],
         ]
         await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.nodes.append(futureNode) }
         _ = try await harness.engine.runCycle()
@@ -201,8 +204,10 @@ import Testing
         // A person's commit lands on the branch while the cycle is waiting for Kapso.
         let head = try #require(try await harness.git.resolve(reference: "refs/heads/main"))
         let tree = try await harness.git.updateTree(
-            base: try await harness.git.tree(ofCommit: head), changes: [.upsert(path: "README.md", blob: try await harness.git.writeBlob(Array("hi\n".utf8)))])
-        let personal = try await harness.git.commit(tree: tree, parents: [head], message: "Add README\n", author: Signature(name: "P", email: "p@example.invalid"))
+            base: try await harness.git.tree(ofCommit: head),
+            changes: [.upsert(path: "README.md", blob: try await harness.git.writeBlob(Array("hi\n".utf8)))])
+        let personal = try await harness.git.commit(
+            tree: tree, parents: [head], message: "Add README\n", author: Signature(name: "P", email: "p@example.invalid"))
         try await harness.git.updateReference("refs/heads/main", to: personal, expected: head, logMessage: "person")
 
         await #expect(throws: SyncError.self) { try await cycle.value }

@@ -6,8 +6,10 @@ import WorkflowRepo
 
 @Suite struct PullPlannerTests {
     static func summary(_ id: String, _ slug: String, lock: Int?) -> JSONValue {
-        ["id": .string(id), "name": .string("Name \(id)"), "slug": .string(slug), "status": "active",
-         "lock_version": lock.map { .number(JSONNumber($0)) } ?? .null]
+        [
+            "id": .string(id), "name": .string("Name \(id)"), "slug": .string(slug), "status": "active",
+            "lock_version": lock.map { .number(JSONNumber($0)) } ?? .null,
+        ]
     }
 
     static func entry(_ id: String, _ slug: String, lock: Int?, files: [String: String] = ["f": "h"]) -> RemoteMap.Entry {
@@ -32,18 +34,30 @@ import WorkflowRepo
         Case(name: "same lock_version", list: [summary("1", "a", lock: 3)], base: [entry("1", "a", lock: 3)], fetch: [], upToDate: ["1"]),
         Case(name: "lock_version moved", list: [summary("1", "a", lock: 4)], base: [entry("1", "a", lock: 3)], fetch: ["1"], upToDate: []),
         Case(
-            name: "lock_version moved, known to hold the base content", list: [summary("1", "a", lock: 4)], base: [entry("1", "a", lock: 3)],
+            name: "lock_version moved, known to hold the base content", list: [summary("1", "a", lock: 4)],
+            base: [entry("1", "a", lock: 3)],
             known: ["1": .init(lockVersion: 4, files: ["f": "h"])], fetch: [], upToDate: ["1"]),
         Case(
-            name: "known version, but the base changed since", list: [summary("1", "a", lock: 4)], base: [entry("1", "a", lock: 3, files: ["f": "other"])],
+            name: "known version, but the base changed since", list: [summary("1", "a", lock: 4)],
+            base: [entry("1", "a", lock: 3, files: ["f": "other"])],
             known: ["1": .init(lockVersion: 4, files: ["f": "h"])], fetch: ["1"], upToDate: []),
-        Case(name: "null lock_version on both sides", list: [summary("1", "a", lock: nil)], base: [entry("1", "a", lock: nil)], fetch: [], upToDate: ["1"]),
-        Case(name: "full pass fetches everything", list: [summary("1", "a", lock: 3)], base: [entry("1", "a", lock: 3)], fullPass: true, fetch: ["1"], upToDate: []),
-        Case(name: "slug changed in Kapso", list: [summary("1", "b", lock: 3)], base: [entry("1", "a", lock: 3)], fetch: ["1"], upToDate: []),
-        Case(name: "hostile slug", list: [summary("1", "../etc", lock: 1), summary("2", "ok", lock: 1)], base: [], fetch: ["2"], upToDate: [], rejected: ["\"Name 1\" (1)"]),
-        Case(name: "duplicate slug", list: [summary("1", "a", lock: 1), summary("2", "a", lock: 1)], base: [], fetch: ["1"], upToDate: [], rejected: ["a (2)"]),
         Case(
-            name: "folder held by another live workflow", list: [summary("1", "b", lock: 1), summary("2", "a", lock: 1)], base: [entry("1", "a", lock: 1)],
+            name: "null lock_version on both sides", list: [summary("1", "a", lock: nil)], base: [entry("1", "a", lock: nil)], fetch: [],
+            upToDate: ["1"]),
+        Case(
+            name: "full pass fetches everything", list: [summary("1", "a", lock: 3)], base: [entry("1", "a", lock: 3)], fullPass: true,
+            fetch: ["1"], upToDate: []),
+        Case(
+            name: "slug changed in Kapso", list: [summary("1", "b", lock: 3)], base: [entry("1", "a", lock: 3)], fetch: ["1"], upToDate: []),
+        Case(
+            name: "hostile slug", list: [summary("1", "../etc", lock: 1), summary("2", "ok", lock: 1)], base: [], fetch: ["2"],
+            upToDate: [], rejected: ["\"Name 1\" (1)"]),
+        Case(
+            name: "duplicate slug", list: [summary("1", "a", lock: 1), summary("2", "a", lock: 1)], base: [], fetch: ["1"], upToDate: [],
+            rejected: ["a (2)"]),
+        Case(
+            name: "folder held by another live workflow", list: [summary("1", "b", lock: 1), summary("2", "a", lock: 1)],
+            base: [entry("1", "a", lock: 1)],
             fetch: ["1"], upToDate: [], rejected: ["a (2)"]),
         Case(
             name: "deleted in Kapso, recreated with the same slug", list: [summary("2", "a", lock: 1)], base: [entry("1", "a", lock: 1)],
@@ -64,7 +78,8 @@ import WorkflowRepo
 
     @Test func unreadableEntriesAreRejectedByName() {
         let plan = PullPlanner.plan(
-            list: WorkflowList(items: [["id": "x", "name": "Broken"], Self.summary("1", "a", lock: 1)]), base: RemoteMap(), known: [:], fullPass: false)
+            list: WorkflowList(items: [["id": "x", "name": "Broken"], Self.summary("1", "a", lock: 1)]), base: RemoteMap(), known: [:],
+            fullPass: false)
         #expect(plan.rejected.map(\.workflow) == ["\"Broken\""])
         #expect(plan.fetch.map(\.id) == ["1"])
     }
