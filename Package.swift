@@ -68,15 +68,22 @@ let package = Package(
             name: "kapso-bench",
             dependencies: ["SyncEngine", "KapsoAPI", "GitStore", "CanonicalJSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue"], swiftSettings: strict),
-        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"], swiftSettings: strict),
-        .testTarget(name: "KapsoAPITests", dependencies: ["KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
-        .testTarget(name: "KapsoFakeTests", dependencies: ["KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
-        .testTarget(name: "WorkflowRepoTests", dependencies: ["WorkflowRepo", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["KapsoFake", "KapsoAPI"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"], swiftSettings: strict),
+        .testTarget(name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "KapsoFakeTests", dependencies: ["TestSupport", "KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "WorkflowRepoTests", dependencies: ["TestSupport", "WorkflowRepo", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
             name: "SyncEngineTests",
-            dependencies: ["SyncEngine", "KapsoFake", "KapsoAPI", "GitStore", "WorkflowRepo", "CanonicalJSON", "GitSyncConfig"],
+            dependencies: [
+                "TestSupport", "SyncEngine", "KapsoFake", "KapsoAPI", "GitStore", "WorkflowRepo", "CanonicalJSON", "GitSyncConfig",
+            ],
             swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["KapsoFake", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
     ]
 )

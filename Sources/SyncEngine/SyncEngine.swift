@@ -40,7 +40,7 @@ public final class SyncEngine: Sendable {
         let baseTree: ObjectID?
         do {
             head = try await git.resolve(reference: configuration.branchReference)
-            baseTree = try await head.asyncMap { commit throws(GitError) in try await git.tree(ofCommit: commit) }
+            if let head { baseTree = try await git.tree(ofCommit: head) } else { baseTree = nil }
         } catch {
             throw .git(error)
         }
@@ -119,6 +119,7 @@ public final class SyncEngine: Sendable {
         guard !plan.fetch.isEmpty else { return }
         let references = try await referenceMaps(list: list)
         let fetchCount = plan.fetch.count
+        let listedIDs = Set(list.workflows.map(\.id))
         var done = 0
         // A new fetch starts only as a result is taken to be applied, so a slow repository holds back
         // the network instead of piling answers up in memory.
@@ -144,6 +145,15 @@ public final class SyncEngine: Sendable {
                     report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
                 case .success(let fetched):
                     report.fetched += 1
+                    let workflow = fetched.workflow
+                    // The slug may have changed between the list and this answer: never take another's folder.
+                    if let owner = remoteMap.workflows[workflow.slug], owner.id != workflow.id, listedIDs.contains(owner.id) {
+                        report.failures.append(
+                            .init(
+                                workflow: "\(workflow.slug) (\(workflow.id))",
+                                reason: "folder workflows/\(workflow.slug) belongs to workflow \(owner.id)"))
+                        continue
+                    }
                     do throws(GitError) {
                         try await apply(
                             fetched, baseTree: baseTree, dryRun: dryRun, remoteMap: &remoteMap, changes: &changes, state: &state,
@@ -232,7 +242,7 @@ public final class SyncEngine: Sendable {
         var contentChanged = false
         var pending: [TreeChange] = []
         for (path, bytes) in fetched.exported.files.byPath {
-            let existing = try await baseTree.asyncMap { tree throws(GitError) in try await git.blobID(atPath: path, inTree: tree) } ?? nil
+            let existing = try await blob(at: path, in: baseTree)
             let blob = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
             if existing != blob {
                 contentChanged = true
@@ -271,10 +281,10 @@ public final class SyncEngine: Sendable {
             var allChanges = changes
             allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(remoteMap.canonicalBytes())))
             // The project files the CLI writes are created once and then left to their owner.
-            if try await !exists(RepositoryLayout.kapsoYAML, in: baseTree) {
+            if try await blob(at: RepositoryLayout.kapsoYAML, in: baseTree) == nil {
                 allChanges.append(.upsert(path: RepositoryLayout.kapsoYAML, blob: try await git.writeBlob(RepositoryLayout.kapsoYAMLBytes)))
             }
-            if try await !exists(RepositoryLayout.projectJSON, in: baseTree) {
+            if try await blob(at: RepositoryLayout.projectJSON, in: baseTree) == nil {
                 let bytes = ProjectFile.bytes(projectID: projectID, projectName: configuration.projectName)
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
@@ -299,21 +309,12 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    private func exists(_ path: String, in tree: ObjectID?) async throws(GitError) -> Bool {
-        guard let tree else { return false }
-        return try await git.blobID(atPath: path, inTree: tree) != nil
+    private func blob(at path: String, in tree: ObjectID?) async throws(GitError) -> ObjectID? {
+        guard let tree else { return nil }
+        return try await git.blobID(atPath: path, inTree: tree)
     }
 
     static func newCycleID() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
-    }
-}
-
-extension Optional {
-    func asyncMap<T, E: Error>(_ transform: (Wrapped) async throws(E) -> T) async throws(E) -> T? {
-        switch self {
-        case .none: return nil
-        case .some(let value): return try await transform(value)
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KapsoFake
+import TestSupport
 import Testing
 
 @Suite struct CLITests {

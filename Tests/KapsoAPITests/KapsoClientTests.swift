@@ -2,6 +2,7 @@ import CanonicalJSON
 import Foundation
 import KapsoAPI
 import KapsoFake
+import TestSupport
 import Testing
 
 @Suite struct KapsoClientTests {

@@ -3,6 +3,7 @@ import Foundation
 import GitStore
 import KapsoFake
 import SyncEngine
+import TestSupport
 import Testing
 
 @Suite struct PullCycleTests {
@@ -148,6 +149,40 @@ import Testing
         #expect(report.missingInKapso == [gone.slug])
         #expect(report.commit == nil)
         #expect(try !harness.file("workflows/\(gone.slug)/definition.json").isEmpty)
+    }
+
+    @Test func aWorkflowRecreatedInKapsoWithTheSameSlugTakesTheFolderOver() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let old = try #require(await harness.fake.workflows.first)
+        await harness.fake.simulateDeletion(workflowID: old.id)
+        _ = try await harness.engine.client.send(
+            .createWorkflow, body: ["workflow": ["name": "Recreated", "slug": .string(old.slug)]])
+        let report = try await harness.engine.runCycle()
+        #expect(report.pulled.map(\.slug) == [old.slug])
+        #expect(report.failures.isEmpty)
+        let remoteMap = try JSONParser.parse(try harness.file(".kapso/remote-map.json"))
+        #expect(remoteMap["workflows"]?[old.slug]?["id"]?.stringValue != old.id)
+    }
+
+    @Test func anAnswerClaimingAnotherWorkflowsFolderIsRefused() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let workflows = await harness.fake.workflows
+        let (victim, intruder) = (workflows[0], workflows[1])
+        await harness.fake.simulateEditorEdit(workflowID: intruder.id) { $0.name = "Moved" }
+        // Between the list and the definition, the intruder's answer names the victim's slug.
+        let answer = try await harness.engine.client.send(.definition(intruder.id))
+        let body = String(decoding: CanonicalJSONWriter.compactBytes(answer), as: UTF8.self)
+            .replacingOccurrences(of: "\"slug\":\"\(intruder.slug)\"", with: "\"slug\":\"\(victim.slug)\"")
+        await harness.fake.inject(
+            FakeFaultRule(pathPrefix: "/workflows/\(intruder.id)/definition", fault: .replaceBody("{\"data\":\(body)}")))
+        let before = try harness.file("workflows/\(victim.slug)/workflow.yaml")
+        let report = try await harness.engine.runCycle()
+        #expect(report.failures.map(\.reason) == ["folder workflows/\(victim.slug) belongs to workflow \(victim.id)"])
+        #expect(try harness.file("workflows/\(victim.slug)/workflow.yaml") == before)
     }
 
     @Test func aSlugChangedInKapsoMovesTheFolder() async throws {

@@ -5,6 +5,7 @@ import KapsoAPI
 import KapsoFake
 import Logging
 import SyncEngine
+import TestSupport
 
 /// A fake Kapso on 127.0.0.1, a bare repository in a temp dir, and an engine between them.
 final class SyncHarness: Sendable {

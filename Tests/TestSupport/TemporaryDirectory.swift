@@ -1,11 +1,11 @@
 import Foundation
 
 /// A fresh folder under the system temp dir, removed when the test is done.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-    var path: String { url.path }
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
+    public var path: String { url.path }
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("kapso-gitsync-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
@@ -16,7 +16,7 @@ final class TemporaryDirectory: Sendable {
 }
 
 /// Runs the git CLI the way a person would, to inspect what the product wrote.
-func runGit(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+public func runGit(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["git"] + arguments

@@ -4,12 +4,12 @@ import KapsoFake
 import Synchronization
 
 /// A started fake and a client pointed at it, for one test.
-struct FakeServer {
-    static let apiKey = "test-key-\(UUID().uuidString)"
-    let fake: KapsoFake
-    let url: URL
+public struct FakeServer: Sendable {
+    public static let apiKey = "test-key-\(UUID().uuidString)"
+    public let fake: KapsoFake
+    public let url: URL
 
-    static func start(
+    public static func start(
         requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, seed: (KapsoFake) async throws -> Void
     ) async throws -> FakeServer {
         let fake = KapsoFake(options: .init(apiKey: apiKey, requestsPerMinute: requestsPerMinute, retryAfterSeconds: retryAfterSeconds))
@@ -17,7 +17,7 @@ struct FakeServer {
         return FakeServer(fake: fake, url: try await fake.start())
     }
 
-    func client(
+    public func client(
         key: String = FakeServer.apiKey,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
         requestsPerMinute: Int = 0, timeout: Duration = .seconds(10),
@@ -31,12 +31,14 @@ struct FakeServer {
             onEvent: onEvent, sleep: sleep)
     }
 
-    func stop() async { await fake.stop() }
+    public func stop() async { await fake.stop() }
 }
 
 /// Collects values from concurrent callbacks.
-final class Recorder<Value: Sendable>: Sendable {
+public final class Recorder<Value: Sendable>: Sendable {
     private let storage = Mutex<[Value]>([])
-    func append(_ value: Value) { storage.withLock { $0.append(value) } }
-    var values: [Value] { storage.withLock { $0 } }
+    public init() {}
+
+    public func append(_ value: Value) { storage.withLock { $0.append(value) } }
+    public var values: [Value] { storage.withLock { $0 } }
 }

@@ -1,21 +1,21 @@
 import Foundation
 
 /// The real workflow files the official CLI wrote, in `../shared/fixtures/real-workflows/`.
-enum Fixtures {
-    static let directory: URL = {
+public enum Fixtures {
+    public static let directory: URL = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.deletingLastPathComponent().appendingPathComponent("shared/fixtures/real-workflows")
     }()
 
-    static var folders: [URL] {
+    public static var folders: [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.sorted().map { directory.appendingPathComponent($0) }.filter {
             FileManager.default.fileExists(atPath: $0.appendingPathComponent("definition.json").path)
         }
     }
 
-    static func bytes(_ url: URL) throws -> [UInt8] {
+    public static func bytes(_ url: URL) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: url))
     }
 }
