@@ -33,7 +33,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "WorkflowRepo",
-            dependencies: ["CanonicalJSON", "KapsoAPI", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "SyncEngine",

@@ -1,0 +1,55 @@
+import CanonicalJSON
+import YAMLValue
+
+/// A workflow as it stands in git: its folder, the parsed files, and their canonical form, so that a
+/// reformatted file (other indentation, key order, `1.0` for `1`) is not mistaken for a change.
+public struct LocalWorkflow: Sendable, Equatable {
+    public let slug: Slug
+    public let definition: [String: JSONValue]
+    public let metadata: [String: JSONValue]
+    public let files: WorkflowFiles
+
+    /// Path → sha256 of the canonical bytes: what the remote-map records for the same content.
+    public var hashes: [String: String] {
+        Dictionary(uniqueKeysWithValues: files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
+    }
+
+    /// Reads the two files of `workflows/<folder>/`; any problem is an error naming the file.
+    public static func read(folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?) throws(LayoutError) -> LocalWorkflow {
+        let slug = try Slug(folder)
+        let definitionPath = RepositoryLayout.definitionPath(slug)
+        let yamlPath = RepositoryLayout.workflowYAMLPath(slug)
+        guard let definitionJSON else { throw .invalidFile(path: definitionPath, detail: "missing") }
+        guard let workflowYAML else { throw .invalidFile(path: yamlPath, detail: "missing") }
+        let definitionValue: JSONValue
+        do {
+            definitionValue = try JSONParser.parse(definitionJSON)
+        } catch {
+            throw .invalidFile(path: definitionPath, detail: error.description)
+        }
+        guard let definition = definitionValue.objectValue else {
+            throw .invalidFile(path: definitionPath, detail: "must be a JSON object with nodes and edges")
+        }
+        guard let text = String(validating: workflowYAML, as: UTF8.self) else {
+            throw .invalidFile(path: yamlPath, detail: "not UTF-8")
+        }
+        let metadataValue: JSONValue
+        do {
+            metadataValue = try YAMLNodeConverter.parse(text)
+        } catch {
+            throw .invalidFile(path: yamlPath, detail: "not valid YAML: \(error)")
+        }
+        guard let metadata = metadataValue.objectValue else {
+            throw .invalidFile(path: yamlPath, detail: "must be a mapping")
+        }
+        if let declared = metadata["slug"], declared.stringValue != folder {
+            let shown = LayoutError.quoted(declared.stringValue ?? declared.kindName)
+            throw .invalidFile(path: yamlPath, detail: "slug \(shown) differs from its folder \(folder)")
+        }
+        return LocalWorkflow(
+            slug: slug, definition: definition, metadata: metadata,
+            files: WorkflowFiles(
+                slug: slug, definitionJSON: CanonicalJSONWriter.canonicalBytes(definitionValue),
+                workflowYAML: CanonicalYAMLWriter.canonicalBytes(metadataValue)))
+    }
+}
