@@ -157,6 +157,33 @@ import Testing
         }
     }
 
+    @Test func validateChecksACheckoutForAPullRequest() async throws {
+        let directory = try TemporaryDirectory()
+        let workflows = directory.url.appendingPathComponent("workflows")
+        for folder in Fixtures.folders {
+            let yaml = try String(contentsOf: folder.appendingPathComponent("workflow.yaml"), encoding: .utf8)
+            let slug = try #require(yaml.split(separator: "\n").first { $0.hasPrefix("slug: ") }?.dropFirst(6))
+            try FileManager.default.createDirectory(at: workflows.appendingPathComponent(String(slug)), withIntermediateDirectories: true)
+            for name in ["definition.json", "workflow.yaml"] {
+                try FileManager.default.copyItem(
+                    at: folder.appendingPathComponent(name), to: workflows.appendingPathComponent("\(slug)/\(name)"))
+            }
+        }
+        let valid = try await ProcessRunner.run("kapso-gitsync", ["validate", directory.path])
+        #expect(valid.status == 0)
+        #expect(valid.standardOutput == "5 workflows valid\n")
+
+        try Data("{\"nodes\": [], \"edges\": []}".utf8).write(to: workflows.appendingPathComponent("medicopay/definition.json"))
+        try FileManager.default.createDirectory(at: workflows.appendingPathComponent("Bad Folder"), withIntermediateDirectories: true)
+        let invalid = try await ProcessRunner.run("kapso-gitsync", ["validate", directory.path])
+        #expect(invalid.status == 1)
+        #expect(
+            invalid.standardOutput.split(separator: "\n").map(String.init) == [
+                "workflows/Bad Folder: slug: slug \"Bad Folder\" is not a safe folder name (lowercase letters, digits and single hyphens, at most 100 characters)",
+                "workflows/medicopay/definition.json: one-start-node: found 0 start nodes",
+            ])
+    }
+
     @Test func theStandaloneFakeServesUntilSIGTERM() async throws {
         let process = Process()
         process.executableURL = ProcessRunner.executable("kapso-fake")

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import WorkflowRepo
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check the workflow files of a checkout, as a sync would before sending them to Kapso.",
+        discussion: "Prints one line per problem, `file: rule: detail`. Exit code 0: all valid; 1: problems found.")
+
+    @Argument(help: "The checkout (the folder holding workflows/).")
+    var directory = "."
+
+    func run() throws {
+        let root = URL(fileURLWithPath: directory)
+        let workflowsFolder = root.appendingPathComponent(RepositoryLayout.workflowsFolder)
+        guard let folders = try? FileManager.default.contentsOfDirectory(atPath: workflowsFolder.path) else {
+            FileHandle.standardError.write(Data("error: \(workflowsFolder.path): no workflows folder\n".utf8))
+            throw ExitCode.failure
+        }
+        var issues: [String] = []
+        var count = 0
+        for folder in folders.sorted() {
+            let url = workflowsFolder.appendingPathComponent(folder)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            count += 1
+            do {
+                let local = try LocalWorkflow.read(
+                    folder: folder,
+                    definitionJSON: FileManager.default.contents(atPath: url.appendingPathComponent("definition.json").path).map {
+                        [UInt8]($0)
+                    },
+                    workflowYAML: FileManager.default.contents(atPath: url.appendingPathComponent("workflow.yaml").path).map { [UInt8]($0) }
+                )
+                issues.append(contentsOf: WorkflowValidator.validate(local).map(\.description))
+            } catch {
+                switch error {
+                case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")
+                case .invalidSlug: issues.append("workflows/\(folder): slug: \(error)")
+                }
+            }
+        }
+        issues.forEach { print($0) }
+        if !issues.isEmpty { throw ExitCode.failure }
+        print("\(count) workflows valid")
+    }
+}
