@@ -41,6 +41,51 @@ public enum CommitMessage {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// A cycle's commit: the pull message when nothing was pushed; otherwise pushes and pulls together,
+    /// with a `Kapso-Pushed` trailer per push.
+    public static func cycle(pulled: [PulledWorkflow], pushed: [PulledWorkflow], cycleID: String) -> String {
+        guard !pushed.isEmpty else { return pull(pulled, cycleID: cycleID) }
+        let subject: String
+        if pulled.isEmpty, pushed.count == 1, let only = pushed.first {
+            subject = "Record push of \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
+        } else {
+            subject = "Sync with Kapso: \(pushed.count) pushed, \(pulled.count) pulled"
+        }
+        var lines = [subject, ""]
+        for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
+            lines.append(
+                "- push \(workflow.slug) \"\(oneLine(workflow.name))\", Kapso's form recorded at lock_version \(version(workflow.lockVersion))"
+            )
+        }
+        for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
+            let verb = workflow.isNew ? "add" : "update"
+            lines.append("- \(verb) \(workflow.slug) \"\(oneLine(workflow.name))\" at lock_version \(version(workflow.lockVersion))")
+        }
+        lines.append("")
+        for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
+            lines.append("Kapso-Pushed: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+        }
+        for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
+            lines.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+        }
+        lines.append("Kapso-Sync-Cycle: \(cycleID)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The commit on a conflict branch: Kapso's version, and what to do with it.
+    public static func conflict(folder: String, name: String, id: String, lockVersion: Int?, reason: String, branch: String) -> String {
+        """
+        Kapso's version of \(folder) (lock_version \(version(lockVersion))), in conflict
+
+        \(reason.prefix(1).uppercased() + reason.dropFirst()). Neither side was overwritten: \(branch) keeps
+        its files and Kapso keeps "\(oneLine(name))". Merge this branch into \(branch), resolving as you
+        choose; the next sync sends the result to Kapso.
+
+        Kapso-Conflict: \(folder) id=\(id) lock_version=\(version(lockVersion))
+
+        """
+    }
+
     private static func version(_ lockVersion: Int?) -> String {
         lockVersion.map(String.init) ?? "none"
     }

@@ -2,14 +2,26 @@ import GitStore
 
 /// What one cycle did, for the CLI summary, logs and the exit code.
 public struct CycleReport: Sendable {
+    public struct Conflict: Sendable, Equatable {
+        public let workflow: String
+        public let reason: String
+        /// The branch holding Kapso's version, when there is one to hold.
+        public let branch: String?
+    }
+
     public var cycleID: String
     public var listed = 0
     public var fetched = 0
     public var pulled: [CommitMessage.PulledWorkflow] = []
+    public var pushed: [CommitMessage.PulledWorkflow] = []
     /// Fetched, found to hold the same content as the base: nothing written.
     public var unchanged = 0
     public var failures: [PullPlanner.Rejection] = []
+    public var invalid: [PullPlanner.Rejection] = []
+    public var conflicts: [Conflict] = []
     public var missingInKapso: [String] = []
+    public var deletedInGit: [String] = []
+    public var notCreated: [String] = []
     public var warnings: [String] = []
     public var commit: ObjectID?
     public var requests = 0
@@ -21,24 +33,44 @@ public struct CycleReport: Sendable {
         self.cycleID = cycleID
     }
 
-    public var hasChanges: Bool { !pulled.isEmpty }
+    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty }
+    /// Something needs a person: a conflict, an invalid workflow, or a workflow that could not be read.
+    public var needsAttention: Bool { !conflicts.isEmpty || !invalid.isEmpty || !failures.isEmpty }
 
     /// A few lines a person reads after `sync` or `plan`.
     public func summaryLines() -> [String] {
         var lines: [String] = []
-        let verb = dryRun ? "would pull" : "pulled"
-        if pulled.isEmpty {
+        if pulled.isEmpty && pushed.isEmpty {
             lines.append("in sync: \(listed) workflows in Kapso, nothing to pull")
         } else {
-            lines.append("\(verb) \(pulled.count) of \(listed) workflows" + (commit.map { " in commit \($0.short)" } ?? ""))
+            var parts: [String] = []
+            if !pulled.isEmpty { parts.append("\(dryRun ? "would pull" : "pulled") \(pulled.count) of \(listed) workflows") }
+            if !pushed.isEmpty { parts.append("\(dryRun ? "would push" : "pushed") \(pushed.count)") }
+            lines.append(parts.joined(separator: ", ") + (commit.map { " in commit \($0.short)" } ?? ""))
             for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
                 lines.append(
                     "  \(workflow.isNew ? "new    " : "changed") \(workflow.slug) (lock_version \(workflow.lockVersion.map(String.init) ?? "none"))"
                 )
             }
+            for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
+                lines.append("  pushed  \(workflow.slug) (lock_version \(workflow.lockVersion.map(String.init) ?? "none"))")
+            }
+        }
+        for conflict in conflicts {
+            lines.append(
+                "  conflict: \(conflict.workflow): \(conflict.reason)" + (conflict.branch.map { "; Kapso's version is on \($0)" } ?? ""))
         }
         for slug in missingInKapso {
             lines.append("  missing in Kapso (files kept): \(slug)")
+        }
+        for slug in deletedInGit {
+            lines.append("  deleted in git (kept in Kapso): \(slug)")
+        }
+        for folder in notCreated {
+            lines.append("  not created: workflows/\(folder) is new in git; creating workflows in Kapso is not supported yet")
+        }
+        for invalid in invalid {
+            lines.append("  invalid: \(invalid.workflow): \(invalid.reason)")
         }
         for failure in failures {
             lines.append("  error: \(failure.workflow): \(failure.reason)")

@@ -34,6 +34,8 @@ public enum ReconcilePlanner {
         case deletedInKapso(id: String, folder: String)
         /// Gone on both sides: the base entry is dropped.
         case forget(id: String, folder: String)
+        /// Kapso's answer would take the folder of another workflow: nothing is done.
+        case refuse(id: String, slug: String, reason: String)
         case invalid(folder: String, reason: String)
     }
 
@@ -69,6 +71,13 @@ public enum ReconcilePlanner {
             case (.files(let localHashes), let remoteHashes?):
                 let localChanged = localHashes != entry.files
                 let remoteChanged = remoteHashes != entry.files || remoteState?.slug != entry.slug
+                if let newSlug = remoteState?.slug, newSlug != entry.slug, let holder = base.workflows[newSlug], holder.id != entry.id,
+                    remote[holder.id] != nil
+                {
+                    actions.append(
+                        .refuse(id: entry.id, slug: newSlug, reason: "folder workflows/\(newSlug) belongs to workflow \(holder.id)"))
+                    continue
+                }
                 switch (localChanged, remoteChanged) {
                 case (false, false): break
                 case (false, true): actions.append(.pull(id: entry.id))
@@ -82,15 +91,38 @@ public enum ReconcilePlanner {
             }
         }
 
-        // Workflows new in Kapso get their folder, unless a folder of that name is new in git too.
+        // Workflows new in Kapso get their folder, unless a folder of that name is new in git too, or
+        // belongs to a workflow still in Kapso. One that takes the slug of a workflow deleted in Kapso
+        // takes its folder over.
         for (id, state) in remote.sorted(by: { $0.key < $1.key }) where base.entry(forID: id) == nil {
+            if let holder = base.workflows[state.slug] {
+                if remote[holder.id] != nil {
+                    actions.append(
+                        .refuse(id: id, slug: state.slug, reason: "folder workflows/\(state.slug) belongs to workflow \(holder.id)"))
+                    continue
+                }
+                if let index = actions.firstIndex(where: { $0 == .deletedInKapso(id: holder.id, folder: state.slug) }) {
+                    actions[index] = .pull(id: id)
+                } else if let index = actions.firstIndex(where: { action in
+                    if case .conflict(holder.id, state.slug, _) = action { return true }
+                    return false
+                }) {
+                    actions[index] = .conflict(
+                        id: id, folder: state.slug,
+                        reason: "a new workflow in Kapso took the slug of one deleted in Kapso and changed in git")
+                } else {
+                    claimedFolders.insert(state.slug)
+                    actions.append(.pull(id: id))
+                }
+                continue
+            }
             if case .files(let hashes)? = local[state.slug], !claimedFolders.contains(state.slug) {
                 claimedFolders.insert(state.slug)
                 actions.append(
                     hashes == state.hashes
                         ? .adopt(id: id)
                         : .conflict(id: id, folder: state.slug, reason: "a new folder in git and a new workflow in Kapso share this slug"))
-            } else if !claimedFolders.contains(state.slug) {
+            } else {
                 claimedFolders.insert(state.slug)
                 actions.append(.pull(id: id))
             }

@@ -1,22 +1,32 @@
 import Foundation
 
 /// What the service keeps in its state directory: nothing that cannot be rebuilt from git and Kapso,
-/// only what saves requests. Written atomically (temporary file, then rename).
+/// only what saves requests and file reads. Written atomically (temporary file, then rename).
 public struct SyncState: Codable, Sendable, Equatable {
-    public var version = 1
+    public var version = 2
     /// The time of the last completed full pass, in seconds since the epoch.
     public var lastFullPass: Double?
     /// Workflow id → the lock_version known to hold the same content as the base.
     public var knownVersions: [String: PullPlanner.KnownVersion] = [:]
+    /// Folder → the blob ids of its two files and the hashes of their canonical form. Blob ids fix the
+    /// content, so the record stays true for as long as the blobs are the same.
+    public var localFiles: [String: LocalFilesRecord] = [:]
+
+    public struct LocalFilesRecord: Codable, Sendable, Equatable {
+        public var blobs: [String: String]
+        public var hashes: [String: String]
+    }
 
     public init() {}
 
     static let fileName = "sync-state.json"
 
-    /// Reads the state; a missing or unreadable file gives an empty state, which costs only requests.
+    /// Reads the state; a missing, older or unreadable file gives an empty state, which costs only requests.
     public static func load(from directory: String) -> SyncState {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
-        guard let data = try? Data(contentsOf: url), let state = try? JSONDecoder().decode(SyncState.self, from: data) else {
+        guard let data = try? Data(contentsOf: url), let state = try? JSONDecoder().decode(SyncState.self, from: data),
+            state.version == SyncState().version
+        else {
             return SyncState()
         }
         return state

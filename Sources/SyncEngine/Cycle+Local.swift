@@ -1,0 +1,59 @@
+import GitStore
+import WorkflowRepo
+
+/// The workflow folders on the branch, each either the hashes of its files' canonical form or why
+/// it cannot be read.
+struct LocalSnapshot: Sendable {
+    var states: [String: ReconcilePlanner.Local] = [:]
+    var blobs: [String: [String: ObjectID]] = [:]
+}
+
+extension Cycle {
+    /// Reads the workflow folders of the head. A folder whose blobs are the ones recorded in the state
+    /// is not read again: a blob id fixes the content, and so the canonical hashes.
+    mutating func readLocal() async throws(SyncError) {
+        guard let baseTree else { return }
+        let files: [String: ObjectID]
+        do {
+            files = try await git.files(inTree: baseTree, under: RepositoryLayout.workflowsFolder)
+        } catch {
+            throw .git(error)
+        }
+        var folders: [String: [String: ObjectID]] = [:]
+        for (path, blob) in files {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[2] == "definition.json" || parts[2] == "workflow.yaml" else { continue }
+            folders[String(parts[1]), default: [:]][path] = blob
+        }
+        for (folder, blobs) in folders {
+            local.blobs[folder] = blobs
+            let recordedBlobs = blobs.mapValues(\.hex)
+            if let record = state.localFiles[folder], record.blobs == recordedBlobs {
+                local.states[folder] = .files(hashes: record.hashes)
+                continue
+            }
+            do {
+                let workflow = try await readWorkflow(folder: folder, blobs: blobs)
+                let hashes = workflow.hashes
+                local.states[folder] = .files(hashes: hashes)
+                state.localFiles[folder] = .init(blobs: recordedBlobs, hashes: hashes)
+            } catch let error as LayoutError {
+                local.states[folder] = .invalid(reason: error.description)
+            } catch let error as GitError {
+                throw .git(error)
+            } catch {
+                throw .state("\(error)")
+            }
+        }
+        state.localFiles = state.localFiles.filter { folders[$0.key] != nil }
+    }
+
+    func readWorkflow(folder: String, blobs: [String: ObjectID]) async throws -> LocalWorkflow {
+        let prefix = "\(RepositoryLayout.workflowsFolder)/\(folder)/"
+        var definition: [UInt8]?
+        var yaml: [UInt8]?
+        if let blob = blobs[prefix + "definition.json"] { definition = try await git.readBlob(blob) }
+        if let blob = blobs[prefix + "workflow.yaml"] { yaml = try await git.readBlob(blob) }
+        return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
+    }
+}

@@ -1,0 +1,112 @@
+import GitStore
+import KapsoAPI
+import WorkflowRepo
+
+/// A workflow as Kapso holds it now, with its canonical files already stored as blobs.
+struct RemoteVersion: Sendable {
+    let workflow: WorkflowSummary
+    /// Path (in the folder named after the remote slug) → sha256 of the canonical bytes.
+    let hashes: [String: String]
+    let blobs: [String: ObjectID]
+}
+
+extension Cycle {
+    /// Reads the definition and triggers of every workflow the fetch plan names, a bounded number in
+    /// flight; a new fetch starts only as a result is taken, so a slow repository holds back the network
+    /// instead of piling answers up in memory.
+    mutating func fetchRemote() async throws(SyncError) {
+        let toFetch = fetchPlan.fetch
+        guard !toFetch.isEmpty else { return }
+        let references = try await referenceMaps()
+        let client = self.client
+        let progress = engine.progress
+        let window = max(1, client.configuration.concurrency) * 2
+        var done = 0
+        var fatal: GitError?
+        await withTaskGroup(of: FetchOutcome.self) { group in
+            var pending = toFetch.makeIterator()
+            for _ in 0..<window {
+                guard let summary = pending.next() else { break }
+                group.addTask { await Self.fetch(summary, client: client, references: references) }
+            }
+            while let outcome = await group.next() {
+                if let summary = pending.next() {
+                    group.addTask { await Self.fetch(summary, client: client, references: references) }
+                }
+                done += 1
+                progress(done, toFetch.count)
+                switch outcome {
+                case .failure(let summary, let reason):
+                    untouchable.insert(summary.id)
+                    report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
+                case .invalid(let workflow, let error):
+                    report.fetched += 1
+                    untouchable.insert(workflow.id)
+                    report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
+                case .success(let fetched):
+                    report.fetched += 1
+                    do throws(GitError) {
+                        try await record(fetched)
+                    } catch {
+                        fatal = error
+                        group.cancelAll()
+                        return
+                    }
+                }
+            }
+        }
+        if let fatal { throw .git(fatal) }
+    }
+
+    /// Stores the answer's files as blobs and remembers that its lock_version holds the base's content
+    /// when it does.
+    private mutating func record(_ fetched: Fetched) async throws(GitError) {
+        let workflow = fetched.workflow
+        report.warnings.append(contentsOf: fetched.exported.warnings.map { "\(workflow.slug): \($0)" })
+        var blobs: [String: ObjectID] = [:]
+        for (path, bytes) in fetched.exported.files.byPath {
+            blobs[path] = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
+        }
+        remote[workflow.id] = RemoteVersion(workflow: workflow, hashes: fetched.hashes, blobs: blobs)
+        if let entry = base.entry(forID: workflow.id), entry.slug == workflow.slug, entry.files == fetched.hashes {
+            report.unchanged += 1
+            state.knownVersions[workflow.id] = .init(lockVersion: workflow.lockVersion, files: fetched.hashes)
+        }
+    }
+
+    /// One workflow read from Kapso and turned into its files in the fetching task, so the CPU work
+    /// runs beside the network and the serial git writes.
+    struct Fetched: Sendable {
+        let workflow: WorkflowSummary
+        let exported: WorkflowExporter.Result
+        let hashes: [String: String]
+    }
+
+    enum FetchOutcome: Sendable {
+        case success(Fetched)
+        case invalid(WorkflowSummary, LayoutError)
+        case failure(WorkflowSummary, String)
+    }
+
+    static func fetch(_ summary: WorkflowSummary, client: KapsoClient, references: ReferenceMaps) async -> FetchOutcome {
+        let definition: WorkflowWithDefinition
+        let triggers: [WorkflowTrigger]
+        do {
+            async let definitionAnswer = client.workflowDefinition(id: summary.id)
+            async let triggersAnswer = client.triggers(workflowID: summary.id)
+            definition = try await definitionAnswer
+            triggers = try await triggersAnswer
+        } catch let error as KapsoAPIError {
+            return .failure(summary, error.description)
+        } catch {
+            return .failure(summary, "\(error)")
+        }
+        do {
+            let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
+            let hashes = Dictionary(uniqueKeysWithValues: exported.files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
+            return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: hashes))
+        } catch {
+            return .invalid(definition.workflow, error)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import CanonicalJSON
+import Foundation
+import GitStore
+import KapsoAPI
+import Logging
+import WorkflowRepo
+
+/// The working state of one sync cycle; its steps live in the `Cycle+…` files, in the order they run.
+struct Cycle {
+    let engine: SyncEngine
+    let dryRun: Bool
+    var report: CycleReport
+    let requestsBefore: Int
+    let objectsBefore: Int
+
+    let head: ObjectID?
+    let baseTree: ObjectID?
+    /// The remote-map as read from the head: the base of every comparison.
+    let base: RemoteMap
+    /// The remote-map as this cycle leaves it.
+    var remoteMap: RemoteMap
+    let savedState: SyncState
+    var state: SyncState
+    let now: Double
+    let list: WorkflowList
+    let fetchPlan: PullPlanner.Plan
+    let intents: [String: PushIntent]
+
+    /// Workflows read from Kapso this cycle, by id, with their canonical files already stored as blobs.
+    var remote: [String: RemoteVersion] = [:]
+    /// Ids this cycle must leave alone: unreadable, refused, or failed to fetch.
+    var untouchable: Set<String> = []
+    var local: LocalSnapshot = LocalSnapshot()
+    var references: ReferenceMaps?
+    var changes: [TreeChange] = []
+    var conflictBranches: [ConflictBranch] = []
+    var resolvedIntents: [String] = []
+
+    var git: GitStore { engine.git }
+    var client: KapsoClient { engine.client }
+    var configuration: SyncConfiguration { engine.configuration }
+
+    init(engine: SyncEngine, dryRun: Bool) async throws(SyncError) {
+        self.engine = engine
+        self.dryRun = dryRun
+        report = CycleReport(cycleID: SyncEngine.newCycleID())
+        report.dryRun = dryRun
+        requestsBefore = engine.client.requestsSent
+        objectsBefore = await engine.git.objectsWritten
+        do {
+            head = try await engine.git.resolve(reference: engine.configuration.branchReference)
+            if let head { baseTree = try await engine.git.tree(ofCommit: head) } else { baseTree = nil }
+        } catch {
+            throw .git(error)
+        }
+        base = try await Self.readRemoteMap(engine: engine, tree: baseTree)
+        remoteMap = base
+        savedState = engine.cache.withLock { $0.state } ?? SyncState.load(from: engine.configuration.stateDirectory)
+        state = savedState
+        let currentTime = Date().timeIntervalSince1970
+        now = currentTime
+        intents = PushIntent.all(in: engine.configuration.stateDirectory)
+        let interval = Double(engine.configuration.fullResyncIntervalSeconds)
+        let fullPass = savedState.lastFullPass.map { currentTime - $0 >= interval } ?? true
+        report.fullPass = fullPass
+        do {
+            list = try await engine.client.listWorkflows()
+        } catch {
+            throw .kapso(error)
+        }
+        report.listed = list.workflows.count
+        // After a crash mid-push, Kapso's version must be read to be recognised as this service's own write.
+        var known = state.knownVersions
+        for id in intents.keys { known.removeValue(forKey: id) }
+        fetchPlan = PullPlanner.plan(list: list, base: base, known: known, fullPass: fullPass)
+        report.failures = fetchPlan.rejected
+        let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(fetchPlan.fetch.map(\.id)).subtracting(fetchPlan.upToDate.map(\.id))
+        untouchable = rejectedIDs
+        engine.logger.debug(
+            "planned cycle",
+            metadata: [
+                "gitsync.cycle_id": "\(report.cycleID)", "gitsync.listed": "\(list.workflows.count)",
+                "gitsync.fetch": "\(fetchPlan.fetch.count)", "gitsync.full_pass": "\(fullPass)",
+            ])
+    }
+
+    static func readRemoteMap(engine: SyncEngine, tree: ObjectID?) async throws(SyncError) -> RemoteMap {
+        guard let tree else { return RemoteMap() }
+        do {
+            guard let blob = try await engine.git.blobID(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return RemoteMap() }
+            if let cached = engine.cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
+            let map = try RemoteMap(bytes: try await engine.git.readBlob(blob))
+            engine.cache.withLock { $0.remoteMap = (blob, map) }
+            return map
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            throw .invalidRepositoryFile(error as! LayoutError)
+        }
+    }
+
+    /// Function slugs are needed only when a definition is read or written, so the list is read lazily.
+    mutating func referenceMaps() async throws(SyncError) -> ReferenceMaps {
+        if let references { return references }
+        do {
+            let loaded = ReferenceMaps(functions: try await client.listFunctions(), workflows: list.workflows)
+            references = loaded
+            return loaded
+        } catch {
+            // Without the function list the files would carry ids instead of slugs: better to wait a cycle.
+            throw .kapso(error)
+        }
+    }
+
+    // MARK: Committing
+
+    /// One commit on the branch for everything pulled and every push recorded, moved by compare-and-swap.
+    mutating func commit() async throws(SyncError) {
+        guard !dryRun, !changes.isEmpty || remoteMap != base else { return }
+        do {
+            var allChanges = changes
+            allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(remoteMap.canonicalBytes())))
+            // The project files the CLI writes are created once and then left to their owner.
+            if try await blob(at: RepositoryLayout.kapsoYAML, in: baseTree) == nil {
+                allChanges.append(.upsert(path: RepositoryLayout.kapsoYAML, blob: try await git.writeBlob(RepositoryLayout.kapsoYAMLBytes)))
+            }
+            if try await blob(at: RepositoryLayout.projectJSON, in: baseTree) == nil {
+                let projectID = configuration.projectID ?? list.workflows.lazy.compactMap(\.projectID).first
+                let bytes = ProjectFile.bytes(projectID: projectID, projectName: configuration.projectName)
+                allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
+            }
+            let tree = try await git.updateTree(base: baseTree, changes: allChanges)
+            let message = CommitMessage.cycle(pulled: report.pulled, pushed: report.pushed, cycleID: report.cycleID)
+            let commit = try await git.commit(
+                tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
+            try await git.finishBulkWrite()
+            try await git.updateReference(
+                configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: sync")
+            report.commit = commit
+            engine.logger.info(
+                "commit written",
+                metadata: [
+                    "gitsync.cycle_id": "\(report.cycleID)", "gitsync.commit": "\(commit.short)",
+                    "gitsync.pulled": "\(report.pulled.count)", "gitsync.pushed": "\(report.pushed.count)",
+                ])
+        } catch let error where error.code == .refModified {
+            throw .branchMoved(branch: configuration.branch)
+        } catch {
+            throw .git(error)
+        }
+    }
+
+    /// The state is written last: it only saves requests, so losing it to a crash costs nothing.
+    mutating func finish() throws(SyncError) {
+        guard !dryRun else { return }
+        for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+        if report.fullPass && report.failures.isEmpty { state.lastFullPass = now }
+        if state != savedState {
+            do {
+                try state.save(to: configuration.stateDirectory)
+            } catch {
+                throw .state("cannot write \(configuration.stateDirectory)/\(SyncState.fileName): \(error.localizedDescription)")
+            }
+        }
+        let finalState = state
+        engine.cache.withLock { $0.state = finalState }
+    }
+
+    func finalReport() async -> CycleReport {
+        var final = report
+        final.requests = client.requestsSent - requestsBefore
+        final.objectsWritten = await git.objectsWritten - objectsBefore
+        return final
+    }
+
+    func blob(at path: String, in tree: ObjectID?) async throws(GitError) -> ObjectID? {
+        guard let tree else { return nil }
+        return try await git.blobID(atPath: path, inTree: tree)
+    }
+}
