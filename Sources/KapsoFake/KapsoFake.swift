@@ -116,6 +116,7 @@ public actor KapsoFake {
     public var functions: [FakeFunction] { state.functions }
 
     public func inject(_ rule: FakeFaultRule) { faults.append(rule) }
+    public func clearFaults() { faults.removeAll() }
     public func requests() -> [FakeRequestRecord] { log }
     public func clearRequests() { log.removeAll() }
 

@@ -6,7 +6,7 @@ struct KapsoGitsync: AsyncParsableCommand {
         commandName: "kapso-gitsync",
         abstract: "Keep the workflows of a Kapso project in sync with a git repository.",
         discussion: """
-            Exit codes: 0 in sync (or synced); 1 error; 2 changes pending (plan); 3 some workflows could not be synced.
+            Exit codes: 0 in sync (or synced); 1 error; 2 changes pending (plan); 3 conflicts, invalid or unreadable workflows remain.
             """,
         subcommands: [SyncCommand.self, PlanCommand.self, ValidateCommand.self, DemoCommand.self])
 }

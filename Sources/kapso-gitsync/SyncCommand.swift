@@ -12,7 +12,7 @@ struct SyncCommand: AsyncParsableCommand {
         let runtime = try Runtime(options: options)
         let report = try await runtime.runCycle(dryRun: false)
         report.summaryLines().forEach { print($0) }
-        if !report.failures.isEmpty { throw ExitStatus.incomplete }
+        if report.needsAttention { throw ExitStatus.incomplete }
     }
 }
 
@@ -29,6 +29,6 @@ struct PlanCommand: AsyncParsableCommand {
         let report = try await runtime.runCycle(dryRun: true)
         report.summaryLines().forEach { print($0) }
         if report.hasChanges { throw ExitStatus.pending }
-        if !report.failures.isEmpty { throw ExitStatus.incomplete }
+        if report.needsAttention { throw ExitStatus.incomplete }
     }
 }

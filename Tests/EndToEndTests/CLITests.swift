@@ -44,15 +44,15 @@ import Testing
         #expect(second.standardOutput == "in sync: 6 workflows in Kapso, nothing to pull\n")
         for output in [first, second] { #expect(!output.combined.contains(setup.apiKey)) }
 
-        let log = try runGit(["--git-dir", setup.repository, "log", "--oneline"])
+        let log = try await runGit(["--git-dir", setup.repository, "log", "--oneline"])
         #expect(log.output.split(separator: "\n").count == 1)
         let clone = setup.directory.path + "/clone"
-        #expect(try runGit(["clone", "-q", setup.repository, clone]).status == 0)
-        let files = try runGit(["ls-files"], in: clone).output
+        #expect(try await runGit(["clone", "-q", setup.repository, clone]).status == 0)
+        let files = try await runGit(["ls-files"], in: clone).output
         #expect(files.contains("workflows/medicopay/definition.json"))
-        #expect(try runGit(["status", "--porcelain"], in: clone).output.isEmpty)
+        #expect(try await runGit(["status", "--porcelain"], in: clone).output.isEmpty)
         // The key reached neither history nor files.
-        #expect(try runGit(["grep", "-q", setup.apiKey], in: clone).status != 0)
+        #expect(try await runGit(["grep", "-q", setup.apiKey], in: clone).status != 0)
     }
 
     @Test func planExitsTwoWhenChangesArePendingAndZeroWhenInSync() async throws {
@@ -133,7 +133,7 @@ import Testing
         #expect(result.standardOutput.contains("pulled 6 of 6 workflows"))
         #expect(result.standardOutput.contains("A sync with nothing new writes nothing:\n   in sync"))
         #expect(result.standardOutput.contains("git --git-dir"))
-        let log = try runGit(["--git-dir", directory.path + "/demo/repo.git", "log", "--oneline"])
+        let log = try await runGit(["--git-dir", directory.path + "/demo/repo.git", "log", "--oneline"])
         #expect(log.output.split(separator: "\n").count == 2)
     }
 
@@ -145,13 +145,13 @@ import Testing
             "kapso-gitsync", ["demo", "--directory", directory.path + "/demo"], directory: projectRoot.path)
         #expect(result.status == 0, "\(result.combined)")
         let gitDirectory = directory.path + "/demo/repo.git"
-        let first = try runGit(["--git-dir", gitDirectory, "rev-list", "--max-parents=0", "main"]).output
+        let first = try await runGit(["--git-dir", gitDirectory, "rev-list", "--max-parents=0", "main"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let seeds = projectRoot.appendingPathComponent("Config/demo-workflows")
         for slug in try FileManager.default.contentsOfDirectory(atPath: seeds.path) {
             for name in ["definition.json", "workflow.yaml"] {
                 let expected = try String(contentsOf: seeds.appendingPathComponent("\(slug)/\(name)"), encoding: .utf8)
-                let written = try runGit(["--git-dir", gitDirectory, "show", "\(first):workflows/\(slug)/\(name)"]).output
+                let written = try await runGit(["--git-dir", gitDirectory, "show", "\(first):workflows/\(slug)/\(name)"]).output
                 #expect(written == expected, "workflows/\(slug)/\(name)")
             }
         }

@@ -10,9 +10,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try GitStore(path: directory.path + "/repo.git", initialBranch: "trunk")
         #expect(try await store.resolve(reference: "refs/heads/trunk") == nil)
-        let config = try runGit(["--git-dir", store.path, "config", "core.bare"])
+        let config = try await runGit(["--git-dir", store.path, "config", "core.bare"])
         #expect(config.output.trimmingCharacters(in: .whitespacesAndNewlines) == "true")
-        let head = try runGit(["--git-dir", store.path, "symbolic-ref", "HEAD"])
+        let head = try await runGit(["--git-dir", store.path, "symbolic-ref", "HEAD"])
         #expect(head.output.trimmingCharacters(in: .whitespacesAndNewlines) == "refs/heads/trunk")
     }
 
@@ -37,11 +37,11 @@ import Testing
         #expect(try await store.files(inTree: tree).count == 3)
 
         // The git CLI sees the same content, and the repository is sound.
-        let show = try runGit(["--git-dir", store.path, "show", "main:workflows/one/a.json"])
+        let show = try await runGit(["--git-dir", store.path, "show", "main:workflows/one/a.json"])
         #expect(show.output == "alpha\n")
-        let fsck = try runGit(["--git-dir", store.path, "fsck", "--strict"])
+        let fsck = try await runGit(["--git-dir", store.path, "fsck", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)")
-        let log = try runGit(["--git-dir", store.path, "log", "--format=%an <%ae> %s", "main"])
+        let log = try await runGit(["--git-dir", store.path, "log", "--format=%an <%ae> %s", "main"])
         #expect(log.output == "Sync Bot <bot@example.invalid> first\n")
     }
 
@@ -56,8 +56,8 @@ import Testing
         let second = try await store.updateTree(base: first, changes: [.upsert(path: "workflows/two/f", blob: b)])
         // workflows/two, workflows and the root: three new trees, workflows/one untouched.
         #expect(await store.objectsWritten - before == 3)
-        let oneBefore = try runGit(["--git-dir", store.path, "rev-parse", "\(first.hex):workflows/one"]).output
-        let oneAfter = try runGit(["--git-dir", store.path, "rev-parse", "\(second.hex):workflows/one"]).output
+        let oneBefore = try await runGit(["--git-dir", store.path, "rev-parse", "\(first.hex):workflows/one"]).output
+        let oneAfter = try await runGit(["--git-dir", store.path, "rev-parse", "\(second.hex):workflows/one"]).output
         #expect(oneBefore == oneAfter)
         let same = try await store.updateTree(base: second, changes: [.upsert(path: "workflows/two/f", blob: b)])
         #expect(same == second)
@@ -81,7 +81,7 @@ import Testing
         let tree = try await store.updateTree(base: nil, changes: [.upsert(path: "w/x/f", blob: a), .upsert(path: "k", blob: a)])
         let pruned = try await store.updateTree(base: tree, changes: [.remove(path: "w/x/f")])
         #expect(try await store.files(inTree: pruned) == ["k": a])
-        let listing = try runGit(["--git-dir", store.path, "ls-tree", "-r", "-t", pruned.hex])
+        let listing = try await runGit(["--git-dir", store.path, "ls-tree", "-r", "-t", pruned.hex])
         #expect(!listing.output.contains("\tw"), "\(listing.output)")
     }
 
@@ -122,7 +122,7 @@ import Testing
 
     @Test func opensAPersonsNonBareCloneToo() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try runGit(["init", "-q", "-b", "main", directory.path + "/work"]).status == 0)
+        #expect(try await runGit(["init", "-q", "-b", "main", directory.path + "/work"]).status == 0)
         let store = try GitStore(path: directory.path + "/work", createIfMissing: false)
         #expect(try await store.resolve(reference: "refs/heads/main") == nil)
     }

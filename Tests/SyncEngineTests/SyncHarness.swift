@@ -26,7 +26,7 @@ final class SyncHarness: Sendable {
         let url = try await fake.start()
         let client = KapsoClient(
             configuration: KapsoClientConfiguration(
-                baseURL: url, apiKey: APIKey(Self.apiKey), requestTimeout: .seconds(10),
+                baseURL: url, apiKey: APIKey(Self.apiKey), requestTimeout: .seconds(60),
                 retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)), requestsPerMinute: 0,
                 concurrency: 4))
         git = try GitStore(path: directory.path + "/repo.git")
@@ -40,19 +40,72 @@ final class SyncHarness: Sendable {
 
     func stop() async { await fake.stop() }
 
-    func git(_ arguments: String...) throws -> String {
-        let result = try runGit(["--git-dir", repositoryPath] + arguments)
+    func git(_ arguments: String...) async throws -> String {
+        let result = try await runGit(["--git-dir", repositoryPath] + arguments)
         guard result.status == 0 else { throw HarnessError(description: "git \(arguments.joined(separator: " ")): \(result.output)") }
         return result.output
     }
 
-    func file(_ path: String, at revision: String = "main") throws -> [UInt8] {
-        Array(try git("show", "\(revision):\(path)").utf8)
+    func file(_ path: String, at revision: String = "main") async throws -> [UInt8] {
+        Array(try await git("show", "\(revision):\(path)").utf8)
     }
 
-    func commitCount() throws -> Int {
-        Int(try git("rev-list", "--count", "main").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    func commitCount() async throws -> Int {
+        Int(try await git("rev-list", "--count", "main").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     struct HarnessError: Error, CustomStringConvertible { let description: String }
+}
+
+extension SyncHarness {
+    /// What a person does: clone, change files, commit, push to the repository the service syncs.
+    func personCommits(_ message: String, _ edit: (URL) throws -> Void) async throws {
+        let checkout = directory.url.appendingPathComponent("person-\(UUID().uuidString.prefix(8))")
+        try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+        try edit(checkout)
+        try check(await runGit(["add", "-A"], in: checkout.path))
+        try check(await runGit(["commit", "-q", "-m", message], in: checkout.path))
+        try check(await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout.path))
+        try FileManager.default.removeItem(at: checkout)
+    }
+
+    /// Merges a branch of the synced repository into main the way a pull request would, resolving
+    /// conflicts with `resolve` (given the checkout), then pushes.
+    func personMerges(_ branch: String, resolve: (URL) throws -> Void) async throws {
+        let checkout = directory.url.appendingPathComponent("merge-\(UUID().uuidString.prefix(8))")
+        try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+        _ = try await runGit(["merge", "--no-ff", "--no-commit", "-q", "origin/\(branch)"], in: checkout.path)
+        try resolve(checkout)
+        try check(await runGit(["add", "-A"], in: checkout.path))
+        try check(await runGit(["commit", "-q", "-m", "Merge \(branch)"], in: checkout.path))
+        try check(await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout.path))
+        try FileManager.default.removeItem(at: checkout)
+    }
+
+    private func check(_ result: (status: Int32, output: String)) throws {
+        guard result.status == 0 else { throw HarnessError(description: result.output) }
+    }
+}
+
+/// Edits a JSON file in place, keeping it canonical.
+func editJSON(_ url: URL, _ edit: (inout JSONValue) -> Void) throws {
+    var value = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
+    edit(&value)
+    try Data(CanonicalJSONWriter.canonicalBytes(value)).write(to: url)
+}
+
+extension JSONValue {
+    /// Sets the `config.message` of the node `id`, for tests that edit a definition.
+    mutating func setMessage(node id: String, to message: String) {
+        guard case .object(var root) = self, case .array(var nodes)? = root["nodes"],
+            let index = nodes.firstIndex(where: { $0["id"]?.stringValue == id }),
+            case .object(var node) = nodes[index], case .object(var data)? = node["data"], case .object(var config)? = data["config"]
+        else { return }
+        config["message"] = .string(message)
+        data["config"] = .object(config)
+        node["data"] = .object(data)
+        nodes[index] = .object(node)
+        root["nodes"] = .array(nodes)
+        self = .object(root)
+    }
 }

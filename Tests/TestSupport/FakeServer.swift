@@ -20,7 +20,7 @@ public struct FakeServer: Sendable {
     public func client(
         key: String = FakeServer.apiKey,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
-        requestsPerMinute: Int = 0, timeout: Duration = .seconds(10),
+        requestsPerMinute: Int = 0, timeout: Duration = .seconds(60),
         onEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) -> KapsoClient {

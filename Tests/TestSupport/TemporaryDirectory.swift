@@ -15,24 +15,15 @@ public final class TemporaryDirectory: Sendable {
     }
 }
 
-/// Runs the git CLI the way a person would, to inspect what the product wrote.
-public func runGit(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+/// Runs the git CLI the way a person would, to inspect what the product wrote (output and errors together).
+public func runGit(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String) {
     var environment = ProcessInfo.processInfo.environment
     environment["GIT_CONFIG_NOSYSTEM"] = "1"
     environment["GIT_AUTHOR_NAME"] = "Test Person"
     environment["GIT_AUTHOR_EMAIL"] = "person@example.invalid"
     environment["GIT_COMMITTER_NAME"] = "Test Person"
     environment["GIT_COMMITTER_EMAIL"] = "person@example.invalid"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try await runProcess(
+        URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments, environment: environment, directory: directory)
+    return (result.status, result.combined)
 }

@@ -1,0 +1,210 @@
+import CanonicalJSON
+import Foundation
+import GitStore
+import KapsoFake
+import SyncEngine
+import TestSupport
+import Testing
+
+@Suite struct PushCycleTests {
+    /// A project whose first workflow has a send_text node `step_1`.
+    static func seed(_ fake: KapsoFake) async {
+        await fake.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7)
+    }
+
+    func textNode(_ harness: SyncHarness, slug: String) async throws -> String {
+        let workflow = try #require(await harness.fake.workflow(slug: slug))
+        return try #require(workflow.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
+    }
+
+    @Test func aChangeMergedInGitReachesKapsoExactlyOnceAndNothingEchoes() async throws {
+        let harness = try await SyncHarness { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let node = try await textNode(harness, slug: slug)
+        let before = try #require(await harness.fake.workflow(slug: slug))
+        try await harness.personCommits("Reword the greeting") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
+                $0.setMessage(node: node, to: "Hola, ¿cómo va? 👋")
+            }
+        }
+        await harness.fake.clearRequests()
+
+        let report = try await harness.engine.runCycle()
+        #expect(report.pushed.map(\.slug) == [slug])
+        #expect(report.conflicts.isEmpty)
+        let after = try #require(await harness.fake.workflow(slug: slug))
+        #expect(after.lockVersion == before.lockVersion + 1)
+        let message = after.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue
+        #expect(message == "Hola, ¿cómo va? 👋")
+        let patches = await harness.fake.requests().filter { $0.method == "PATCH" }
+        #expect(patches.count == 1)
+        #expect(patches.first?.status == 200)
+        let subject = try await harness.git("log", "-1", "--format=%s", "main")
+        #expect(subject == "Record push of \(slug) to Kapso (now lock_version \(after.lockVersion))\n")
+
+        // The cycle after a push writes nothing on either side.
+        await harness.fake.clearRequests()
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil)
+        #expect(quiet.pushed.isEmpty && quiet.pulled.isEmpty)
+        #expect(quiet.objectsWritten == 0)
+        #expect(await harness.fake.requests().map(\.method) == ["GET"])
+        let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+    }
+
+    @Test func kapsosNormalisedFormIsRecordedSoTheNextCycleSeesNoChange() async throws {
+        let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        // vigi-atencion's nodes have no display_name; Kapso fills one in for a node it sees as new.
+        try await harness.personCommits("Add a goodbye node") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/atendimento-bot/definition.json")) { definition in
+                guard case .object(var root) = definition, case .array(var nodes)? = root["nodes"] else { return }
+                nodes.append([
+                    "id": "goodbye", "type": "flow-node", "position": ["x": 0, "y": 1000],
+                    "data": ["node_type": "handoff", "config": ["reason": "done"]],
+                ])
+                root["nodes"] = .array(nodes)
+                definition = .object(root)
+            }
+        }
+        let report = try await harness.engine.runCycle()
+        #expect(report.pushed.map(\.slug) == ["atendimento-bot"])
+        let definition = try JSONParser.parse(try await harness.file("workflows/atendimento-bot/definition.json"))
+        let goodbye = definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == "goodbye" }
+        #expect(goodbye?["data"]?["display_name"]?.stringValue == "Handoff", "Kapso's form is committed")
+        let next = try await harness.engine.runCycle()
+        #expect(next.commit == nil && next.pushed.isEmpty && next.pulled.isEmpty)
+    }
+
+    @Test func anEditInBothPlacesIsAConflictOnItsOwnBranchAndTheMergeIsPushed() async throws {
+        let harness = try await SyncHarness { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let node = try await textNode(harness, slug: slug)
+        let workflow = try #require(await harness.fake.workflow(slug: slug))
+        try await harness.personCommits("Edit in git") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
+        }
+        await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Renamed in Kapso" }
+        let mainBefore = try await harness.git("rev-parse", "main")
+
+        let report = try await harness.engine.runCycle()
+        #expect(report.pushed.isEmpty)
+        #expect(report.conflicts.map(\.workflow) == [slug])
+        #expect(report.conflicts.first?.branch == "kapso-gitsync/conflict/\(slug)")
+        #expect(try await harness.git("rev-parse", "main") == mainBefore, "the branch keeps the person's files")
+        #expect(await harness.fake.workflow(id: workflow.id)?.lockVersion == workflow.lockVersion + 1, "nothing was sent to Kapso")
+        let conflictYAML = String(
+            decoding: try await harness.file("workflows/\(slug)/workflow.yaml", at: "kapso-gitsync/conflict/\(slug)"), as: UTF8.self)
+        #expect(conflictYAML.contains("name: Renamed in Kapso"))
+
+        // A second cycle does not pile up commits on the conflict branch.
+        let conflictTip = try await harness.git("rev-parse", "kapso-gitsync/conflict/\(slug)")
+        _ = try await harness.engine.runCycle()
+        #expect(try await harness.git("rev-parse", "kapso-gitsync/conflict/\(slug)") == conflictTip)
+
+        // The branch carries Kapso's whole version; in the pull request the person keeps both edits.
+        try await harness.personMerges("kapso-gitsync/conflict/\(slug)") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
+        }
+        let resolved = try await harness.engine.runCycle()
+        #expect(resolved.pushed.map(\.slug) == [slug])
+        #expect(resolved.conflicts.isEmpty)
+        let final = try #require(await harness.fake.workflow(id: workflow.id))
+        #expect(final.name == "Renamed in Kapso")
+        #expect(final.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "from git")
+        #expect(try await harness.git("branch", "--list", "kapso-gitsync/*").isEmpty, "the conflict branch is gone once resolved")
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && quiet.pushed.isEmpty && quiet.pulled.isEmpty && quiet.conflicts.isEmpty)
+    }
+
+    @Test func anEditInKapsoDuringThePushIsNeverOverwritten() async throws {
+        let harness = try await SyncHarness { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-2"
+        let node = try await textNode(harness, slug: slug)
+        let workflow = try #require(await harness.fake.workflow(slug: slug))
+        try await harness.personCommits("Edit in git") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
+        }
+        // The push reads the function list first; while that answer is held back, someone edits in Kapso.
+        await harness.fake.clearRequests()
+        await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .delay(.seconds(3))))
+        let cycle = Task { try await harness.engine.runCycle() }
+        while await !harness.fake.requests().contains(where: { $0.path == "/functions" }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Edited during the push" }
+        let report = try await cycle.value
+        #expect(report.pushed.isEmpty)
+        #expect(report.conflicts.first?.reason == "Kapso changed it while it was being pushed (409)")
+        let kapso = try #require(await harness.fake.workflow(id: workflow.id))
+        #expect(kapso.name == "Edited during the push")
+        #expect(kapso.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue != "from git")
+        #expect(try await harness.git("branch", "--list", "kapso-gitsync/conflict/\(slug)").contains("conflict"))
+    }
+
+    @Test func anInvalidChangeIsNotSentAndTheRestStillSyncs() async throws {
+        let harness = try await SyncHarness { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let other = try #require(await harness.fake.workflow(slug: "generated-0"))
+        try await harness.personCommits("Break a workflow") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/generated-1/definition.json")) { definition in
+                guard case .object(var root) = definition else { return }
+                root["edges"] = [["source": "start", "target": "nowhere", "label": "next"]]
+                definition = .object(root)
+            }
+        }
+        await harness.fake.simulateEditorEdit(workflowID: other.id) { $0.name = "Still pulled" }
+        await harness.fake.clearRequests()
+        let report = try await harness.engine.runCycle()
+        #expect(
+            report.invalid.map(\.reason) == [
+                "workflows/generated-1/definition.json: edges-reference-nodes: edge start → nowhere: no node nowhere"
+            ])
+        #expect(report.pulled.map(\.slug) == ["generated-0"])
+        #expect(await harness.fake.requests().allSatisfy { $0.method == "GET" })
+        #expect(report.needsAttention)
+    }
+
+    @Test func afterACrashBetweenThePatchAndTheCommitTheNextCycleTakesKapsosFormWithoutAFalseConflict() async throws {
+        let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "atendimento-bot"
+        let workflow = try #require(await harness.fake.workflow(slug: slug))
+        try await harness.personCommits("Add a node") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { definition in
+                guard case .object(var root) = definition, case .array(var nodes)? = root["nodes"] else { return }
+                nodes.append([
+                    "id": "late", "type": "flow-node", "position": ["x": 0, "y": 0], "data": ["node_type": "handoff", "config": [:]],
+                ])
+                root["nodes"] = .array(nodes)
+                definition = .object(root)
+            }
+        }
+        // The push that crashed: its intent is on file and Kapso took the change (and normalised it),
+        // but no commit recorded it.
+        await harness.fake.inject(
+            FakeFaultRule(method: "GET", pathPrefix: "/workflows/\(workflow.id)/definition", fault: .status(500), count: 10))
+        let interrupted = try await harness.engine.runCycle()
+        #expect(interrupted.pushed.isEmpty)
+        #expect(interrupted.failures.first?.reason.contains("reading it back failed") == true)
+        #expect(await harness.fake.workflow(id: workflow.id)?.lockVersion == workflow.lockVersion + 1)
+        await harness.fake.clearFaults()
+
+        let recovered = try await harness.engine.runCycle()
+        #expect(recovered.conflicts.isEmpty)
+        #expect(recovered.pulled.map(\.slug) == [slug], "Kapso's form of the push is taken")
+        #expect(await harness.fake.workflow(id: workflow.id)?.lockVersion == workflow.lockVersion + 1, "no second write")
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && quiet.pushed.isEmpty && quiet.pulled.isEmpty && quiet.conflicts.isEmpty)
+    }
+}
