@@ -24,16 +24,7 @@ extension Cycle {
             report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
             return
         }
-        let references = try await referenceMaps()
-        let write: WorkflowImporter.Write
-        do {
-            write = try WorkflowImporter.write(
-                localWorkflow, functionIDBySlug: Dictionary(references.functionSlugByID.map { ($1, $0) }, uniquingKeysWith: { a, _ in a }),
-                workflowIDBySlug: Dictionary(list.workflows.map { ($0.slug, $0.id) }, uniquingKeysWith: { a, _ in a }))
-        } catch {
-            report.invalid.append(contentsOf: error.issues.map { .init(workflow: name, reason: $0.description) })
-            return
-        }
+        guard let write = try await writeShape(localWorkflow, name: name) else { return }
         guard !dryRun else {
             report.pushed.append(.init(slug: folder, name: summary.name, id: id, lockVersion: summary.lockVersion, isNew: false))
             return
@@ -41,63 +32,90 @@ extension Cycle {
         // The lock_version of the content the change is based on: Kapso's current one, whose content
         // the planner found equal to the base.
         let lockVersion = remote[id]?.workflow.lockVersion ?? summary.lockVersion
-        var body = write.workflow
-        if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         do {
             try PushIntent(workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes)
                 .record(in: configuration.stateDirectory)
         } catch {
             throw .state("cannot record the push intent for \(folder): \(error)")
         }
+        try await completeWrite(id: id, folder: folder, lockVersion: lockVersion, write: write, asCreation: false)
+    }
+
+    /// The write API's shape of a workflow, or nil (reported) when a reference cannot be resolved.
+    mutating func writeShape(_ workflow: LocalWorkflow, name: String) async throws(SyncError) -> WorkflowImporter.Write? {
+        let references = try await referenceMaps()
+        do {
+            return try WorkflowImporter.write(
+                workflow,
+                functionIDBySlug: Dictionary(references.functionSlugByID.map { ($1, $0) }, uniquingKeysWith: { first, _ in first }),
+                workflowIDBySlug: Dictionary(list.workflows.map { ($0.slug, $0.id) }, uniquingKeysWith: { first, _ in first }))
+        } catch {
+            report.invalid.append(contentsOf: error.issues.map { .init(workflow: name, reason: $0.description) })
+            return nil
+        }
+    }
+
+    /// PATCH (with `lockVersion`), PUT the triggers, read Kapso's form back into the files and the base.
+    /// Returns whether all of it happened.
+    @discardableResult
+    mutating func completeWrite(
+        id: String, folder: String, lockVersion: Int?, write: WorkflowImporter.Write, asCreation: Bool
+    ) async throws(SyncError) -> Bool {
+        var body = write.workflow
+        if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         do {
             _ = try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)])
             _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)])
         } catch {
-            PushIntent.remove(id: id, in: configuration.stateDirectory)
+            if !asCreation { PushIntent.remove(id: id, in: configuration.stateDirectory) }
             switch error.status {
             case 409:
                 try await conflictAfterStaleWrite(id: id, folder: folder)
             case 422:
-                report.invalid.append(.init(workflow: name, reason: "Kapso refused it: \(error)"))
+                report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused it: \(error)"))
             default:
                 report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "push: \(error)"))
             }
-            return
+            return false
         }
-        // Kapso fills in defaults and echoes: its form becomes the files and the base.
-        let readBack = await Self.fetch(summary, client: client, references: references)
-        guard case .success(let fetched) = readBack else {
+        guard let fetched = try await readBack(id: id) else {
             // The write landed; the intent makes the next cycle take Kapso's form without a false conflict.
             report.failures.append(
                 .init(workflow: "\(folder) (\(id))", reason: "pushed, but reading it back failed; the next cycle records it"))
-            return
+            return false
         }
+        _ = takeRemote(id)
+        let entry = CommitMessage.PulledWorkflow(
+            slug: folder, name: fetched.workflow.name, id: id, lockVersion: fetched.workflow.lockVersion, isNew: asCreation)
+        if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
+        resolvedIntents.append(id)
+        return true
+    }
+
+    /// Reads a workflow again and stores its files as blobs; nil when Kapso does not answer well.
+    mutating func readBack(id: String) async throws(SyncError) -> RemoteVersion? {
+        let references = try await referenceMaps()
+        let stub: WorkflowSummary
         do {
-            var readBlobs: [String: ObjectID] = [:]
-            for (path, bytes) in fetched.exported.files.byPath { readBlobs[path] = try await git.writeBlob(bytes) }
-            remote[id] = RemoteVersion(workflow: fetched.workflow, hashes: fetched.hashes, blobs: readBlobs)
+            stub = try WorkflowSummary(["id": .string(id), "name": "", "slug": "", "status": ""])
+        } catch {
+            return nil
+        }
+        guard case .success(let fetched) = await Self.fetch(stub, client: client, references: references) else { return nil }
+        do {
+            var blobs: [String: ObjectID] = [:]
+            for (path, bytes) in fetched.exported.files.byPath { blobs[path] = try await git.writeBlob(bytes) }
+            let version = RemoteVersion(workflow: fetched.workflow, hashes: fetched.hashes, blobs: blobs)
+            remote[id] = version
+            return version
         } catch {
             throw .git(error)
         }
-        _ = takeRemote(id)
-        report.pushed.append(
-            .init(slug: folder, name: fetched.workflow.name, id: id, lockVersion: fetched.workflow.lockVersion, isNew: false))
-        resolvedIntents.append(id)
     }
 
     /// Kapso changed after this cycle read it: read it again and treat it as a conflict.
     private mutating func conflictAfterStaleWrite(id: String, folder: String) async throws(SyncError) {
-        guard let summary = list.workflows.first(where: { $0.id == id }) else { return }
-        let references = try await referenceMaps()
-        if case .success(let fetched) = await Self.fetch(summary, client: client, references: references) {
-            do {
-                var blobs: [String: ObjectID] = [:]
-                for (path, bytes) in fetched.exported.files.byPath { blobs[path] = try await git.writeBlob(bytes) }
-                remote[id] = RemoteVersion(workflow: fetched.workflow, hashes: fetched.hashes, blobs: blobs)
-            } catch {
-                throw .git(error)
-            }
-        }
+        _ = try await readBack(id: id)
         try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
     }
 }

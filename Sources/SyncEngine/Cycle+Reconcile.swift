@@ -32,7 +32,7 @@ extension Cycle {
             case .conflict(let id, let folder, let reason):
                 try await conflict(id: id, folder: folder, reason: reason)
             case .create(let folder):
-                report.notCreated.append(folder)
+                try await create(folder: folder)
             case .deletedInGit(_, let folder):
                 report.deletedInGit.append(folder)
             case .deletedInKapso(_, let folder):
@@ -45,11 +45,21 @@ extension Cycle {
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: reason))
             }
         }
+        // A creation is complete once its folder is in the base with an id.
+        for key in intents.keys where key.hasPrefix(Self.creationKey("")) {
+            if remoteMap.workflows[String(key.dropFirst(Self.creationKey("").count))] != nil { resolvedIntents.append(key) }
+        }
     }
 
     /// A conflict whose Kapso side is this service's own interrupted push (an intent on file, the files
     /// in git unchanged since, and Kapso past the lock_version sent) is no conflict: take Kapso's form.
     func recognizingOwnWrite(_ action: ReconcilePlanner.Action) -> ReconcilePlanner.Action {
+        // A workflow this service created before a crash: finish writing it rather than create another.
+        if case .conflict(let id, let folder, _) = action, base.entry(forID: id) == nil,
+            let intent = intents[Self.creationKey(folder)], case .files(let hashes)? = local.states[folder], hashes == intent.localHashes
+        {
+            return .push(id: id, folder: folder)
+        }
         guard case .conflict(let id, let folder, _) = action, let intent = intents[id], let fetched = remote[id],
             case .files(let hashes)? = local.states[folder], hashes == intent.localHashes,
             let sent = intent.lockVersion, let now = fetched.workflow.lockVersion, now > sent

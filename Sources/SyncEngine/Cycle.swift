@@ -130,7 +130,8 @@ struct Cycle {
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
             let tree = try await git.updateTree(base: baseTree, changes: allChanges)
-            let message = CommitMessage.cycle(pulled: report.pulled, pushed: report.pushed, cycleID: report.cycleID)
+            let message = CommitMessage.cycle(
+                pulled: report.pulled, pushed: report.pushed + report.created, cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

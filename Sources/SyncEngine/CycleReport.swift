@@ -14,6 +14,7 @@ public struct CycleReport: Sendable {
     public var fetched = 0
     public var pulled: [CommitMessage.PulledWorkflow] = []
     public var pushed: [CommitMessage.PulledWorkflow] = []
+    public var created: [CommitMessage.PulledWorkflow] = []
     /// Fetched, found to hold the same content as the base: nothing written.
     public var unchanged = 0
     public var failures: [PullPlanner.Rejection] = []
@@ -21,7 +22,6 @@ public struct CycleReport: Sendable {
     public var conflicts: [Conflict] = []
     public var missingInKapso: [String] = []
     public var deletedInGit: [String] = []
-    public var notCreated: [String] = []
     public var warnings: [String] = []
     public var commit: ObjectID?
     public var requests = 0
@@ -33,19 +33,20 @@ public struct CycleReport: Sendable {
         self.cycleID = cycleID
     }
 
-    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty }
+    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty }
     /// Something needs a person: a conflict, an invalid workflow, or a workflow that could not be read.
     public var needsAttention: Bool { !conflicts.isEmpty || !invalid.isEmpty || !failures.isEmpty }
 
     /// A few lines a person reads after `sync` or `plan`.
     public func summaryLines() -> [String] {
         var lines: [String] = []
-        if pulled.isEmpty && pushed.isEmpty {
+        if !hasChanges {
             lines.append("in sync: \(listed) workflows in Kapso, nothing to pull")
         } else {
             var parts: [String] = []
             if !pulled.isEmpty { parts.append("\(dryRun ? "would pull" : "pulled") \(pulled.count) of \(listed) workflows") }
             if !pushed.isEmpty { parts.append("\(dryRun ? "would push" : "pushed") \(pushed.count)") }
+            if !created.isEmpty { parts.append("\(dryRun ? "would create" : "created") \(created.count)") }
             lines.append(parts.joined(separator: ", ") + (commit.map { " in commit \($0.short)" } ?? ""))
             for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
                 lines.append(
@@ -54,6 +55,9 @@ public struct CycleReport: Sendable {
             }
             for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
                 lines.append("  pushed  \(workflow.slug) (lock_version \(workflow.lockVersion.map(String.init) ?? "none"))")
+            }
+            for workflow in created.sorted(by: { $0.slug < $1.slug }) {
+                lines.append("  created \(workflow.slug)" + (workflow.id.isEmpty ? "" : " (id \(workflow.id))"))
             }
         }
         for conflict in conflicts {
@@ -65,9 +69,6 @@ public struct CycleReport: Sendable {
         }
         for slug in deletedInGit {
             lines.append("  deleted in git (kept in Kapso): \(slug)")
-        }
-        for folder in notCreated {
-            lines.append("  not created: workflows/\(folder) is new in git; creating workflows in Kapso is not supported yet")
         }
         for invalid in invalid {
             lines.append("  invalid: \(invalid.workflow): \(invalid.reason)")

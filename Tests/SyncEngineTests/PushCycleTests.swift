@@ -208,3 +208,76 @@ import Testing
         #expect(quiet.commit == nil && quiet.pushed.isEmpty && quiet.pulled.isEmpty && quiet.conflicts.isEmpty)
     }
 }
+
+@Suite struct CreateCycleTests {
+    static let definition: JSONValue = [
+        "nodes": [
+            ["id": "start", "type": "flow-node", "position": ["x": 0, "y": 0], "data": ["node_type": "start", "config": [:]]],
+            [
+                "id": "hello", "type": "flow-node", "position": ["x": 0, "y": 200],
+                "data": ["node_type": "send_text", "config": ["message": "Bienvenida", "phone_number_id": "1555"]],
+            ],
+        ],
+        "edges": [["source": "start", "target": "hello", "label": "next"]],
+    ]
+    static let yaml = """
+        definition: definition.json
+        name: Welcome back
+        slug: welcome-back
+        status: active
+        triggers:
+          - active: true
+            phoneNumberId: "1555"
+            triggerType: inbound_message
+
+        """
+
+    func addFolder(_ harness: SyncHarness) async throws {
+        try await harness.personCommits("Add welcome-back") { checkout in
+            let folder = checkout.appendingPathComponent("workflows/welcome-back")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(CanonicalJSONWriter.canonicalBytes(Self.definition)).write(to: folder.appendingPathComponent("definition.json"))
+            try Data(Self.yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
+        }
+    }
+
+    @Test func aNewFolderInGitBecomesAWorkflowInKapsoOnce() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        try await addFolder(harness)
+        let report = try await harness.engine.runCycle()
+        #expect(report.created.map(\.slug) == ["welcome-back"])
+        let created = try #require(await harness.fake.workflow(slug: "welcome-back"))
+        #expect(created.name == "Welcome back")
+        #expect(created.status == "active", "created as a draft, then given the status in git")
+        #expect(created.triggers.map(\.triggerType) == ["inbound_message"])
+        let remoteMap = try JSONParser.parse(try await harness.file(".kapso/remote-map.json"))
+        #expect(remoteMap["workflows"]?["welcome-back"]?["id"]?.stringValue == created.id)
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges)
+        #expect(await harness.fake.workflows.count == 3)
+    }
+
+    @Test func aCreationInterruptedAfterThePOSTIsFinishedNotRepeated() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        try await addFolder(harness)
+        // Kapso takes the POST, then fails every other write: the cycle stops after the creation.
+        await harness.fake.inject(FakeFaultRule(method: "PATCH", fault: .status(500), count: 100))
+        let interrupted = try await harness.engine.runCycle()
+        #expect(interrupted.created.isEmpty)
+        #expect(interrupted.failures.count == 1)
+        #expect(await harness.fake.workflow(slug: "welcome-back")?.status == "draft")
+        await harness.fake.clearFaults()
+
+        let finished = try await harness.engine.runCycle()
+        #expect(finished.conflicts.isEmpty)
+        #expect(finished.pushed.map(\.slug) == ["welcome-back"])
+        #expect(await harness.fake.workflows.count == 2, "no second workflow")
+        #expect(await harness.fake.workflow(slug: "welcome-back")?.status == "active")
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
+    }
+}

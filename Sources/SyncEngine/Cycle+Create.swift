@@ -1,0 +1,64 @@
+import CanonicalJSON
+import GitStore
+import KapsoAPI
+import WorkflowRepo
+
+extension Cycle {
+    /// The intent key of a workflow being created from a folder: it has no id yet.
+    static func creationKey(_ folder: String) -> String { "new:\(folder)" }
+
+    /// Creates in Kapso a workflow that exists only as a folder in git: POST (always a draft), then the
+    /// same complete write as a push (metadata, status, triggers), then Kapso's form into the base.
+    /// Never twice: the intent recorded before the POST lets the next cycle recognise the workflow it
+    /// created (same slug, files unchanged since) and finish the job instead of creating another.
+    mutating func create(folder: String) async throws(SyncError) {
+        guard let blobs = local.blobs[folder] else { return }
+        let name = "workflows/\(folder)"
+        let localWorkflow: LocalWorkflow
+        do {
+            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs)
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            report.invalid.append(.init(workflow: name, reason: "\(error)"))
+            return
+        }
+        let issues = WorkflowValidator.validate(localWorkflow)
+        guard issues.isEmpty else {
+            report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
+            return
+        }
+        guard let write = try await writeShape(localWorkflow, name: name) else { return }
+        guard !dryRun else {
+            report.created.append(
+                .init(slug: folder, name: localWorkflow.metadata["name"]?.stringValue ?? folder, id: "", lockVersion: nil, isNew: true))
+            return
+        }
+        do {
+            try PushIntent(workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes)
+                .record(in: configuration.stateDirectory)
+        } catch {
+            throw .state("cannot record the creation intent for \(folder): \(error)")
+        }
+        var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
+        creation["name"] = write.workflow["name"]
+        creation["description"] = write.workflow["description"]
+        let created: WorkflowSummary
+        do {
+            created = try WorkflowSummary(try await client.send(.createWorkflow, body: ["workflow": .object(creation)]))
+        } catch let error as KapsoAPIError {
+            PushIntent.remove(id: Self.creationKey(folder), in: configuration.stateDirectory)
+            if error.status == 422 {
+                report.invalid.append(.init(workflow: name, reason: "Kapso refused to create it: \(error)"))
+            } else {
+                report.failures.append(.init(workflow: name, reason: "create: \(error)"))
+            }
+            return
+        } catch {
+            report.failures.append(.init(workflow: name, reason: "create: Kapso's answer: \(error)"))
+            return
+        }
+        // The creation intent stays until the base records the workflow (see `reconcile`).
+        try await completeWrite(id: created.id, folder: folder, lockVersion: created.lockVersion, write: write, asCreation: true)
+    }
+}
