@@ -15,7 +15,8 @@ import SyncEngine
 /// - `repository.branch` (`main`), `repository.author_name` (`kapso-gitsync`),
 ///   `repository.author_email` (`kapso-gitsync@localhost`)
 /// - `state.directory` (`$STATE_DIRECTORY`, else `<repository.path>.state`)
-/// - `sync.full_resync_interval_seconds` (3600)
+/// - `sync.full_resync_interval_seconds` (3600), `sync.deleted_in_git` (`report` | `archive`),
+///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10)
 public struct Configuration: Sendable {
     public var apiURL: URL
     public var apiKeyFile: String?
@@ -30,6 +31,10 @@ public struct Configuration: Sendable {
     public var authorEmail: String
     public var stateDirectory: String
     public var fullResyncIntervalSeconds: Int
+    public var deletedInGit: SyncConfiguration.DeletedInGit
+    public var deletedInKapso: SyncConfiguration.DeletedInKapso
+    public var deletionBrakeCount: Int
+    public var deletionBrakePercent: Int
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
 
@@ -48,7 +53,8 @@ public struct Configuration: Sendable {
     public var syncConfiguration: SyncConfiguration {
         SyncConfiguration(
             branch: branch, author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
-            fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName)
+            fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName, deletedInGit: deletedInGit,
+            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent))
     }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
@@ -67,6 +73,10 @@ public struct Configuration: Sendable {
             "repository.author_email: \(authorEmail)",
             "state.directory: \(stateDirectory)",
             "sync.full_resync_interval_seconds: \(fullResyncIntervalSeconds)",
+            "sync.deleted_in_git: \(deletedInGit.rawValue)",
+            "sync.deleted_in_kapso: \(deletedInKapso.rawValue)",
+            "sync.deletion_brake_count: \(deletionBrakeCount)",
+            "sync.deletion_brake_percent: \(deletionBrakePercent)",
         ]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncEngine
 import Yams
 
 /// Reads and checks the YAML configuration file. Unknown keys are errors (a typo must not silently
@@ -8,7 +9,9 @@ public enum ConfigurationLoader {
         "kapso": ["api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name"],
         "repository": ["path", "branch", "author_name", "author_email"],
         "state": ["directory"],
-        "sync": ["full_resync_interval_seconds"],
+        "sync": [
+            "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
+        ],
     ]
 
     public static func load(
@@ -87,7 +90,11 @@ public enum ConfigurationLoader {
             authorName: try reader.string("repository", "author_name") ?? "kapso-gitsync",
             authorEmail: try reader.string("repository", "author_email") ?? "kapso-gitsync@localhost",
             stateDirectory: stateDirectory,
-            fullResyncIntervalSeconds: try reader.integer("sync", "full_resync_interval_seconds", minimum: 0) ?? 3600)
+            fullResyncIntervalSeconds: try reader.integer("sync", "full_resync_interval_seconds", minimum: 0) ?? 3600,
+            deletedInGit: try reader.choice("sync", "deleted_in_git", SyncConfiguration.DeletedInGit.self) ?? .report,
+            deletedInKapso: try reader.choice("sync", "deleted_in_kapso", SyncConfiguration.DeletedInKapso.self) ?? .report,
+            deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
+            deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10)
     }
 
     static func isValidBranchName(_ name: String) -> Bool {
@@ -111,6 +118,19 @@ public enum ConfigurationLoader {
             guard let value = try string(section, key) else { return nil }
             if value.hasPrefix("/") { return value }
             return ((baseDirectory as NSString).appendingPathComponent(value) as NSString).standardizingPath
+        }
+
+        func choice<Choice: RawRepresentable & CaseIterable>(
+            _ section: String, _ key: String, _ type: Choice.Type
+        ) throws(ConfigurationError)
+            -> Choice? where Choice.RawValue == String
+        {
+            guard let text = try string(section, key) else { return nil }
+            guard let value = Choice(rawValue: text) else {
+                let known = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(key: "\(section).\(key)", message: "must be one of \(known), not \(text)")
+            }
+            return value
         }
 
         func integer(_ section: String, _ key: String, minimum: Int, maximum: Int = Int.max) throws(ConfigurationError) -> Int? {

@@ -43,15 +43,22 @@ public enum CommitMessage {
 
     /// A cycle's commit: the pull message when nothing was pushed; otherwise pushes and pulls together,
     /// with a `Kapso-Pushed` trailer per push.
-    public static func cycle(pulled: [PulledWorkflow], pushed: [PulledWorkflow], cycleID: String) -> String {
-        guard !pushed.isEmpty else { return pull(pulled, cycleID: cycleID) }
+    public static func cycle(
+        pulled: [PulledWorkflow], pushed: [PulledWorkflow], archived: [String] = [], removed: [String] = [], cycleID: String
+    ) -> String {
+        guard !pushed.isEmpty || !archived.isEmpty || !removed.isEmpty else { return pull(pulled, cycleID: cycleID) }
         let subject: String
-        if pulled.isEmpty, pushed.count == 1, let only = pushed.first {
+        if pulled.isEmpty, archived.isEmpty, removed.isEmpty, pushed.count == 1, let only = pushed.first {
             subject = "Record push of \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
         } else {
-            subject = "Sync with Kapso: \(pushed.count) pushed, \(pulled.count) pulled"
+            var parts = ["\(pushed.count) pushed", "\(pulled.count) pulled"]
+            if !archived.isEmpty { parts.append("\(archived.count) archived") }
+            if !removed.isEmpty { parts.append("\(removed.count) removed") }
+            subject = "Sync with Kapso: " + parts.joined(separator: ", ")
         }
         var lines = [subject, ""]
+        for slug in archived.sorted() { lines.append("- archive \(slug) in Kapso: its folder was removed in git") }
+        for slug in removed.sorted() { lines.append("- remove workflows/\(slug): the workflow is gone from Kapso") }
         for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
             lines.append(
                 "- push \(workflow.slug) \"\(oneLine(workflow.name))\", Kapso's form recorded at lock_version \(version(workflow.lockVersion))"

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import GitStore
 import KapsoAPI
 import WorkflowRepo
@@ -21,6 +22,7 @@ extension Cycle {
             }
         }
         let actions = ReconcilePlanner.plan(base: planBase, local: planLocal, remote: planRemote)
+        try checkDeletionBrake(actions)
         for action in actions {
             switch recognizingOwnWrite(action) {
             case .pull(let id), .adopt(let id):
@@ -33,10 +35,18 @@ extension Cycle {
                 try await conflict(id: id, folder: folder, reason: reason)
             case .create(let folder):
                 try await create(folder: folder)
-            case .deletedInGit(_, let folder):
-                report.deletedInGit.append(folder)
-            case .deletedInKapso(_, let folder):
-                report.missingInKapso.append(folder)
+            case .deletedInGit(let id, let folder):
+                if configuration.deletedInGit == .archive {
+                    try await archive(id: id, folder: folder)
+                } else {
+                    report.deletedInGit.append(folder)
+                }
+            case .deletedInKapso(let id, let folder):
+                if configuration.deletedInKapso == .remove {
+                    removeFolder(id: id, folder: folder)
+                } else {
+                    report.missingInKapso.append(folder)
+                }
             case .forget(let id, let folder):
                 if remoteMap.workflows[folder]?.id == id { remoteMap.remove(slug: folder) }
             case .refuse(let id, let slug, let reason):
@@ -49,6 +59,63 @@ extension Cycle {
         for key in intents.keys where key.hasPrefix(Self.creationKey("")) {
             if remoteMap.workflows[String(key.dropFirst(Self.creationKey("").count))] != nil { resolvedIntents.append(key) }
         }
+    }
+
+    /// Refuses the whole cycle when it would archive or remove more workflows than the brake allows:
+    /// a mass deletion is far more often a mistake (a bad merge, an API answering an empty list) than intent.
+    func checkDeletionBrake(_ actions: [ReconcilePlanner.Action]) throws(SyncError) {
+        let deletions = actions.filter { action in
+            switch action {
+            case .deletedInGit: configuration.deletedInGit == .archive
+            case .deletedInKapso: configuration.deletedInKapso == .remove
+            default: false
+            }
+        }.count
+        let workflows = max(base.workflows.count, list.workflows.count, 1)
+        let brake = configuration.deletionBrake
+        if deletions > brake.count && deletions * 100 > brake.percent * workflows {
+            throw .deletionBrake(
+                deletions: deletions, workflows: workflows, limit: "more than \(brake.count) and more than \(brake.percent)%")
+        }
+    }
+
+    /// The folder was removed in git: archive the workflow in Kapso (there is no delete in the API)
+    /// and keep a tombstone in the base, so that only a later change in Kapso brings it back.
+    mutating func archive(id: String, folder: String) async throws(SyncError) {
+        guard let summary = list.workflows.first(where: { $0.id == id }) else { return }
+        guard !dryRun else {
+            report.archived.append(folder)
+            return
+        }
+        var body: [String: JSONValue] = ["status": "archived"]
+        let lockVersion = remote[id]?.workflow.lockVersion ?? summary.lockVersion
+        if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
+        let answer: WorkflowSummary
+        do {
+            answer = try WorkflowSummary(try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)]))
+        } catch let error as KapsoAPIError where error.status == 409 {
+            _ = try await readBack(id: id)
+            try await conflict(id: id, folder: folder, reason: "deleted in git but changed in Kapso while being archived (409)")
+            return
+        } catch {
+            report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "archive: \(error)"))
+            return
+        }
+        let previous = base.entry(forID: id)
+        remoteMap.set(
+            RemoteMap.Entry(
+                id: id, slug: folder, lockVersion: answer.lockVersion, status: answer.status, updatedAt: answer.updatedAt, files: [:],
+                extra: previous?.extra ?? [:]))
+        state.knownVersions[id] = .init(lockVersion: answer.lockVersion, files: [:])
+        report.archived.append(folder)
+    }
+
+    /// The workflow is gone from Kapso: remove its folder and its base entry.
+    mutating func removeFolder(id: String, folder: String) {
+        for path in local.blobs[folder, default: [:]].keys.sorted() { changes.append(.remove(path: path)) }
+        remoteMap.remove(slug: folder)
+        state.knownVersions.removeValue(forKey: id)
+        report.removed.append(folder)
     }
 
     /// A conflict whose Kapso side is this service's own interrupted push (an intent on file, the files

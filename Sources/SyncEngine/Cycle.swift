@@ -131,7 +131,8 @@ struct Cycle {
             }
             let tree = try await git.updateTree(base: baseTree, changes: allChanges)
             let message = CommitMessage.cycle(
-                pulled: report.pulled, pushed: report.pushed + report.created, cycleID: report.cycleID)
+                pulled: report.pulled, pushed: report.pushed + report.created, archived: report.archived, removed: report.removed,
+                cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

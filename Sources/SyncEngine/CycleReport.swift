@@ -22,6 +22,10 @@ public struct CycleReport: Sendable {
     public var conflicts: [Conflict] = []
     public var missingInKapso: [String] = []
     public var deletedInGit: [String] = []
+    /// Archived in Kapso because their folder was removed in git.
+    public var archived: [String] = []
+    /// Folders removed because their workflow is gone from Kapso.
+    public var removed: [String] = []
     public var warnings: [String] = []
     public var commit: ObjectID?
     public var requests = 0
@@ -33,7 +37,7 @@ public struct CycleReport: Sendable {
         self.cycleID = cycleID
     }
 
-    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty }
+    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty || !archived.isEmpty || !removed.isEmpty }
     /// Something needs a person: a conflict, an invalid workflow, or a workflow that could not be read.
     public var needsAttention: Bool { !conflicts.isEmpty || !invalid.isEmpty || !failures.isEmpty }
 
@@ -69,6 +73,12 @@ public struct CycleReport: Sendable {
         }
         for slug in deletedInGit {
             lines.append("  deleted in git (kept in Kapso): \(slug)")
+        }
+        for slug in archived {
+            lines.append("  \(dryRun ? "would archive" : "archived") in Kapso (folder removed in git): \(slug)")
+        }
+        for slug in removed {
+            lines.append("  \(dryRun ? "would remove" : "removed") folder (workflow gone from Kapso): \(slug)")
         }
         for invalid in invalid {
             lines.append("  invalid: \(invalid.workflow): \(invalid.reason)")

@@ -153,6 +153,11 @@ public enum ReconcilePlanner {
             }
         }
         for entry in unpaired {
+            // A tombstone: removed from git and archived in Kapso. Only a change in Kapso brings it back.
+            if entry.files.isEmpty {
+                if let state = remote[entry.id], let hashes = state.hashes, !hashes.isEmpty { actions.append(.pull(id: entry.id)) }
+                continue
+            }
             if let state = remote[entry.id] {
                 let remoteUnchanged = (state.hashes ?? entry.files) == entry.files && state.slug == entry.slug
                 actions.append(

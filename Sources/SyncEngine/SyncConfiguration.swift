@@ -13,10 +13,21 @@ public struct SyncConfiguration: Sendable {
     /// For `.kapso/project.json` when the service creates it.
     public var projectID: String?
     public var projectName: String?
+    /// What to do when a workflow's folder is removed in git: report it, or archive the workflow in Kapso.
+    public var deletedInGit: DeletedInGit
+    /// What to do when a workflow disappears from Kapso: report it, or remove its folder.
+    public var deletedInKapso: DeletedInKapso
+    /// The brake: a cycle that would archive or remove more than `count` workflows and more than
+    /// `percent` of them is refused whole.
+    public var deletionBrake: (count: Int, percent: Int)
+
+    public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
+    public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
 
     public init(
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
-        projectID: String? = nil, projectName: String? = nil
+        projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
+        deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10)
     ) {
         self.branch = branch
         self.author = author
@@ -24,6 +35,9 @@ public struct SyncConfiguration: Sendable {
         self.fullResyncIntervalSeconds = fullResyncIntervalSeconds
         self.projectID = projectID
         self.projectName = projectName
+        self.deletedInGit = deletedInGit
+        self.deletedInKapso = deletedInKapso
+        self.deletionBrake = deletionBrake
     }
 
     public var branchReference: String { "refs/heads/\(branch)" }

@@ -10,6 +10,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     /// The branch moved while the cycle ran (someone pushed): nothing was lost, the next cycle retries.
     case branchMoved(branch: String)
     case state(String)
+    /// The cycle would archive or remove too many workflows at once; nothing was written.
+    case deletionBrake(deletions: Int, workflows: Int, limit: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .invalidRepositoryFile(let error): "repository: \(error)"
         case .branchMoved(let branch): "branch \(branch) moved during the cycle; the next cycle starts again from its new head"
         case .state(let detail): "state directory: \(detail)"
+        case .deletionBrake(let deletions, let workflows, let limit):
+            "deletion brake: this cycle would archive or remove \(deletions) of \(workflows) workflows (limit: \(limit)); nothing was written. Check the repository and Kapso, or raise sync.deletion_brake_count / sync.deletion_brake_percent"
         }
     }
 
@@ -28,6 +32,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .invalidRepositoryFile: "invalid_repository_file"
         case .branchMoved: "branch_moved"
         case .state: "state"
+        case .deletionBrake: "deletion_brake"
         }
     }
 }

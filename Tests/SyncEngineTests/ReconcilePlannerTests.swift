@@ -20,6 +20,12 @@ import WorkflowRepo
         return map
     }
 
+    static func tombstone(_ id: String, _ slug: String) -> RemoteMap {
+        var map = RemoteMap()
+        map.set(.init(id: id, slug: slug, lockVersion: 2, status: "archived", updatedAt: nil, files: [:]))
+        return map
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
         let base: RemoteMap

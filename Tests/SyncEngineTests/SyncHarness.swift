@@ -18,7 +18,7 @@ final class SyncHarness: Sendable {
 
     init(
         fullResyncIntervalSeconds: Int = 3600, fakeOptions: KapsoFake.Options = .init(apiKey: SyncHarness.apiKey),
-        seed: (KapsoFake) async throws -> Void
+        configure: (inout SyncConfiguration) -> Void = { _ in }, seed: (KapsoFake) async throws -> Void
     ) async throws {
         directory = try TemporaryDirectory()
         fake = KapsoFake(options: fakeOptions)
@@ -30,11 +30,13 @@ final class SyncHarness: Sendable {
                 retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)), requestsPerMinute: 0,
                 concurrency: 4))
         git = try GitStore(path: directory.path + "/repo.git")
+        var configuration = SyncConfiguration(
+            branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
+            stateDirectory: directory.path + "/state", fullResyncIntervalSeconds: fullResyncIntervalSeconds)
+        configure(&configuration)
         engine = SyncEngine(
             client: client, git: git,
-            configuration: SyncConfiguration(
-                branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
-                stateDirectory: directory.path + "/state", fullResyncIntervalSeconds: fullResyncIntervalSeconds),
+            configuration: configuration,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
