@@ -58,6 +58,7 @@ extension Cycle {
             report.failures.append(.init(workflow: name, reason: "create: Kapso's answer: \(error)"))
             return
         }
+        try engine.crashSeam?(.afterCreate)
         // The creation intent stays until the base records the workflow (see `reconcile`).
         try await completeWrite(id: created.id, folder: folder, lockVersion: created.lockVersion, write: write, asCreation: true)
     }

@@ -78,6 +78,7 @@ extension Cycle {
             }
             return false
         }
+        try engine.crashSeam?(.afterKapsoWrite)
         guard let fetched = try await readBack(id: id) else {
             // The write landed; the intent makes the next cycle take Kapso's form without a false conflict.
             report.failures.append(

@@ -136,19 +136,23 @@ struct Cycle {
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()
+            try engine.crashSeam?(.afterCommitObjects)
             try await git.updateReference(
                 configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: sync")
             report.commit = commit
+            try engine.crashSeam?(.afterBranchMoved)
             engine.logger.info(
                 "commit written",
                 metadata: [
                     "gitsync.cycle_id": "\(report.cycleID)", "gitsync.commit": "\(commit.short)",
                     "gitsync.pulled": "\(report.pulled.count)", "gitsync.pushed": "\(report.pushed.count)",
                 ])
-        } catch let error where error.code == .refModified {
+        } catch let error as GitError where error.code == .refModified {
             throw .branchMoved(branch: configuration.branch)
-        } catch {
+        } catch let error as GitError {
             throw .git(error)
+        } catch {
+            throw error as! SyncError
         }
     }
 

@@ -16,11 +16,20 @@ public final class SyncEngine: Sendable {
     /// What the last cycle left behind, so an idle cycle neither re-reads nor re-parses it:
     /// the state as last saved, and the remote-map parsed for the blob it was read from.
     let cache = Mutex<(state: SyncState?, remoteMap: (blob: ObjectID, map: RemoteMap)?)>((nil, nil))
+    let crashSeam: (@Sendable (CrashPoint) throws(SyncError) -> Void)?
+
+    /// Points between two durable steps of a cycle. Tests make the cycle stop at each one, as a crash
+    /// would, and check that the next cycle (of a new engine) finishes the job.
+    public enum CrashPoint: String, Sendable, CaseIterable {
+        case afterCreate, afterKapsoWrite, beforeCommit, afterCommitObjects, afterBranchMoved
+    }
 
     public init(
         client: KapsoClient, git: GitStore, configuration: SyncConfiguration, logger: Logger = Logger(label: "kapso-gitsync"),
-        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in },
+        crashSeam: (@Sendable (CrashPoint) throws(SyncError) -> Void)? = nil
     ) {
+        self.crashSeam = crashSeam
         self.client = client
         self.git = git
         self.configuration = configuration
@@ -43,6 +52,7 @@ public final class SyncEngine: Sendable {
             try await cycle.fetchRemote()
             try await cycle.readLocal()
             try await cycle.reconcile()
+            try crashSeam?(.beforeCommit)
             try await cycle.commit()
             try await cycle.writeConflictBranches()
         } catch {

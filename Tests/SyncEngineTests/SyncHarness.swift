@@ -5,6 +5,7 @@ import KapsoAPI
 import KapsoFake
 import Logging
 import SyncEngine
+import Synchronization
 import TestSupport
 
 /// A fake Kapso on 127.0.0.1, a bare repository in a temp dir, and an engine between them.
@@ -41,6 +42,19 @@ final class SyncHarness: Sendable {
     }
 
     func stop() async { await fake.stop() }
+
+    /// A new engine on the same repository, state directory and fake, as after a restart; it stops
+    /// (throws) at `crashPoint` once when one is given.
+    func restartedEngine(crashingAt crashPoint: SyncEngine.CrashPoint? = nil) throws -> SyncEngine {
+        var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
+        if let crashPoint {
+            let crash = CrashOnce(at: crashPoint)
+            seam = { point throws(SyncError) in try crash.reached(point) }
+        }
+        return SyncEngine(
+            client: engine.client, git: try GitStore(path: repositoryPath, createIfMissing: false), configuration: engine.configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), crashSeam: seam)
+    }
 
     func git(_ arguments: String...) async throws -> String {
         let result = try await runGit(["--git-dir", repositoryPath] + arguments)
@@ -109,5 +123,22 @@ extension JSONValue {
         nodes[index] = .object(node)
         root["nodes"] = .array(nodes)
         self = .object(root)
+    }
+}
+
+/// Throws the first time the cycle reaches one point, like a process dying there.
+final class CrashOnce: Sendable {
+    let point: SyncEngine.CrashPoint
+    private let happened = Mutex(false)
+
+    init(at point: SyncEngine.CrashPoint) { self.point = point }
+
+    func reached(_ reached: SyncEngine.CrashPoint) throws(SyncError) {
+        guard reached == point else { return }
+        let first = happened.withLock { happened in
+            defer { happened = true }
+            return !happened
+        }
+        if first { throw SyncError.state("simulated crash at \(point)") }
     }
 }

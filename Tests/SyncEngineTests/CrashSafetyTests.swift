@@ -1,0 +1,67 @@
+import CanonicalJSON
+import Foundation
+import KapsoFake
+import SyncEngine
+import TestSupport
+import Testing
+
+@Suite struct CrashSafetyTests {
+    static let pushPoints: [SyncEngine.CrashPoint] = [.afterKapsoWrite, .beforeCommit, .afterCommitObjects, .afterBranchMoved]
+
+    @Test(arguments: pushPoints)
+    func aPushInterruptedAtAnyStepIsFinishedOnceWithoutAFalseConflict(_ point: SyncEngine.CrashPoint) async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let before = try #require(await harness.fake.workflow(slug: slug))
+        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
+        try await harness.personCommits("Edit") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
+                $0.setMessage(node: node, to: "after \(point)")
+            }
+        }
+
+        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: point).runCycle() }
+        let recovery = try harness.restartedEngine()
+        let report = try await recovery.runCycle()
+        #expect(report.conflicts.isEmpty, "\(report.conflicts)")
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        let after = try #require(await harness.fake.workflow(slug: slug))
+        #expect(after.lockVersion == before.lockVersion + 1, "written to Kapso exactly once")
+        #expect(after.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "after \(point)")
+        let definition = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
+        #expect(
+            definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue
+                == "after \(point)")
+        let quiet = try await recovery.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
+        #expect(await harness.fake.workflow(slug: slug)?.lockVersion == before.lockVersion + 1)
+        let intents = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory.path + "/state/intents")) ?? []
+        #expect(intents.isEmpty, "no intent left behind: \(intents)")
+        let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+    }
+
+    @Test(arguments: [SyncEngine.CrashPoint.afterCreate, .beforeCommit, .afterBranchMoved])
+    func aCreationInterruptedAtAnyStepCreatesOneWorkflow(_ point: SyncEngine.CrashPoint) async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        try await harness.personCommits("Add") { checkout in
+            let folder = checkout.appendingPathComponent("workflows/welcome-back")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(CanonicalJSONWriter.canonicalBytes(CreateCycleTests.definition)).write(
+                to: folder.appendingPathComponent("definition.json"))
+            try Data(CreateCycleTests.yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
+        }
+        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: point).runCycle() }
+        let recovery = try harness.restartedEngine()
+        let report = try await recovery.runCycle()
+        #expect(report.conflicts.isEmpty, "\(report.conflicts)")
+        #expect(await harness.fake.workflows.count == 2, "one workflow created, not two")
+        #expect(await harness.fake.workflow(slug: "welcome-back")?.status == "active")
+        let quiet = try await recovery.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
+    }
+}
