@@ -86,6 +86,10 @@ import WorkflowRepo
         let branches = try await harness.git("branch", "--list", "kapso-gitsync/conflict/*", "--format=%(refname:short)")
             .split(separator: "\n").map(String.init)
         for branch in branches {
+            // Already merged, waiting for the next cycle to notice and delete it.
+            if try await runGit(["--git-dir", harness.repositoryPath, "merge-base", "--is-ancestor", branch, "main"]).status == 0 {
+                continue
+            }
             let slug = String(branch.dropFirst("kapso-gitsync/conflict/".count))
             let theirsMap = try RemoteMap(bytes: try await harness.file(".kapso/remote-map.json", at: branch))
             let theirsDefinition = try await harness.file("workflows/\(slug)/definition.json", at: branch)
