@@ -319,6 +319,11 @@ public actor GitStore {
         return count
     }
 
+    /// The tree at `path` (a folder) in a tree, or nil when there is none.
+    public func treeID(atPath path: String, inTree treeID: ObjectID) throws(GitError) -> ObjectID? {
+        try folderTreeID(path, inTree: treeID)
+    }
+
     private func folderTreeID(_ folder: String, inTree treeID: ObjectID) throws(GitError) -> ObjectID? {
         if folder.isEmpty { return treeID }
         return try withTree(treeID) { tree throws(GitError) -> ObjectID? in

@@ -13,6 +13,10 @@ public struct WorkflowSummary: Sendable, Equatable {
 
     public init(_ value: JSONValue) throws(ModelError) {
         guard let object = value.objectValue else { throw ModelError("workflow is \(value.kindName), expected object") }
+        try self.init(object: object)
+    }
+
+    init(object: [String: JSONValue]) throws(ModelError) {
         let id = try object.requiredString("id", in: "workflow")
         let context = "workflow \(id)"
         self.id = id
@@ -59,16 +63,22 @@ public struct WorkflowList: Sendable {
 
 /// `GET /workflows/{id}/definition`: metadata plus the graph in the server's read shape.
 public struct WorkflowWithDefinition: Sendable {
+    /// The metadata only: the graph is held apart, so a summary kept after export does not keep it alive.
     public let workflow: WorkflowSummary
+    /// The whole `definition` object, with any member besides `nodes` and `edges` the server sent.
+    public let definition: [String: JSONValue]
     public let nodes: [JSONValue]
     public let edges: [JSONValue]
 
     public init(_ value: JSONValue) throws(ModelError) {
-        workflow = try WorkflowSummary(value)
+        guard var object = value.objectValue else { throw ModelError("workflow is \(value.kindName), expected object") }
+        let definitionValue = object.removeValue(forKey: "definition")
+        workflow = try WorkflowSummary(object: object)
         let context = "workflow \(workflow.id)"
-        guard let definition = workflow.raw["definition"]?.objectValue else {
+        guard let definition = definitionValue?.objectValue else {
             throw ModelError("\(context): missing definition object")
         }
+        self.definition = definition
         guard let nodes = definition["nodes"]?.arrayValue else { throw ModelError("\(context): definition.nodes is not an array") }
         guard let edges = definition["edges"]?.arrayValue else { throw ModelError("\(context): definition.edges is not an array") }
         for (index, node) in nodes.enumerated() {

@@ -14,7 +14,14 @@ extension Cycle {
     mutating func readLocal() async throws(SyncError) {
         guard let baseTree else { return }
         let files: [String: ObjectID]
+        let workflowsTree: ObjectID?
         do {
+            workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: baseTree)
+            if let workflowsTree, let cached = engine.cache.withLock({ $0.local }), cached.tree == workflowsTree {
+                local = cached.snapshot
+                localAfter = local
+                return
+            }
             files = try await git.files(inTree: baseTree, under: RepositoryLayout.workflowsFolder)
         } catch {
             throw .git(error)
@@ -46,6 +53,11 @@ extension Cycle {
             }
         }
         state.localFiles = state.localFiles.filter { folders[$0.key] != nil }
+        localAfter = local
+        if let workflowsTree {
+            let snapshot = local
+            engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
+        }
     }
 
     func readWorkflow(folder: String, blobs: [String: ObjectID]) async throws -> LocalWorkflow {

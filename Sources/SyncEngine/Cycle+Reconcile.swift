@@ -120,6 +120,8 @@ extension Cycle {
     /// The workflow is gone from Kapso: remove its folder and its base entry.
     mutating func removeFolder(id: String, folder: String) {
         for path in local.blobs[folder, default: [:]].keys.sorted() { changes.append(.remove(path: path)) }
+        localAfter.blobs.removeValue(forKey: folder)
+        localAfter.states.removeValue(forKey: folder)
         remoteMap.remove(slug: folder)
         state.knownVersions.removeValue(forKey: id)
         report.removed.append(folder)
@@ -162,7 +164,11 @@ extension Cycle {
             for path in local.blobs[previous.slug, default: [:]].keys where fetched.hashes[path] == nil {
                 changes.append(.remove(path: path))
             }
+            localAfter.blobs.removeValue(forKey: previous.slug)
+            localAfter.states.removeValue(forKey: previous.slug)
         }
+        localAfter.blobs[folder] = fetched.blobs
+        localAfter.states[folder] = .files(hashes: fetched.hashes)
         remoteMap.set(
             RemoteMap.Entry(
                 id: id, slug: folder, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,

@@ -31,6 +31,8 @@ struct Cycle {
     /// Ids this cycle must leave alone: unreadable, refused, or failed to fetch.
     var untouchable: Set<String> = []
     var local: LocalSnapshot = LocalSnapshot()
+    /// The workflow folders as this cycle's commit leaves them, so the next cycle need not read them.
+    var localAfter: LocalSnapshot = LocalSnapshot()
     var references: ReferenceMaps?
     var changes: [TreeChange] = []
     var conflictBranches: [ConflictBranch] = []
@@ -119,7 +121,9 @@ struct Cycle {
         guard !dryRun, !changes.isEmpty || remoteMap != base else { return }
         do {
             var allChanges = changes
-            allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(remoteMap.canonicalBytes())))
+            let remoteMapBytes = remoteMap.canonicalBytes()
+            let remoteMapBlob = try await git.writeBlob(remoteMapBytes)
+            allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: remoteMapBlob))
             // The project files the CLI writes are created once and then left to their owner.
             if try await blob(at: RepositoryLayout.kapsoYAML, in: baseTree) == nil {
                 allChanges.append(.upsert(path: RepositoryLayout.kapsoYAML, blob: try await git.writeBlob(RepositoryLayout.kapsoYAMLBytes)))
@@ -140,6 +144,14 @@ struct Cycle {
             try await git.updateReference(
                 configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: sync")
             report.commit = commit
+            // The next cycle starts from this commit: parse its remote-map now, while the cycle is busy anyway.
+            if let written = try? RemoteMap(bytes: remoteMapBytes) {
+                engine.cache.withLock { $0.remoteMap = (remoteMapBlob, written) }
+            }
+            if let workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: tree) {
+                let snapshot = localAfter
+                engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
+            }
             try engine.crashSeam?(.afterBranchMoved)
             engine.logger.info(
                 "commit written",

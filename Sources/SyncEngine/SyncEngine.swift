@@ -13,9 +13,8 @@ public final class SyncEngine: Sendable {
     public let configuration: SyncConfiguration
     let logger: Logger
     let progress: @Sendable (_ done: Int, _ total: Int) -> Void
-    /// What the last cycle left behind, so an idle cycle neither re-reads nor re-parses it:
-    /// the state as last saved, and the remote-map parsed for the blob it was read from.
-    let cache = Mutex<(state: SyncState?, remoteMap: (blob: ObjectID, map: RemoteMap)?)>((nil, nil))
+    /// What the last cycle left behind, so an idle cycle neither re-reads nor re-parses it.
+    let cache = Mutex<EngineCache>(EngineCache())
     let crashSeam: (@Sendable (CrashPoint) throws(SyncError) -> Void)?
 
     /// Points between two durable steps of a cycle. Tests make the cycle stop at each one, as a crash
@@ -67,4 +66,12 @@ public final class SyncEngine: Sendable {
     static func newCycleID() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
     }
+}
+
+/// The state as last saved, the remote-map parsed for the blob it was read from, and the local
+/// snapshot made for the `workflows/` tree it was read from: all keyed by what determines them.
+struct EngineCache: Sendable {
+    var state: SyncState?
+    var remoteMap: (blob: ObjectID, map: RemoteMap)?
+    var local: (tree: ObjectID, snapshot: LocalSnapshot)?
 }

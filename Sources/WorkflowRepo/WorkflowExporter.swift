@@ -21,7 +21,7 @@ public enum WorkflowExporter {
         var warnings: [String] = []
         let nodes = workflow.nodes.map { exportNode($0, references: references, warnings: &warnings) }
         let edges = workflow.edges.map(exportEdge)
-        var definition = workflow.workflow.raw["definition"]?.objectValue ?? [:]
+        var definition = workflow.definition
         definition["nodes"] = .array(nodes)
         definition["edges"] = .array(edges)
         let definitionBytes = CanonicalJSONWriter.canonicalBytes(.object(definition))

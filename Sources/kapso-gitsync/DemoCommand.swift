@@ -77,6 +77,13 @@ struct DemoCommand: AsyncParsableCommand {
         try await runAndPrint(engine)
         print("4. A sync with nothing new writes nothing:")
         try await runAndPrint(engine)
+
+        let changed = try await commitAsAPerson(engine.git, slug: edited.slug)
+        print("5. A person changes \(changed) in git (a merged pull request); the next sync sends it to Kapso:")
+        try await runAndPrint(engine)
+        if let pushed = await fake.workflow(slug: changed) {
+            print("   Kapso now has lock_version \(pushed.lockVersion) for \(changed).")
+        }
         await fake.stop()
 
         let gitDir = configuration.repositoryPath
@@ -88,6 +95,34 @@ struct DemoCommand: AsyncParsableCommand {
               git --git-dir \(gitDir) show HEAD
               git clone \(gitDir) \(root.appendingPathComponent("checkout").path)
             """)
+    }
+
+    /// What a merged pull request does, written with libgit2 so the demo needs no git binary:
+    /// a commit on main that rewords the first text message of a workflow.
+    private func commitAsAPerson(_ git: GitStore, slug: String) async throws -> String {
+        guard let head = try await git.resolve(reference: "refs/heads/main") else { return slug }
+        let tree = try await git.tree(ofCommit: head)
+        let path = "workflows/\(slug)/definition.json"
+        guard let bytes = try await git.readFile(atPath: path, inTree: tree) else { return slug }
+        var definition = try JSONParser.parse(bytes)
+        if case .object(var root) = definition, case .array(var nodes)? = root["nodes"],
+            let index = nodes.firstIndex(where: Self.isSendText), case .object(var node) = nodes[index],
+            case .object(var data)? = node["data"], case .object(var config)? = data["config"]
+        {
+            config["message"] = "Reviewed in a pull request and merged: this text came from git."
+            data["config"] = .object(config)
+            node["data"] = .object(data)
+            nodes[index] = .object(node)
+            root["nodes"] = .array(nodes)
+            definition = .object(root)
+        }
+        let blob = try await git.writeBlob(CanonicalJSONWriter.canonicalBytes(definition))
+        let newTree = try await git.updateTree(base: tree, changes: [.upsert(path: path, blob: blob)])
+        let commit = try await git.commit(
+            tree: newTree, parents: [head], message: "Reword the first message of \(slug)\n",
+            author: Signature(name: "A person", email: "person@kapso-gitsync.invalid"))
+        try await git.updateReference("refs/heads/main", to: commit, expected: head, logMessage: "demo: a person's commit")
+        return slug
     }
 
     private static func isSendText(_ node: JSONValue) -> Bool {
