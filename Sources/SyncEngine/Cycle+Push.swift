@@ -65,7 +65,11 @@ extension Cycle {
         if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         do {
             _ = try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)])
-            _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)])
+            // Triggers are replaced only when they differ: a replace gives them new ids in Kapso.
+            let current = try await client.triggers(workflowID: id).map(WorkflowExporter.exportTrigger)
+            if current != write.fileTriggers.map(Self.withDefaultActive) {
+                _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)])
+            }
         } catch {
             if !asCreation { PushIntent.remove(id: id, in: configuration.stateDirectory) }
             switch error.status {
@@ -91,6 +95,13 @@ extension Cycle {
         if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
         resolvedIntents.append(id)
         return true
+    }
+
+    /// A trigger as the CLI writes it, with `active` (which Kapso defaults to true) always present.
+    static func withDefaultActive(_ trigger: JSONValue) -> JSONValue {
+        guard var object = trigger.objectValue else { return trigger }
+        if object["active"] == nil { object["active"] = true }
+        return .object(object)
     }
 
     /// Reads a workflow again and stores its files as blobs; nil when Kapso does not answer well.

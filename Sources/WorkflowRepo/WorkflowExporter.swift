@@ -57,7 +57,7 @@ public enum WorkflowExporter {
 
     /// `{active, triggerType, phoneNumberId?, event?, triggerableAttributes?}` as in the CLI's files;
     /// settings with no camelCase field of their own go, unchanged, under `triggerableAttributes`.
-    static func exportTrigger(_ trigger: WorkflowTrigger) -> JSONValue {
+    public static func exportTrigger(_ trigger: WorkflowTrigger) -> JSONValue {
         var object: [String: JSONValue] = ["active": .bool(trigger.active), "triggerType": .string(trigger.triggerType)]
         var remaining = trigger.triggerable
         if trigger.triggerType == "inbound_message" || trigger.triggerType == "whatsapp_event" {

@@ -8,6 +8,8 @@ public enum WorkflowImporter {
         /// The `workflow` object, without `lock_version` (the caller adds the one its change is based on).
         public let workflow: [String: JSONValue]
         public let triggers: [JSONValue]
+        /// The triggers as `workflow.yaml` lists them, to compare with Kapso's before replacing them.
+        public let fileTriggers: [JSONValue]
     }
 
     static let nodeKeys: Set<String> = ["id", "type", "position", "data"]
@@ -70,7 +72,7 @@ public enum WorkflowImporter {
             if let event = trigger["event"] { object["event"] = event }
             return .object(object)
         }
-        return Write(workflow: workflow, triggers: triggers)
+        return Write(workflow: workflow, triggers: triggers, fileTriggers: metadata["triggers"]?.arrayValue ?? [])
     }
 
     /// `function_slug` → `function_id` wherever it appears in a config.

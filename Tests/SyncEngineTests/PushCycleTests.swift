@@ -41,6 +41,7 @@ import Testing
         let patches = await harness.fake.requests().filter { $0.method == "PATCH" }
         #expect(patches.count == 1)
         #expect(patches.first?.status == 200)
+        #expect(await harness.fake.requests().filter { $0.method == "PUT" }.isEmpty, "the triggers did not change")
         let subject = try await harness.git("log", "-1", "--format=%s", "main")
         #expect(subject == "Record push of \(slug) to Kapso (now lock_version \(after.lockVersion))\n")
 
@@ -53,6 +54,28 @@ import Testing
         #expect(await harness.fake.requests().map(\.method) == ["GET"])
         let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)")
+    }
+
+    @Test func changedTriggersAreReplacedInKapso() async throws {
+        let harness = try await SyncHarness { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-0"
+        try await harness.personCommits("Trigger by API too") { checkout in
+            let url = checkout.appendingPathComponent("workflows/\(slug)/workflow.yaml")
+            var yaml = try String(contentsOf: url, encoding: .utf8)
+            yaml += "  - active: false\n    triggerType: api_call\n"
+            try Data(yaml.utf8).write(to: url)
+        }
+        await harness.fake.clearRequests()
+        let report = try await harness.engine.runCycle()
+        #expect(report.pushed.map(\.slug) == [slug])
+        #expect(await harness.fake.requests().filter { $0.method == "PUT" }.count == 1)
+        let triggers = try #require(await harness.fake.workflow(slug: slug)?.triggers)
+        #expect(triggers.map(\.triggerType) == ["inbound_message", "api_call"])
+        #expect(triggers.map(\.active) == [true, false])
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges)
     }
 
     @Test func kapsosNormalisedFormIsRecordedSoTheNextCycleSeesNoChange() async throws {
