@@ -13,22 +13,7 @@ extension Cycle {
     /// created (same slug, files unchanged since) and finish the job instead of creating another.
     mutating func create(folder: String) async throws(SyncError) {
         guard let blobs = local.blobs[folder] else { return }
-        let name = "workflows/\(folder)"
-        let localWorkflow: LocalWorkflow
-        do {
-            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs)
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            report.invalid.append(.init(workflow: name, reason: "\(error)"))
-            return
-        }
-        let issues = WorkflowValidator.validate(localWorkflow)
-        guard issues.isEmpty else {
-            report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
-            return
-        }
-        guard let write = try await writeShape(localWorkflow, name: name) else { return }
+        guard let (localWorkflow, write) = try await validatedWrite(folder: folder, blobs: blobs) else { return }
         guard !dryRun else {
             report.created.append(
                 .init(slug: folder, name: localWorkflow.metadata["name"]?.stringValue ?? folder, id: "", lockVersion: nil, isNew: true))
@@ -49,13 +34,13 @@ extension Cycle {
         } catch let error as KapsoAPIError {
             PushIntent.remove(id: Self.creationKey(folder), in: configuration.stateDirectory)
             if error.status == 422 {
-                report.invalid.append(.init(workflow: name, reason: "Kapso refused to create it: \(error)"))
+                report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused to create it: \(error)"))
             } else {
-                report.failures.append(.init(workflow: name, reason: "create: \(error)"))
+                report.failures.append(.init(workflow: "workflows/\(folder)", reason: "create: \(error)"))
             }
             return
         } catch {
-            report.failures.append(.init(workflow: name, reason: "create: Kapso's answer: \(error)"))
+            report.failures.append(.init(workflow: "workflows/\(folder)", reason: "create: Kapso's answer: \(error)"))
             return
         }
         try engine.crashSeam?(.afterCreate)

@@ -9,22 +9,7 @@ extension Cycle {
     /// that the files and the base, so the next cycle sees nothing to do. A 409 is a conflict.
     mutating func push(id: String, folder: String) async throws(SyncError) {
         guard let summary = list.workflows.first(where: { $0.id == id }), let blobs = local.blobs[folder] else { return }
-        let name = "workflows/\(folder)"
-        let localWorkflow: LocalWorkflow
-        do {
-            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs)
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            report.invalid.append(.init(workflow: name, reason: "\(error)"))
-            return
-        }
-        let issues = WorkflowValidator.validate(localWorkflow)
-        guard issues.isEmpty else {
-            report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
-            return
-        }
-        guard let write = try await writeShape(localWorkflow, name: name) else { return }
+        guard let (localWorkflow, write) = try await validatedWrite(folder: folder, blobs: blobs) else { return }
         guard !dryRun else {
             report.pushed.append(.init(slug: folder, name: summary.name, id: id, lockVersion: summary.lockVersion, isNew: false))
             return
@@ -39,6 +24,30 @@ extension Cycle {
             throw .state("cannot record the push intent for \(folder): \(error)")
         }
         try await completeWrite(id: id, folder: folder, lockVersion: lockVersion, write: write, asCreation: false)
+    }
+
+    /// Reads a folder, validates it and builds what Kapso's write API takes; nil (reported as invalid)
+    /// when any of that fails, so nothing is sent.
+    mutating func validatedWrite(
+        folder: String, blobs: [String: ObjectID]
+    ) async throws(SyncError) -> (LocalWorkflow, WorkflowImporter.Write)? {
+        let name = "workflows/\(folder)"
+        let localWorkflow: LocalWorkflow
+        do {
+            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs)
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            report.invalid.append(.init(workflow: name, reason: "\(error)"))
+            return nil
+        }
+        let issues = WorkflowValidator.validate(localWorkflow)
+        guard issues.isEmpty else {
+            report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
+            return nil
+        }
+        guard let write = try await writeShape(localWorkflow, name: name) else { return nil }
+        return (localWorkflow, write)
     }
 
     /// The write API's shape of a workflow, or nil (reported) when a reference cannot be resolved.
