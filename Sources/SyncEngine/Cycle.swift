@@ -78,6 +78,11 @@ struct Cycle {
         report.failures = fetchPlan.rejected
         let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(fetchPlan.fetch.map(\.id)).subtracting(fetchPlan.upToDate.map(\.id))
         untouchable = rejectedIDs
+        // An unreadable list entry may be any workflow of the base: none of them counts as gone from Kapso.
+        if !list.invalid.isEmpty {
+            let listed = Set(list.workflows.map(\.id))
+            untouchable.formUnion(base.workflows.values.map(\.id).filter { !listed.contains($0) })
+        }
         engine.logger.debug(
             "planned cycle",
             metadata: [

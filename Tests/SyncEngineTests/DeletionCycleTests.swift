@@ -66,6 +66,29 @@ import Testing
         #expect(quiet.commit == nil && !quiet.hasChanges)
     }
 
+    @Test func anUnreadableListEntryIsNeverTakenForADeletion() async throws {
+        let harness = try await SyncHarness(configure: { $0.deletedInKapso = .remove }) {
+            await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3)
+        }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let workflows = await harness.fake.workflows
+        var entries: [JSONValue] = workflows.dropLast().map { workflow in
+            [
+                "id": .string(workflow.id), "name": .string(workflow.name), "slug": .string(workflow.slug),
+                "status": .string(workflow.status),
+                "lock_version": .number(JSONNumber(workflow.lockVersion)),
+            ]
+        }
+        entries.append(["id": .string(workflows.last!.id), "name": "No slug"])
+        let body = String(decoding: CanonicalJSONWriter.compactBytes(["data": .array(entries)]), as: UTF8.self)
+        await harness.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows", fault: .replaceBody(body)))
+        let report = try await harness.engine.runCycle()
+        #expect(report.removed.isEmpty)
+        #expect(report.failures.map(\.workflow) == ["\"No slug\""])
+        #expect(try await !harness.file("workflows/\(workflows.last!.slug)/definition.json").isEmpty)
+    }
+
     @Test func theBrakeRefusesAMassDeletionAndWritesNothing() async throws {
         let harness = try await SyncHarness(configure: { $0.deletedInGit = .archive }) {
             await $0.seedGenerated(workflows: 6, nodesPerWorkflow: 3)
