@@ -53,12 +53,13 @@ public final class SyncEngine: Sendable {
             try await cycle.reconcile()
             try crashSeam?(.beforeCommit)
             try await cycle.commit()
-            try await cycle.writeConflictBranches()
         } catch {
             if bulk { await git.discardBulkWrite() }
             throw error
         }
+        // The commit packed what it needed; conflict branches must write to disk like any later cycle.
         if bulk { await git.discardBulkWrite() }
+        try await cycle.writeConflictBranches()
         try cycle.finish()
         return await cycle.finalReport()
     }
