@@ -20,8 +20,10 @@ extension Cycle {
             return
         }
         do {
-            try PushIntent(workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes)
-                .record(in: configuration.stateDirectory)
+            try PushIntent(
+                workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes,
+                writeDigest: WriteDigest.of(localWorkflow)
+            ).record(in: configuration.stateDirectory)
         } catch {
             throw .state("cannot record the creation intent for \(folder): \(error)")
         }
@@ -45,6 +47,8 @@ extension Cycle {
         }
         try engine.crashSeam?(.afterCreate)
         // The creation intent stays until the base records the workflow (see `reconcile`).
-        try await completeWrite(id: created.id, folder: folder, lockVersion: created.lockVersion, write: write, asCreation: true)
+        try await completeWrite(
+            id: created.id, folder: folder, lockVersion: created.lockVersion, write: write, digest: WriteDigest.of(localWorkflow),
+            asCreation: true)
     }
 }

@@ -18,12 +18,14 @@ extension Cycle {
         // the planner found equal to the base.
         let lockVersion = remote[id]?.workflow.lockVersion ?? summary.lockVersion
         do {
-            try PushIntent(workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes)
-                .record(in: configuration.stateDirectory)
+            try PushIntent(
+                workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: WriteDigest.of(localWorkflow)
+            ).record(in: configuration.stateDirectory)
         } catch {
             throw .state("cannot record the push intent for \(folder): \(error)")
         }
-        try await completeWrite(id: id, folder: folder, lockVersion: lockVersion, write: write, asCreation: false)
+        try await completeWrite(
+            id: id, folder: folder, lockVersion: lockVersion, write: write, digest: WriteDigest.of(localWorkflow), asCreation: false)
     }
 
     /// Reads a folder, validates it and builds what Kapso's write API takes; nil (reported as invalid)
@@ -68,7 +70,7 @@ extension Cycle {
     /// Returns whether all of it happened.
     @discardableResult
     mutating func completeWrite(
-        id: String, folder: String, lockVersion: Int?, write: WorkflowImporter.Write, asCreation: Bool
+        id: String, folder: String, lockVersion: Int?, write: WorkflowImporter.Write, digest: String, asCreation: Bool
     ) async throws(SyncError) -> Bool {
         var body = write.workflow
         if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
@@ -80,10 +82,14 @@ extension Cycle {
                 _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)])
             }
         } catch {
-            if !asCreation { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+            // A refusal is final; after a lost answer or a server error the write may have landed, and
+            // the intent must stay for the next cycle to recognise it.
+            if !asCreation, let status = error.status, (400..<500).contains(status) {
+                PushIntent.remove(id: id, in: configuration.stateDirectory)
+            }
             switch error.status {
             case 409:
-                try await conflictAfterStaleWrite(id: id, folder: folder)
+                return try await conflictAfterStaleWrite(id: id, folder: folder, digest: digest, asCreation: asCreation)
             case 422:
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused it: \(error)"))
             default:
@@ -134,9 +140,32 @@ extension Cycle {
         }
     }
 
-    /// Kapso changed after this cycle read it: read it again and treat it as a conflict.
-    private mutating func conflictAfterStaleWrite(id: String, folder: String) async throws(SyncError) {
-        _ = try await readBack(id: id)
+    /// A 409: Kapso changed after this cycle read it, or a retry met this cycle's own write whose
+    /// answer was lost. Kapso's version tells which: exactly the write, or a conflict.
+    private mutating func conflictAfterStaleWrite(
+        id: String, folder: String, digest: String, asCreation: Bool
+    ) async throws(SyncError) -> Bool {
+        if let version = try await readBack(id: id), try await writeDigest(of: version) == digest {
+            _ = takeRemote(id)
+            let entry = CommitMessage.PulledWorkflow(
+                slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
+            if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
+            resolvedIntents.append(id)
+            return true
+        }
         try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
+        return false
+    }
+
+    /// The `WriteDigest` of a version read from Kapso, from its files as stored in git.
+    func writeDigest(of version: RemoteVersion) async throws(SyncError) -> String? {
+        let folder = version.workflow.slug
+        do {
+            return WriteDigest.of(try await readWorkflow(folder: folder, blobs: version.blobs))
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            return nil
+        }
     }
 }

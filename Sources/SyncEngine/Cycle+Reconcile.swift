@@ -24,7 +24,7 @@ extension Cycle {
         let actions = ReconcilePlanner.plan(base: planBase, local: planLocal, remote: planRemote)
         try checkDeletionBrake(actions)
         for action in actions {
-            switch recognizingOwnWrite(action) {
+            switch try await recognizingOwnWrite(action) {
             case .pull(let id), .adopt(let id):
                 try await pull(id)
             case .push(let id, let folder):
@@ -127,18 +127,17 @@ extension Cycle {
         report.removed.append(folder)
     }
 
-    /// A conflict whose Kapso side is this service's own interrupted push (an intent on file, the files
-    /// in git unchanged since, and Kapso past the lock_version sent) is no conflict: take Kapso's form.
-    func recognizingOwnWrite(_ action: ReconcilePlanner.Action) -> ReconcilePlanner.Action {
-        // A workflow this service created before a crash: finish writing it rather than create another.
-        if case .conflict(let id, let folder, _) = action, base.entry(forID: id) == nil,
-            let intent = intents[Self.creationKey(folder)], case .files(let hashes)? = local.states[folder], hashes == intent.localHashes
-        {
+    /// A conflict whose Kapso side is this service's own interrupted write is no conflict. A creation:
+    /// the folder is unchanged since its intent, so finish writing it rather than create another. A push:
+    /// the files in git are still the ones sent and Kapso holds exactly what was sent (same
+    /// `WriteDigest`), so take Kapso's form. Anything else (someone else's edit) stays a conflict.
+    func recognizingOwnWrite(_ action: ReconcilePlanner.Action) async throws(SyncError) -> ReconcilePlanner.Action {
+        guard case .conflict(let id, let folder, _) = action, case .files(let hashes)? = local.states[folder] else { return action }
+        if base.entry(forID: id) == nil, let intent = intents[Self.creationKey(folder)], hashes == intent.localHashes {
             return .push(id: id, folder: folder)
         }
-        guard case .conflict(let id, let folder, _) = action, let intent = intents[id], let fetched = remote[id],
-            case .files(let hashes)? = local.states[folder], hashes == intent.localHashes,
-            let sent = intent.lockVersion, let now = fetched.workflow.lockVersion, now > sent
+        guard let intent = intents[id], hashes == intent.localHashes, let version = remote[id],
+            try await writeDigest(of: version) == intent.writeDigest
         else { return action }
         return .pull(id: id)
     }

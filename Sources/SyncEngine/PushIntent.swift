@@ -1,18 +1,22 @@
 import Foundation
 
 /// Written to the state directory before a PATCH and removed once the commit that records it lands.
-/// After a crash between the two, it lets the next cycle recognise Kapso's newer version as its own
-/// write (the lock_version moved past the one sent, the files in git are still the ones sent) and take
-/// it, instead of reporting a conflict with itself.
+/// After a crash between the two, or an answer lost on the way back, it lets the next cycle recognise
+/// Kapso's newer version as its own write (Kapso's version has the digest of what was sent, and the
+/// files in git are still the ones sent) and take it, instead of reporting a conflict with itself. A
+/// newer version that is not exactly the write (someone else's edit) stays a conflict.
 public struct PushIntent: Codable, Sendable, Equatable {
     public var workflowID: String
     public var lockVersion: Int?
     public var localHashes: [String: String]
+    /// `WriteDigest` of what was sent: Kapso holds this write exactly when its version has this digest.
+    public var writeDigest: String
 
-    public init(workflowID: String, lockVersion: Int?, localHashes: [String: String]) {
+    public init(workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String) {
         self.workflowID = workflowID
         self.lockVersion = lockVersion
         self.localHashes = localHashes
+        self.writeDigest = writeDigest
     }
 
     static func folder(_ stateDirectory: String) -> URL {

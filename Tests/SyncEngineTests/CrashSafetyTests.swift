@@ -64,4 +64,52 @@ import Testing
         let quiet = try await recovery.runCycle()
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
     }
+
+    @Test func aPushWhoseAnswerWasLostIsRecognisedNotReportedAsAConflict() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 4, seed: 7) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let before = try #require(await harness.fake.workflow(slug: slug))
+        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
+        try await harness.personCommits("Edit") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
+                $0.setMessage(node: node, to: "lost answer")
+            }
+        }
+        // Kapso applies the PATCH but the answer is cut off; the client's retry then meets a 409.
+        await harness.fake.inject(FakeFaultRule(method: "PATCH", fault: .connectionReset))
+        let report = try await harness.engine.runCycle()
+        #expect(report.conflicts.isEmpty, "\(report.conflicts)")
+        #expect(report.pushed.map(\.slug) == [slug])
+        #expect(await harness.fake.workflow(slug: slug)?.lockVersion == before.lockVersion + 1)
+    }
+
+    @Test func aPushThatNeverLandedIsNotMistakenForOursWhenSomeoneElseEdits() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 4, seed: 7) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let before = try #require(await harness.fake.workflow(slug: slug))
+        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
+        try await harness.personCommits("Edit") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
+        }
+        // The PATCH fails with a server error (it may or may not have landed: the intent stays)...
+        await harness.fake.inject(FakeFaultRule(method: "PATCH", fault: .status(500), count: 100))
+        let failed = try await harness.engine.runCycle()
+        #expect(failed.failures.count == 1)
+        await harness.fake.clearFaults()
+        // ...it did not, and someone edits the workflow in Kapso: the lock_version moves past the one sent.
+        await harness.fake.simulateEditorEdit(workflowID: before.id) { $0.name = "Someone else's edit" }
+        let report = try await harness.engine.runCycle()
+        #expect(report.conflicts.map(\.workflow) == [slug], "never taken for this service's own write")
+        #expect(report.pulled.isEmpty && report.pushed.isEmpty)
+        let kapso = try #require(await harness.fake.workflow(slug: slug))
+        #expect(kapso.name == "Someone else's edit")
+        let definition = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
+        #expect(
+            definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue
+                == "from git")
+    }
 }
