@@ -117,6 +117,18 @@ import Testing
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 
+    @Test func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["config", "check", "--config", setup.configPath], environment: setup.environment)
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.standardOutput.contains("kapso.requests_per_minute: 0\n"))
+        #expect(result.standardOutput.contains("repository.path: \(setup.directory.path)/repo.git\n"))
+        #expect(result.standardOutput.contains("kapso.api_key: set ([redacted])\n"))
+        #expect(!result.combined.contains(setup.apiKey))
+    }
+
     @Test func aMissingKeyIsAClearError() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
