@@ -24,10 +24,6 @@ public struct Endpoint: Sendable, CustomStringConvertible {
     public static let listFunctions = Endpoint(method: "GET", path: "/functions", template: "/functions")
     public static let createWorkflow = Endpoint(method: "POST", path: "/workflows", template: "/workflows")
 
-    public static func workflow(_ id: String) -> Endpoint {
-        Endpoint(method: "GET", path: "/workflows/\(escape(id))", template: "/workflows/{id}")
-    }
-
     public static func definition(_ id: String) -> Endpoint {
         Endpoint(method: "GET", path: "/workflows/\(escape(id))/definition", template: "/workflows/{id}/definition")
     }

@@ -47,10 +47,6 @@ struct FakeState: Sendable {
         return bytes
     }
 
-    func list(query: [String: String]) -> Answer {
-        (200, ["data": .array(selected(query: query).map { .object($0.metadata(projectID: projectID)) })])
-    }
-
     private func selected(query: [String: String]) -> [FakeWorkflow] {
         var selected = workflows.values.sorted { $0.sequence > $1.sequence }
         if let status = query["status"] { selected = selected.filter { $0.status == status } }
