@@ -187,6 +187,13 @@ struct Cycle {
         }
         let finalState = state
         engine.cache.withLock { $0.state = finalState }
+        var bySlug: [String: String] = [:]
+        for (slug, entry) in remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
+        do {
+            try StatusFile.after(report, base: bySlug, now: now).save(to: configuration.stateDirectory)
+        } catch {
+            throw .state("cannot write \(configuration.stateDirectory)/\(StatusFile.fileName): \(error.localizedDescription)")
+        }
     }
 
     func finalReport() async -> CycleReport {

@@ -42,6 +42,27 @@ public final class SyncEngine: Sendable {
     /// `lock_version`, put conflicts on their own branches, one commit, move the branch by
     /// compare-and-swap. With `dryRun` nothing is written to git, to Kapso or to the state directory.
     public func runCycle(dryRun: Bool = false) async throws(SyncError) -> CycleReport {
+        do {
+            return try await cycle(dryRun: dryRun)
+        } catch {
+            if !dryRun { recordFailure(error) }
+            throw error
+        }
+    }
+
+    /// Keeps the last status's workflows and marks the cycle failed, so `status` tells the truth.
+    private func recordFailure(_ error: SyncError) {
+        let now = Date().timeIntervalSince1970
+        var status =
+            StatusFile.load(from: configuration.stateDirectory)
+            ?? StatusFile(updatedAt: now, result: "error", workflows: [])
+        status.updatedAt = now
+        status.result = "error"
+        status.lastError = error.description
+        try? status.save(to: configuration.stateDirectory)
+    }
+
+    private func cycle(dryRun: Bool) async throws(SyncError) -> CycleReport {
         var cycle = try await Cycle(engine: self, dryRun: dryRun)
         let bulk = !dryRun && cycle.baseTree == nil && cycle.fetchPlan.fetch.count >= Self.bulkImportThreshold
         if bulk {

@@ -8,7 +8,7 @@ struct KapsoGitsync: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 in sync (or synced); 1 error; 2 changes pending (plan); 3 conflicts, invalid or unreadable workflows remain.
             """,
-        subcommands: [SyncCommand.self, PlanCommand.self, ValidateCommand.self, ConfigCommand.self, DemoCommand.self])
+        subcommands: [SyncCommand.self, PlanCommand.self, StatusCommand.self, ValidateCommand.self, ConfigCommand.self, DemoCommand.self])
 }
 
 /// Options every command that talks to Kapso and git shares.

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import KapsoFake
 import TestSupport
@@ -115,6 +116,32 @@ import Testing
         let result = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", path], environment: ["KAPSO_API_KEY": "k"])
         #expect(result.status == 1)
         #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    @Test func statusTellsWhatTheLastCycleFound() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let none = try await ProcessRunner.run("kapso-gitsync", ["status", "--config", setup.configPath])
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("no cycle has run"))
+
+        let target = try #require(await setup.fake.workflow(slug: "medicopay"))
+        await setup.fake.inject(FakeFaultRule(pathPrefix: "/workflows/\(target.id)/triggers", fault: .status(404), count: 5))
+        _ = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        let table = try await ProcessRunner.run("kapso-gitsync", ["status", "--config", setup.configPath])
+        #expect(table.status == 0, "\(table.combined)")
+        #expect(table.standardOutput.hasPrefix("last cycle: attention at "))
+        #expect(table.standardOutput.contains("medicopay  "))
+        #expect(table.standardOutput.contains("error"))
+        #expect(table.standardOutput.contains("vigi-atencion"))
+
+        _ = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: ["KAPSO_API_KEY": "wrong"])
+        let json = try await ProcessRunner.run("kapso-gitsync", ["status", "--config", setup.configPath, "--json"])
+        let status = try JSONParser.parse(json.standardOutput)
+        #expect(status["result"]?.stringValue == "error")
+        #expect(status["lastError"]?.stringValue?.contains("GET /workflows: HTTP 401") == true)
+        #expect(status["workflows"]?.arrayValue?.count == 6, "the last completed cycle's five in sync and the one that failed are kept")
+        #expect(!json.combined.contains(setup.apiKey))
     }
 
     @Test func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {

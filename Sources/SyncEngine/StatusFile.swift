@@ -1,0 +1,63 @@
+import Foundation
+
+/// What the last cycle found, written atomically to the state directory after every cycle, so that
+/// `kapso-gitsync status` (and an operator's monitoring) can read it without asking a running service.
+public struct StatusFile: Codable, Sendable, Equatable {
+    public struct Workflow: Codable, Sendable, Equatable {
+        public var slug: String
+        public var id: String?
+        /// `in_sync`, `conflict`, `invalid`, `error`, `deleted_in_git` or `missing_in_kapso`.
+        public var state: String
+        public var detail: String?
+        public var branch: String?
+    }
+
+    public var version = 1
+    public var updatedAt: Double
+    public var cycleID: String?
+    /// `success`, `attention` (conflicts, invalid or unreadable workflows) or `error`.
+    public var result: String
+    public var lastError: String?
+    public var lastSuccessAt: Double?
+    public var commit: String?
+    public var workflows: [Workflow]
+
+    static let fileName = "status.json"
+
+    public static func load(from directory: String) -> StatusFile? {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(StatusFile.self, from: data)
+    }
+
+    public func save(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(self), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+    }
+
+    /// The status after a completed cycle: every workflow of the base, with what needs attention.
+    static func after(_ report: CycleReport, base: [String: String], now: Double) -> StatusFile {
+        var workflows: [String: Workflow] = [:]
+        for (slug, id) in base { workflows[slug] = Workflow(slug: slug, id: id, state: "in_sync") }
+        for conflict in report.conflicts {
+            workflows[conflict.workflow] = Workflow(
+                slug: conflict.workflow, id: base[conflict.workflow], state: "conflict", detail: conflict.reason, branch: conflict.branch)
+        }
+        for invalid in report.invalid {
+            let slug = invalid.workflow.hasPrefix("workflows/") ? String(invalid.workflow.dropFirst("workflows/".count)) : invalid.workflow
+            let previous = workflows[slug]?.detail.map { $0 + "; " } ?? ""
+            workflows[slug] = Workflow(slug: slug, id: base[slug], state: "invalid", detail: previous + invalid.reason)
+        }
+        for failure in report.failures {
+            let slug = String(failure.workflow.split(separator: " ").first ?? Substring(failure.workflow))
+            workflows[slug] = Workflow(slug: slug, id: base[slug], state: "error", detail: failure.reason)
+        }
+        for slug in report.deletedInGit { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "deleted_in_git") }
+        for slug in report.missingInKapso { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "missing_in_kapso") }
+        return StatusFile(
+            updatedAt: now, cycleID: report.cycleID, result: report.needsAttention ? "attention" : "success", lastError: nil,
+            lastSuccessAt: now, commit: report.commit?.hex, workflows: workflows.values.sorted { $0.slug < $1.slug })
+    }
+}
