@@ -104,12 +104,17 @@ extension Cycle {
                 .init(workflow: "\(folder) (\(id))", reason: "pushed, but reading it back failed; the next cycle records it"))
             return false
         }
+        recordWrite(fetched, id: id, folder: folder, asCreation: asCreation)
+        return true
+    }
+
+    /// Makes Kapso's form of a write that landed the files and the base, and reports it.
+    private mutating func recordWrite(_ version: RemoteVersion, id: String, folder: String, asCreation: Bool) {
         _ = takeRemote(id)
         let entry = CommitMessage.PulledWorkflow(
-            slug: folder, name: fetched.workflow.name, id: id, lockVersion: fetched.workflow.lockVersion, isNew: asCreation)
+            slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
         if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
         resolvedIntents.append(id)
-        return true
     }
 
     /// A trigger as the CLI writes it, with `active` (which Kapso defaults to true) always present.
@@ -146,11 +151,7 @@ extension Cycle {
         id: String, folder: String, digest: String, asCreation: Bool
     ) async throws(SyncError) -> Bool {
         if let version = try await readBack(id: id), try await writeDigest(of: version) == digest {
-            _ = takeRemote(id)
-            let entry = CommitMessage.PulledWorkflow(
-                slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
-            if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
-            resolvedIntents.append(id)
+            recordWrite(version, id: id, folder: folder, asCreation: asCreation)
             return true
         }
         try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
