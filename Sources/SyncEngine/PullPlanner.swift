@@ -12,8 +12,6 @@ public enum PullPlanner {
         public var upToDate: [WorkflowSummary] = []
         /// Workflows that cannot be synced, with the reason, by name.
         public var rejected: [Rejection] = []
-        /// Workflows in the base that Kapso no longer lists.
-        public var missingInKapso: [RemoteMap.Entry] = []
     }
 
     public struct Rejection: Sendable, Equatable {
@@ -70,7 +68,6 @@ public enum PullPlanner {
                 plan.fetch.append(summary)
             }
         }
-        plan.missingInKapso = base.workflows.values.filter { !listedIDs.contains($0.id) }.sorted { $0.slug < $1.slug }
         return plan
     }
 }
