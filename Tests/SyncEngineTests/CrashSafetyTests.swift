@@ -14,13 +14,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
-        let before = try #require(await harness.fake.workflow(slug: slug))
-        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
-        try await harness.personCommits("Edit") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
-                $0.setMessage(node: node, to: "after \(point)")
-            }
-        }
+        let (before, node) = try await harness.personRewords(slug, to: "after \(point)")
 
         await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: point).runCycle() }
         let recovery = try harness.restartedEngine()
@@ -70,13 +64,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
-        let before = try #require(await harness.fake.workflow(slug: slug))
-        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
-        try await harness.personCommits("Edit") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
-                $0.setMessage(node: node, to: "lost answer")
-            }
-        }
+        let (before, _) = try await harness.personRewords(slug, to: "lost answer")
         // Kapso applies the PATCH but the answer is cut off; the client's retry then meets a 409.
         await harness.fake.inject(FakeFaultRule(method: "PATCH", fault: .connectionReset))
         let report = try await harness.engine.runCycle()
@@ -90,11 +78,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
-        let before = try #require(await harness.fake.workflow(slug: slug))
-        let node = try #require(before.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
-        try await harness.personCommits("Edit") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
-        }
+        let (before, node) = try await harness.personRewords(slug, to: "from git")
         // The PATCH fails with a server error (it may or may not have landed: the intent stays)...
         await harness.fake.inject(FakeFaultRule(method: "PATCH", fault: .status(500), count: 100))
         let failed = try await harness.engine.runCycle()

@@ -12,23 +12,12 @@ import Testing
         await fake.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7)
     }
 
-    func textNode(_ harness: SyncHarness, slug: String) async throws -> String {
-        let workflow = try #require(await harness.fake.workflow(slug: slug))
-        return try #require(workflow.nodes.first { $0["data"]?["node_type"]?.stringValue == "send_text" }?["id"]?.stringValue)
-    }
-
     @Test func aChangeMergedInGitReachesKapsoExactlyOnceAndNothingEchoes() async throws {
         let harness = try await SyncHarness { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
-        let node = try await textNode(harness, slug: slug)
-        let before = try #require(await harness.fake.workflow(slug: slug))
-        try await harness.personCommits("Reword the greeting") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) {
-                $0.setMessage(node: node, to: "Hola, ¿cómo va? 👋")
-            }
-        }
+        let (before, node) = try await harness.personRewords(slug, to: "Hola, ¿cómo va? 👋")
         await harness.fake.clearRequests()
 
         let report = try await harness.engine.runCycle()
@@ -108,11 +97,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
-        let node = try await textNode(harness, slug: slug)
-        let workflow = try #require(await harness.fake.workflow(slug: slug))
-        try await harness.personCommits("Edit in git") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
-        }
+        let (workflow, node) = try await harness.personRewords(slug, to: "from git")
         await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Renamed in Kapso" }
         let mainBefore = try await harness.git("rev-parse", "main")
 
@@ -151,11 +136,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-2"
-        let node = try await textNode(harness, slug: slug)
-        let workflow = try #require(await harness.fake.workflow(slug: slug))
-        try await harness.personCommits("Edit in git") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
-        }
+        let (workflow, node) = try await harness.personRewords(slug, to: "from git")
         // The push reads the function list first; while that answer is held back, someone edits in Kapso.
         await harness.fake.clearRequests()
         await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .delay(.seconds(3))))

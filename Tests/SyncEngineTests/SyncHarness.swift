@@ -85,6 +85,18 @@ extension SyncHarness {
         try FileManager.default.removeItem(at: checkout)
     }
 
+    /// A person rewords the first send_text node of `slug` in git; returns the workflow as Kapso had it
+    /// before and the node's id.
+    func personRewords(_ slug: String, to message: String) async throws -> (before: FakeWorkflow, node: String) {
+        guard let before = await fake.workflow(slug: slug),
+            let node = before.nodes.first(where: { $0["data"]?["node_type"]?.stringValue == "send_text" })?["id"]?.stringValue
+        else { throw HarnessError(description: "\(slug) has no send_text node") }
+        try await personCommits("Reword \(slug)") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: message) }
+        }
+        return (before, node)
+    }
+
     /// Merges a branch of the synced repository into main the way a pull request would, resolving
     /// conflicts with `resolve` (given the checkout), then pushes.
     func personMerges(_ branch: String, resolve: (URL) throws -> Void) async throws {
