@@ -1,9 +1,14 @@
 # kapso-gitsync: `make demo` runs the main job on the built-in fake Kapso, `make test` runs every test.
 SWIFT ?= swift
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
 BUILD_FLAGS ?=
+# The binary to install; empty: build it in release mode first.
+BINARY ?=
 
-.PHONY: deps build release test demo bench format lint clean
+.PHONY: deps build release test demo bench install uninstall format lint clean
 
 # Installs what the build needs when it is missing (Debian/Ubuntu); a no-op when all is there.
 deps:
@@ -31,6 +36,32 @@ bench: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-bench
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-fake
 	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kapso-bench $(BENCH_ARGS)
+
+# Installs the binary, the systemd units (their paths rewritten for PREFIX and SYSCONFDIR), the
+# example configuration and the README. DESTDIR stages the whole tree for a package.
+install:
+	@if [ -z "$(BINARY)" ]; then $(MAKE) release; fi
+	@set -e; \
+	binary="$(BINARY)"; \
+	if [ -z "$$binary" ]; then binary="$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kapso-gitsync"; fi; \
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSCONFDIR)/kapso-gitsync" \
+		"$(DESTDIR)$(PREFIX)/share/doc/kapso-gitsync"; \
+	install -m 0755 "$$binary" "$(DESTDIR)$(PREFIX)/bin/kapso-gitsync"; \
+	for unit in kapso-gitsync.service kapso-gitsync@.service; do \
+		sed -e 's|/usr/local/bin/kapso-gitsync|$(PREFIX)/bin/kapso-gitsync|g' \
+			-e 's|/usr/local/share/doc/kapso-gitsync|$(PREFIX)/share/doc/kapso-gitsync|g' \
+			-e 's|/etc/kapso-gitsync|$(SYSCONFDIR)/kapso-gitsync|g' \
+			"systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
+	done; \
+	install -m 0644 Config/kapso-gitsync.example.yaml "$(DESTDIR)$(SYSCONFDIR)/kapso-gitsync/kapso-gitsync.yaml.example"; \
+	install -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/kapso-gitsync/README.md"; \
+	echo "installed $(DESTDIR)$(PREFIX)/bin/kapso-gitsync and the units in $(DESTDIR)$(UNITDIR)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/kapso-gitsync" "$(DESTDIR)$(UNITDIR)/kapso-gitsync.service" \
+		"$(DESTDIR)$(UNITDIR)/kapso-gitsync@.service" "$(DESTDIR)$(SYSCONFDIR)/kapso-gitsync/kapso-gitsync.yaml.example"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/doc/kapso-gitsync"
 
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift

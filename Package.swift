@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -52,10 +54,22 @@ let package = Package(
                 "CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "GitSyncService",
+            dependencies: [
+                "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "kapso-gitsync",
             dependencies: [
-                "GitSyncConfig", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
+                "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,6 +98,18 @@ let package = Package(
                 "TestSupport", "SyncEngine", "KapsoFake", "KapsoAPI", "GitStore", "WorkflowRepo", "CanonicalJSON", "GitSyncConfig",
             ],
             swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "GitSyncServiceTests",
+            dependencies: [
+                "TestSupport", "GitSyncService", "GitSyncConfig", "SyncEngine", "KapsoAPI",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
     ]
 )

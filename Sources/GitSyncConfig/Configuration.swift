@@ -17,6 +17,8 @@ import SyncEngine
 /// - `state.directory` (`$STATE_DIRECTORY`, else `<repository.path>.state`)
 /// - `sync.full_resync_interval_seconds` (3600), `sync.deleted_in_git` (`report` | `archive`),
 ///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10)
+/// - the service's keys (`sync.interval_seconds`, `status.listen`, `webhooks.*`, `log.*`…): see ``ServiceSettings``
+///   and the README, which lists every key with its default.
 public struct Configuration: Sendable {
     public var apiURL: URL
     public var apiKeyFile: String?
@@ -35,6 +37,7 @@ public struct Configuration: Sendable {
     public var deletedInKapso: SyncConfiguration.DeletedInKapso
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
+    public var service: ServiceSettings
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
 
@@ -77,7 +80,7 @@ public struct Configuration: Sendable {
             "sync.deleted_in_kapso: \(deletedInKapso.rawValue)",
             "sync.deletion_brake_count: \(deletionBrakeCount)",
             "sync.deletion_brake_percent: \(deletionBrakePercent)",
-        ]
+        ] + service.redactedDescription
     }
 }
 

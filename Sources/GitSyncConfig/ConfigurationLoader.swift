@@ -5,17 +5,29 @@ import Yams
 /// Reads and checks the YAML configuration file. Unknown keys are errors (a typo must not silently
 /// fall back to a default); relative paths are taken from the file's folder.
 public enum ConfigurationLoader {
-    static let knownKeys: [String: Set<String>] = [
+    public static let knownKeys: [String: Set<String>] = [
         "kapso": ["api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name"],
         "repository": ["path", "branch", "author_name", "author_email"],
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
+            "interval_seconds", "jitter_percent", "retry_seconds", "max_backoff_seconds", "max_consecutive_failures",
+            "cycle_timeout_seconds", "suspend",
         ],
+        "status": ["listen", "unready_after_failures"],
+        "webhooks": ["github_secret_file", "gitlab_token_file"],
+        "log": ["level", "format"],
     ]
 
+    /// Every key may also come from the environment as `KAPSO_GITSYNC_<SECTION>_<KEY>`, upper case.
+    public static let environmentPrefix = "KAPSO_GITSYNC_"
+    /// The one `KAPSO_GITSYNC_` variable that is not a key: the configuration file's path.
+    public static let configPathVariable = "KAPSO_GITSYNC_CONFIG"
+
+    /// Reads the file, then applies `KAPSO_GITSYNC_…` variables, then `overrides` (`section.key=value`,
+    /// from `--set` flags): each later source wins.
     public static func load(
-        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment, overrides: [String] = []
     ) throws(ConfigurationError)
         -> Configuration
     {
@@ -23,12 +35,59 @@ public enum ConfigurationLoader {
             throw ConfigurationError(key: path, message: "cannot read the configuration file")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        return try parse(text, source: path, baseDirectory: folder.isEmpty ? "." : folder, environment: environment)
+        return try parse(
+            text, source: path, baseDirectory: folder.isEmpty ? "." : folder, environment: environment, overrides: overrides)
     }
 
     public static func parse(
-        _ text: String, source: String, baseDirectory: String, environment: [String: String]
+        _ text: String, source: String, baseDirectory: String, environment: [String: String], overrides: [String] = []
     ) throws(ConfigurationError) -> Configuration {
+        var sections = try sectionsOfFile(text, source: source)
+        for (section, key, value) in try environmentOverrides(environment) + flagOverrides(overrides) {
+            sections[section, default: [:]][key] = Node.Scalar(value)
+        }
+        return try configuration(from: sections, baseDirectory: baseDirectory, environment: environment)
+    }
+
+    /// `KAPSO_GITSYNC_SYNC_INTERVAL_SECONDS=30` → (`sync`, `interval_seconds`, `30`); an unknown name is an error
+    /// rather than a setting that silently does nothing.
+    static func environmentOverrides(_ environment: [String: String]) throws(ConfigurationError) -> [(String, String, String)] {
+        var overrides: [(String, String, String)] = []
+        for (name, value) in environment.sorted(by: { $0.key < $1.key })
+        where name.hasPrefix(environmentPrefix) && name != configPathVariable {
+            let rest = name.dropFirst(environmentPrefix.count).lowercased()
+            guard let separator = rest.firstIndex(of: "_") else {
+                throw ConfigurationError(key: name, message: "not a configuration key (expected \(environmentPrefix)<SECTION>_<KEY>)")
+            }
+            let section = String(rest[..<separator])
+            let key = String(rest[rest.index(after: separator)...])
+            guard knownKeys[section]?.contains(key) == true else {
+                throw ConfigurationError(key: name, message: "no such configuration key \(section).\(key)")
+            }
+            overrides.append((section, key, value))
+        }
+        return overrides
+    }
+
+    static func flagOverrides(_ overrides: [String]) throws(ConfigurationError) -> [(String, String, String)] {
+        var result: [(String, String, String)] = []
+        for override in overrides {
+            let parts = override.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let path = parts[0].split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, path.count == 2 else {
+                throw ConfigurationError(key: "--set \(override)", message: "expected section.key=value")
+            }
+            let section = String(path[0])
+            let key = String(path[1])
+            guard knownKeys[section]?.contains(key) == true else {
+                throw ConfigurationError(key: "--set \(section).\(key)", message: "no such configuration key")
+            }
+            result.append((section, key, String(parts[1])))
+        }
+        return result
+    }
+
+    private static func sectionsOfFile(_ text: String, source: String) throws(ConfigurationError) -> [String: [String: Node.Scalar]] {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -58,6 +117,12 @@ public enum ConfigurationLoader {
                 }
             }
         }
+        return sections
+    }
+
+    private static func configuration(
+        from sections: [String: [String: Node.Scalar]], baseDirectory: String, environment: [String: String]
+    ) throws(ConfigurationError) -> Configuration {
         let reader = Reader(sections: sections, baseDirectory: baseDirectory)
         let apiURLText = try reader.string("kapso", "api_url") ?? Configuration.defaultAPIURL.absoluteString
         guard let apiURL = URL(string: apiURLText), let scheme = apiURL.scheme, ["http", "https"].contains(scheme),
@@ -65,18 +130,16 @@ public enum ConfigurationLoader {
         else {
             throw ConfigurationError(key: "kapso.api_url", message: "must be an http or https URL")
         }
-        guard let repositoryPath = try reader.path("repository", "path") else {
-            throw ConfigurationError(key: "repository.path", message: "is required")
+        let systemdStateDirectory = environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+        // Under systemd (StateDirectory=), the repository lives in the state directory unless told otherwise.
+        guard let repositoryPath = try reader.path("repository", "path") ?? systemdStateDirectory.map({ $0 + "/repo.git" }) else {
+            throw ConfigurationError(key: "repository.path", message: "is required (or run under systemd with StateDirectory=)")
         }
         let branch = try reader.string("repository", "branch") ?? "main"
         guard Self.isValidBranchName(branch) else {
             throw ConfigurationError(key: "repository.branch", message: "\(branch) is not a valid branch name")
         }
-        let stateDirectory =
-            try reader.path("state", "directory") ?? environment["STATE_DIRECTORY"].flatMap {
-                $0.split(separator: ":").first.map(String.init)
-            }
-            ?? repositoryPath + ".state"
+        let stateDirectory = try reader.path("state", "directory") ?? systemdStateDirectory ?? repositoryPath + ".state"
         return Configuration(
             apiURL: apiURL,
             apiKeyFile: try reader.path("kapso", "api_key_file"),
@@ -94,7 +157,46 @@ public enum ConfigurationLoader {
             deletedInGit: try reader.choice("sync", "deleted_in_git", SyncConfiguration.DeletedInGit.self) ?? .report,
             deletedInKapso: try reader.choice("sync", "deleted_in_kapso", SyncConfiguration.DeletedInKapso.self) ?? .report,
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
-            deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10)
+            deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
+            service: try serviceSettings(reader))
+    }
+
+    private static func serviceSettings(_ reader: Reader) throws(ConfigurationError) -> ServiceSettings {
+        let listenText = try reader.string("status", "listen") ?? ServiceSettings.defaultListen
+        let listen: ListenAddress?
+        if listenText == "off" {
+            listen = nil
+        } else {
+            guard let parsed = ListenAddress(listenText) else {
+                throw ConfigurationError(key: "status.listen", message: "must be host:port (or [ipv6]:port, or off), not \(listenText)")
+            }
+            listen = parsed
+        }
+        let level = try reader.string("log", "level") ?? "info"
+        guard ServiceSettings.logLevels.contains(level) else {
+            throw ConfigurationError(
+                key: "log.level", message: "must be one of \(ServiceSettings.logLevels.joined(separator: ", ")), not \(level)")
+        }
+        let settings = ServiceSettings(
+            intervalSeconds: try reader.integer("sync", "interval_seconds", minimum: 1, maximum: 86_400) ?? 60,
+            jitterPercent: try reader.integer("sync", "jitter_percent", minimum: 0, maximum: 50) ?? 10,
+            retrySeconds: try reader.integer("sync", "retry_seconds", minimum: 1, maximum: 86_400) ?? 5,
+            maxBackoffSeconds: try reader.integer("sync", "max_backoff_seconds", minimum: 1, maximum: 86_400) ?? 600,
+            maxConsecutiveFailures: try reader.integer("sync", "max_consecutive_failures", minimum: 0) ?? 10,
+            cycleTimeoutSeconds: try reader.integer("sync", "cycle_timeout_seconds", minimum: 10) ?? 1800,
+            suspend: try reader.boolean("sync", "suspend") ?? false,
+            listen: listen,
+            unreadyAfterFailures: try reader.integer("status", "unready_after_failures", minimum: 1) ?? 3,
+            githubSecretFile: try reader.path("webhooks", "github_secret_file"),
+            gitlabTokenFile: try reader.path("webhooks", "gitlab_token_file"),
+            logLevel: level,
+            logFormat: try reader.choice("log", "format", ServiceSettings.LogFormat.self) ?? .auto)
+        guard settings.maxBackoffSeconds >= settings.retrySeconds else {
+            throw ConfigurationError(
+                key: "sync.max_backoff_seconds",
+                message: "must be at least sync.retry_seconds (\(settings.retrySeconds)), not \(settings.maxBackoffSeconds)")
+        }
+        return settings
     }
 
     static func isValidBranchName(_ name: String) -> Bool {
@@ -131,6 +233,15 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(key: "\(section).\(key)", message: "must be one of \(known), not \(text)")
             }
             return value
+        }
+
+        func boolean(_ section: String, _ key: String) throws(ConfigurationError) -> Bool? {
+            guard let text = try string(section, key) else { return nil }
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: throw ConfigurationError(key: "\(section).\(key)", message: "must be true or false, not \(text)")
+            }
         }
 
         func integer(_ section: String, _ key: String, minimum: Int, maximum: Int = Int.max) throws(ConfigurationError) -> Int? {

@@ -30,7 +30,7 @@ extension Cycle {
                 group.addTask { await Self.fetch(summary, client: client, references: references) }
             }
             while let outcome = await group.next() {
-                if let summary = pending.next() {
+                if !shouldStop(), let summary = pending.next() {
                     group.addTask { await Self.fetch(summary, client: client, references: references) }
                 }
                 done += 1

@@ -9,6 +9,9 @@ import WorkflowRepo
 struct Cycle {
     let engine: SyncEngine
     let dryRun: Bool
+    /// Asked between fetches: a stop requested while reading Kapso ends the cycle before any write.
+    let shouldStop: @Sendable () -> Bool
+    var writesStatus: Bool
     var report: CycleReport
     let requestsBefore: Int
     let objectsBefore: Int
@@ -42,9 +45,11 @@ struct Cycle {
     var client: KapsoClient { engine.client }
     var configuration: SyncConfiguration { engine.configuration }
 
-    init(engine: SyncEngine, dryRun: Bool) async throws(SyncError) {
+    init(engine: SyncEngine, dryRun: Bool, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws(SyncError) {
         self.engine = engine
         self.dryRun = dryRun
+        self.shouldStop = shouldStop
+        writesStatus = !dryRun
         report = CycleReport(cycleID: SyncEngine.newCycleID())
         report.dryRun = dryRun
         requestsBefore = engine.client.requestsSent
@@ -175,7 +180,10 @@ struct Cycle {
 
     /// The state is written last: it only saves requests, so losing it to a crash costs nothing.
     mutating func finish() throws(SyncError) {
-        guard !dryRun else { return }
+        guard !dryRun else {
+            if writesStatus { try saveStatus() }
+            return
+        }
         for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
         if report.fullPass && report.failures.isEmpty { state.lastFullPass = now }
         if state != savedState {
@@ -187,10 +195,16 @@ struct Cycle {
         }
         let finalState = state
         engine.cache.withLock { $0.state = finalState }
+        try saveStatus()
+    }
+
+    private func saveStatus() throws(SyncError) {
         var bySlug: [String: String] = [:]
         for (slug, entry) in remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
         do {
-            try StatusFile.after(report, base: bySlug, now: now).save(to: configuration.stateDirectory)
+            // A dry run that reports (a suspended service) has synced nothing: the last success stays as it was.
+            let lastSuccess = dryRun ? StatusFile.load(from: configuration.stateDirectory)?.lastSuccessAt : now
+            try StatusFile.after(report, base: bySlug, now: now, lastSuccessAt: lastSuccess).save(to: configuration.stateDirectory)
         } catch {
             throw .state("cannot write \(configuration.stateDirectory)/\(StatusFile.fileName): \(error.localizedDescription)")
         }

@@ -6,7 +6,8 @@ public struct StatusFile: Codable, Sendable, Equatable {
     public struct Workflow: Codable, Sendable, Equatable {
         public var slug: String
         public var id: String?
-        /// `in_sync`, `conflict`, `invalid`, `error`, `deleted_in_git` or `missing_in_kapso`.
+        /// `in_sync`, `conflict`, `invalid`, `error`, `deleted_in_git` or `missing_in_kapso`; after a dry run
+        /// (a suspended service) also `pending_pull`, `pending_push`, `pending_create`, `pending_archive`, `pending_removal`.
         public var state: String
         public var detail: String?
         public var branch: String?
@@ -15,7 +16,8 @@ public struct StatusFile: Codable, Sendable, Equatable {
     public var version = 1
     public var updatedAt: Double
     public var cycleID: String?
-    /// `success`, `attention` (conflicts, invalid or unreadable workflows) or `error`.
+    /// `success`, `attention` (conflicts, invalid or unreadable workflows), `suspended` (a dry run that
+    /// reports: the pending states tell what waits) or `error`.
     public var result: String
     public var lastError: String?
     public var lastSuccessAt: Double?
@@ -38,9 +40,21 @@ public struct StatusFile: Codable, Sendable, Equatable {
     }
 
     /// The status after a completed cycle: every workflow of the base, with what needs attention.
-    static func after(_ report: CycleReport, base: [String: String], now: Double) -> StatusFile {
+    static func after(_ report: CycleReport, base: [String: String], now: Double, lastSuccessAt: Double?) -> StatusFile {
         var workflows: [String: Workflow] = [:]
         for (slug, id) in base { workflows[slug] = Workflow(slug: slug, id: id, state: "in_sync") }
+        if report.dryRun {
+            let pending: [(String, [CommitMessage.PulledWorkflow])] = [
+                ("pending_pull", report.pulled), ("pending_push", report.pushed), ("pending_create", report.created),
+            ]
+            for (state, list) in pending {
+                for workflow in list {
+                    workflows[workflow.slug] = Workflow(slug: workflow.slug, id: workflow.id.isEmpty ? nil : workflow.id, state: state)
+                }
+            }
+            for slug in report.archived { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "pending_archive") }
+            for slug in report.removed { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "pending_removal") }
+        }
         for conflict in report.conflicts {
             workflows[conflict.workflow] = Workflow(
                 slug: conflict.workflow, id: base[conflict.workflow], state: "conflict", detail: conflict.reason, branch: conflict.branch)
@@ -57,7 +71,8 @@ public struct StatusFile: Codable, Sendable, Equatable {
         for slug in report.deletedInGit { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "deleted_in_git") }
         for slug in report.missingInKapso { workflows[slug] = Workflow(slug: slug, id: base[slug], state: "missing_in_kapso") }
         return StatusFile(
-            updatedAt: now, cycleID: report.cycleID, result: report.needsAttention ? "attention" : "success", lastError: nil,
-            lastSuccessAt: now, commit: report.commit?.hex, workflows: workflows.values.sorted { $0.slug < $1.slug })
+            updatedAt: now, cycleID: report.cycleID, result: report.dryRun ? "suspended" : report.needsAttention ? "attention" : "success",
+            lastError: nil, lastSuccessAt: lastSuccessAt, commit: report.commit?.hex,
+            workflows: workflows.values.sorted { $0.slug < $1.slug })
     }
 }

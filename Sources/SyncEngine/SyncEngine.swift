@@ -40,12 +40,19 @@ public final class SyncEngine: Sendable {
 
     /// One cycle: list, fetch what moved, compare base, git and Kapso per workflow, pull, push with
     /// `lock_version`, put conflicts on their own branches, one commit, move the branch by
-    /// compare-and-swap. With `dryRun` nothing is written to git, to Kapso or to the state directory.
-    public func runCycle(dryRun: Bool = false) async throws(SyncError) -> CycleReport {
+    /// compare-and-swap. With `dryRun` nothing is written to git, to Kapso or to the state directory
+    /// (but for the status, when `statusOfDryRun` asks for it: a suspended service still reports).
+    ///
+    /// `shouldStop` is asked at the safe points, before anything is written anywhere: when it answers
+    /// true the cycle ends with ``SyncError/stopped`` and leaves everything as it was. Once writing has
+    /// begun the cycle runs to its end.
+    public func runCycle(
+        dryRun: Bool = false, statusOfDryRun: Bool = false, shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) async throws(SyncError) -> CycleReport {
         do {
-            return try await cycle(dryRun: dryRun)
+            return try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
         } catch {
-            if !dryRun { recordFailure(error) }
+            if !dryRun || statusOfDryRun, error.isFailure { recordFailure(error) }
             throw error
         }
     }
@@ -62,14 +69,18 @@ public final class SyncEngine: Sendable {
         try? status.save(to: configuration.stateDirectory)
     }
 
-    private func cycle(dryRun: Bool) async throws(SyncError) -> CycleReport {
-        var cycle = try await Cycle(engine: self, dryRun: dryRun)
+    private func cycle(
+        dryRun: Bool, statusOfDryRun: Bool, shouldStop: @escaping @Sendable () -> Bool
+    ) async throws(SyncError) -> CycleReport {
+        var cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: shouldStop)
+        cycle.writesStatus = !dryRun || statusOfDryRun
         let bulk = !dryRun && cycle.baseTree == nil && cycle.fetchPlan.fetch.count >= Self.bulkImportThreshold
         if bulk {
             do { try await git.beginBulkWrite() } catch { throw .git(error) }
         }
-        do {
+        do throws(SyncError) {
             try await cycle.fetchRemote()
+            if shouldStop() { throw .stopped }
             try await cycle.readLocal()
             try await cycle.reconcile()
             try crashSeam?(.beforeCommit)

@@ -12,6 +12,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case state(String)
     /// The cycle would archive or remove too many workflows at once; nothing was written.
     case deletionBrake(deletions: Int, workflows: Int, limit: String)
+    /// A stop was requested before the cycle wrote anything; nothing was written.
+    case stopped
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .state(let detail): "state directory: \(detail)"
         case .deletionBrake(let deletions, let workflows, let limit):
             "deletion brake: this cycle would archive or remove \(deletions) of \(workflows) workflows (limit: \(limit)); nothing was written. Check the repository and Kapso, or raise sync.deletion_brake_count / sync.deletion_brake_percent"
+        case .stopped: "stopped before writing anything"
         }
     }
 
@@ -33,6 +36,13 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .branchMoved: "branch_moved"
         case .state: "state"
         case .deletionBrake: "deletion_brake"
+        case .stopped: "stopped"
         }
+    }
+
+    /// Whether the cycle failed, as opposed to being asked to stop.
+    public var isFailure: Bool {
+        if case .stopped = self { return false }
+        return true
     }
 }

@@ -9,18 +9,27 @@ struct ConfigCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Validate the configuration and print the effective values, secrets left out.",
+            abstract:
+                "Validate the configuration (file, KAPSO_GITSYNC_… variables, --set) and print the effective values, secrets left out.",
             discussion: "Exit code 0: valid; 1: an error, which names the key.")
 
-        @Option(name: .long, help: "The YAML configuration file.")
-        var config: String
+        @OptionGroup var options: GlobalOptions
 
         func run() throws {
             do {
-                let configuration = try ConfigurationLoader.load(path: config)
+                let configuration = try options.loadConfiguration()
                 let client = try configuration.clientConfiguration()
+                let environment = ProcessInfo.processInfo.environment
+                let github = try SecretFile.resolve(
+                    credential: "github-webhook-secret", file: configuration.service.githubSecretFile, key: "webhooks.github_secret_file",
+                    environment: environment)
+                let gitlab = try SecretFile.resolve(
+                    credential: "gitlab-webhook-token", file: configuration.service.gitlabTokenFile, key: "webhooks.gitlab_token_file",
+                    environment: environment)
                 configuration.redactedDescription.forEach { print($0) }
                 print("kapso.api_key: set (\(client.apiKey))")
+                print("webhooks.github: " + (github == nil ? "off (no secret)" : "on (secret [redacted])"))
+                print("webhooks.gitlab: " + (gitlab == nil ? "off (no token)" : "on (token [redacted])"))
             } catch {
                 FileHandle.standardError.write(Data("error: configuration: \(error)\n".utf8))
                 throw ExitCode.failure

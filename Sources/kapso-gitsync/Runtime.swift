@@ -2,22 +2,27 @@ import ArgumentParser
 import Foundation
 import GitStore
 import GitSyncConfig
+import GitSyncService
 import KapsoAPI
 import Logging
 import SyncEngine
 
-/// Builds the client, the repository and the engine from the configuration, and reports errors
-/// as one clear line on standard error.
+/// Builds the configuration, logging, client, repository and engine, and reports errors as one clear
+/// line on standard error.
 struct Runtime {
+    let configuration: Configuration
     let engine: SyncEngine
     let logger: Logger
 
-    init(options: GlobalOptions) throws {
-        let logger = Self.makeLogger(level: options.logLevel)
+    init(options: GlobalOptions, onClientEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in }) throws {
+        let configuration = options.loadConfigurationOrExit()
+        self.configuration = configuration
+        let logger = Self.makeLogger(
+            level: options.logLevel ?? configuration.service.logLevel,
+            format: LogLineFormatter.format(for: configuration.service.logFormat))
         self.logger = logger
         do {
-            let configuration = try ConfigurationLoader.load(path: options.config)
-            engine = try Self.makeEngine(configuration: configuration, logger: logger)
+            engine = try Self.makeEngine(configuration: configuration, logger: logger, onClientEvent: onClientEvent)
         } catch let error as ConfigurationError {
             Self.fail("configuration: \(error)")
         } catch let error as GitError {
@@ -25,11 +30,14 @@ struct Runtime {
         }
     }
 
-    static func makeEngine(configuration: Configuration, logger: Logger) throws -> SyncEngine {
+    static func makeEngine(
+        configuration: Configuration, logger: Logger, onClientEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in }
+    ) throws -> SyncEngine {
         let clientConfiguration = try configuration.clientConfiguration()
         let client = KapsoClient(
             configuration: clientConfiguration,
             onEvent: { event in
+                onClientEvent(event)
                 switch event {
                 case .retry(let endpoint, let attempt, let wait, let reason):
                     logger.warning(
@@ -59,17 +67,15 @@ struct Runtime {
         }
     }
 
-    static func makeLogger(level: String) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
-            return handler
-        }
+    static func makeLogger(level: String, format: LogLineFormatter.Format = .text) -> Logger {
+        ServiceLogHandler.bootstrap(format: format, level: Logger.Level(rawValue: level.lowercased()) ?? .info)
         return Logger(label: "kapso-gitsync")
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        // Under systemd, the journal files it as an error rather than as plain output.
+        let prefix = LogLineFormatter.standardErrorIsJournal() ? "<3>" : ""
+        FileHandle.standardError.write(Data("\(prefix)error: \(message)\n".utf8))
         Foundation.exit(1)
     }
 }

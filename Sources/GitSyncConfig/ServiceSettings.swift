@@ -1,0 +1,70 @@
+/// How `kapso-gitsync run` schedules cycles, reports and logs. Only the service reads these.
+public struct ServiceSettings: Sendable, Equatable {
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// journald priority prefixes when standard error is the journal, text otherwise.
+        case auto
+        case text
+        case json
+        case journal
+    }
+
+    public static let defaultListen = "127.0.0.1:9464"
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public var intervalSeconds: Int
+    public var jitterPercent: Int
+    public var retrySeconds: Int
+    public var maxBackoffSeconds: Int
+    /// After this many failed cycles in a row the process exits 1, so systemd restarts it; 0: never.
+    public var maxConsecutiveFailures: Int
+    /// A cycle running longer than this counts as stuck: `/healthz` fails and the watchdog stops.
+    public var cycleTimeoutSeconds: Int
+    /// Cycles only plan: nothing is written to git or Kapso, the status still tells what is pending.
+    public var suspend: Bool
+    /// nil: no status server.
+    public var listen: ListenAddress?
+    public var unreadyAfterFailures: Int
+    public var githubSecretFile: String?
+    public var gitlabTokenFile: String?
+    public var logLevel: String
+    public var logFormat: LogFormat
+
+    public init(
+        intervalSeconds: Int = 60, jitterPercent: Int = 10, retrySeconds: Int = 5, maxBackoffSeconds: Int = 600,
+        maxConsecutiveFailures: Int = 10, cycleTimeoutSeconds: Int = 1800, suspend: Bool = false,
+        listen: ListenAddress? = ListenAddress(defaultListen), unreadyAfterFailures: Int = 3, githubSecretFile: String? = nil,
+        gitlabTokenFile: String? = nil, logLevel: String = "info", logFormat: LogFormat = .auto
+    ) {
+        self.intervalSeconds = intervalSeconds
+        self.jitterPercent = jitterPercent
+        self.retrySeconds = retrySeconds
+        self.maxBackoffSeconds = maxBackoffSeconds
+        self.maxConsecutiveFailures = maxConsecutiveFailures
+        self.cycleTimeoutSeconds = cycleTimeoutSeconds
+        self.suspend = suspend
+        self.listen = listen
+        self.unreadyAfterFailures = unreadyAfterFailures
+        self.githubSecretFile = githubSecretFile
+        self.gitlabTokenFile = gitlabTokenFile
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+    }
+
+    var redactedDescription: [String] {
+        [
+            "sync.interval_seconds: \(intervalSeconds)",
+            "sync.jitter_percent: \(jitterPercent)",
+            "sync.retry_seconds: \(retrySeconds)",
+            "sync.max_backoff_seconds: \(maxBackoffSeconds)",
+            "sync.max_consecutive_failures: \(maxConsecutiveFailures)",
+            "sync.cycle_timeout_seconds: \(cycleTimeoutSeconds)",
+            "sync.suspend: \(suspend)",
+            "status.listen: \(listen?.description ?? "off")",
+            "status.unready_after_failures: \(unreadyAfterFailures)",
+            "webhooks.github_secret_file: \(githubSecretFile ?? "(none)")",
+            "webhooks.gitlab_token_file: \(gitlabTokenFile ?? "(none)")",
+            "log.level: \(logLevel)",
+            "log.format: \(logFormat.rawValue)",
+        ]
+    }
+}

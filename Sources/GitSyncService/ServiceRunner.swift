@@ -1,0 +1,69 @@
+import Foundation
+import GitSyncConfig
+import Logging
+import ServiceLifecycle
+import SyncEngine
+import UnixSignals
+
+/// Puts the service together and runs it until SIGTERM/SIGINT (exit 0) or a spent failure budget
+/// (an error: exit 1, so that systemd's `Restart=on-failure` restarts it).
+public struct ServiceRunner {
+    let configuration: Configuration
+    let engine: SyncEngine
+    let metrics: ServiceMetrics
+    let logger: Logger
+    let environment: [String: String]
+
+    /// `metrics` must be the one the engine's client reports its events to.
+    public init(
+        configuration: Configuration, engine: SyncEngine, metrics: ServiceMetrics, logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.configuration = configuration
+        self.engine = engine
+        self.metrics = metrics
+        self.logger = logger
+        self.environment = environment
+    }
+
+    public func run() async throws {
+        let settings = configuration.service
+        let notifier = SystemdNotifier(environment: environment)
+        let trigger = CycleTrigger()
+        let state = ServiceState(
+            suspended: settings.suspend, cycleTimeout: TimeInterval(settings.cycleTimeoutSeconds),
+            unreadyAfterFailures: settings.unreadyAfterFailures, status: StatusFile.load(from: configuration.stateDirectory))
+        let webhooks = WebhookVerifier(
+            githubSecret: try SecretFile.resolve(
+                credential: "github-webhook-secret", file: settings.githubSecretFile, key: "webhooks.github_secret_file",
+                environment: environment),
+            gitlabToken: try SecretFile.resolve(
+                credential: "gitlab-webhook-token", file: settings.gitlabTokenFile, key: "webhooks.gitlab_token_file",
+                environment: environment),
+            branch: configuration.branch)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let listen = settings.listen {
+            let server = try await StatusServer.start(
+                listen: listen, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
+            logger.notice("status server listening", metadata: ["gitsync.address": "\(server.boundAddress)"])
+            services.append(.init(service: server))
+        }
+        if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
+            services.append(.init(service: WatchdogPinger(interval: interval, state: state, notifier: notifier, logger: logger)))
+        }
+        services.append(.init(service: await SignalTrigger(trigger: trigger, logger: logger)))
+        let loop = SyncLoop(
+            engine: engine, settings: settings, state: state, trigger: trigger, metrics: metrics, notifier: notifier, logger: logger)
+        services.append(.init(service: loop))
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A cycle that is already writing runs to its end; past this, the group cancels (the engine's
+        // crash safety covers an interrupted write), well inside systemd's TimeoutStopSec.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(80)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+        logger.notice("service stopped")
+    }
+}

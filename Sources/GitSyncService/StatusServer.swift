@@ -1,0 +1,172 @@
+import FlyingFox
+import Foundation
+import GitSyncConfig
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The HTTP side of the service, on loopback unless configured otherwise: `/healthz`, `/readyz`,
+/// `/metrics`, `/status`, `POST /sync` and the git hosts' push webhooks. It is bound before the
+/// service reports ready, and stops last, so that it tells the truth while the last cycle finishes.
+public final class StatusServer: Service, Sendable {
+    /// GitHub's push payloads are at most 25 MB; anything larger is not a webhook.
+    static let maximumWebhookBody = 25 * 1024 * 1024
+
+    let server: HTTPServer
+    let serverTask: Task<Void, any Error>
+    public let boundAddress: String
+
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Binds and starts answering; throws a clear error when the address cannot be used.
+    public static func start(
+        listen: ListenAddress, state: ServiceState, metrics: ServiceMetrics, trigger: CycleTrigger, webhooks: WebhookVerifier,
+        logger: Logger
+    ) async throws -> StatusServer {
+        let server: HTTPServer
+        do {
+            server =
+                listen.isIPv6
+                ? HTTPServer(address: try sockaddr_in6.inet6(ip6: listen.host, port: listen.port), timeout: 30, logger: .disabled)
+                : HTTPServer(address: try sockaddr_in.inet(ip4: listen.host, port: listen.port), timeout: 30, logger: .disabled)
+        } catch {
+            throw StartError(description: "status.listen \(listen): the host must be an IP address")
+        }
+        let routes = StatusRoutes(state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
+        await server.appendRoute("*") { request in await routes.respond(to: request) }
+        let failure = Mutex<String?>(nil)
+        let task = Task {
+            do {
+                try await server.run()
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+                throw error
+            }
+        }
+        // Polled rather than raced: a task group would wait for the server task, which runs for good.
+        var waited = 0
+        while !(await server.isListening) {
+            if let reason = failure.withLock({ $0 }) {
+                throw StartError(description: "status.listen \(listen): cannot listen: \(reason)")
+            }
+            guard waited < 10_000 else {
+                task.cancel()
+                throw StartError(description: "status.listen \(listen): not listening after 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 10
+        }
+        var bound = listen.description
+        switch await server.listeningAddress {
+        case .ip4(let host, let port)?: bound = "\(host):\(port)"
+        case .ip6(let host, let port)?: bound = "[\(host)]:\(port)"
+        default: break
+        }
+        return StatusServer(server: server, task: task, boundAddress: bound)
+    }
+
+    private init(server: HTTPServer, task: Task<Void, any Error>, boundAddress: String) {
+        self.server = server
+        self.serverTask = task
+        self.boundAddress = boundAddress
+    }
+
+    public func run() async throws {
+        // Serves until the group shuts down; cancellation (the group's last resort) stops it too.
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    public func stop() async {
+        await server.stop(timeout: 0.5)
+        serverTask.cancel()
+    }
+}
+
+/// The handlers, kept apart from the server's life cycle.
+struct StatusRoutes: Sendable {
+    let state: ServiceState
+    let metrics: ServiceMetrics
+    let trigger: CycleTrigger
+    let webhooks: WebhookVerifier
+    let logger: Logger
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        switch (request.method, request.path) {
+        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+            let (alive, detail) = state.liveness()
+            return text(alive ? .ok : .serviceUnavailable, detail)
+        case (.GET, "/readyz"), (.HEAD, "/readyz"):
+            let (ready, detail) = state.readiness()
+            return text(ready ? .ok : .serviceUnavailable, detail)
+        case (.GET, "/metrics"):
+            return HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: Data(metrics.exposition().utf8))
+        case (.GET, "/status"):
+            return HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "application/json"], body: ServiceStatusDocument(state: state).encoded())
+        case (.POST, "/sync"):
+            trigger.request("POST /sync")
+            logger.info("cycle requested", metadata: ["gitsync.trigger": "POST /sync", "gitsync.remote": "\(remote(request))"])
+            return text(.accepted, "cycle requested")
+        case (.POST, "/webhooks/github"):
+            return await webhook(.github, request)
+        case (.POST, "/webhooks/gitlab"):
+            return await webhook(.gitlab, request)
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/sync"), (_, "/webhooks/github"),
+            (_, "/webhooks/gitlab"):
+            return text(.methodNotAllowed, "method \(request.method.rawValue) not allowed on \(request.path)")
+        default:
+            return text(.notFound, "no such endpoint: \(request.path)")
+        }
+    }
+
+    private func webhook(_ host: WebhookVerifier.Host, _ request: HTTPRequest) async -> HTTPResponse {
+        let body: Data
+        do {
+            body = try await request.bodyData
+        } catch {
+            return text(.badRequest, "cannot read the body")
+        }
+        guard body.count <= StatusServer.maximumWebhookBody else { return text(.payloadTooLarge, "body too large") }
+        var headers: [String: String] = [:]
+        for name in ["X-Hub-Signature-256", "X-GitHub-Event", "X-GitHub-Delivery", "X-Gitlab-Token", "X-Gitlab-Event"] {
+            if let value = request.headers[HTTPHeader(name)] { headers[name.lowercased()] = value }
+        }
+        let delivery = headers["x-github-delivery"] ?? "none"
+        let metadata: Logger.Metadata = [
+            "gitsync.webhook": "\(host.rawValue)", "gitsync.delivery": "\(delivery)", "gitsync.remote": "\(remote(request))",
+        ]
+        switch webhooks.verdict(host: host, headers: headers, body: body) {
+        case .disabled:
+            return text(
+                .notFound,
+                "the \(host.rawValue) webhook is not configured (webhooks.\(host == .github ? "github_secret_file" : "gitlab_token_file"))")
+        case .reject(let reason):
+            // The body is not logged: it is unauthenticated input.
+            logger.warning("webhook refused", metadata: metadata.merging(["gitsync.reason": "\(reason)"]) { $1 })
+            return text(.unauthorized, "signature check failed")
+        case .ignore(let reason):
+            logger.info("webhook ignored", metadata: metadata.merging(["gitsync.reason": "\(reason)"]) { $1 })
+            return text(.ok, "ignored: \(reason)")
+        case .trigger(let reason):
+            trigger.request("\(host.rawValue) webhook: \(reason)")
+            logger.info("cycle requested", metadata: metadata.merging(["gitsync.trigger": "\(reason)"]) { $1 })
+            return text(.accepted, "cycle requested")
+        }
+    }
+
+    private func remote(_ request: HTTPRequest) -> String {
+        switch request.remoteAddress {
+        case .ip4(let host, _)?, .ip6(let host, _)?: host
+        case .unix(let path)?: path
+        case nil: "unknown"
+        }
+    }
+
+    private func text(_ status: HTTPStatusCode, _ body: String) -> HTTPResponse {
+        HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Data((body + "\n").utf8))
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GitSyncConfig
+import Logging
+import ServiceLifecycle
+import SyncEngine
+import Synchronization
+
+/// The service's heart: one cycle at a time, on the schedule and on demand, until a graceful shutdown
+/// (the running cycle finishes, or stops before its first write) or until the failure budget is spent.
+public final class SyncLoop: Service, Sendable {
+    public struct FailureBudgetExhausted: Error, CustomStringConvertible {
+        public let failures: Int
+        public let lastError: String
+        public var description: String {
+            "\(failures) cycles failed in a row (sync.max_consecutive_failures); last error: \(lastError)"
+        }
+    }
+
+    let engine: SyncEngine
+    let settings: ServiceSettings
+    let state: ServiceState
+    let trigger: CycleTrigger
+    let metrics: ServiceMetrics
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let unitRandom: @Sendable () -> Double
+    private let stopRequested = Atomic<Bool>(false)
+
+    public init(
+        engine: SyncEngine, settings: ServiceSettings, state: ServiceState, trigger: CycleTrigger, metrics: ServiceMetrics,
+        notifier: SystemdNotifier, logger: Logger, unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.engine = engine
+        self.settings = settings
+        self.state = state
+        self.trigger = trigger
+        self.metrics = metrics
+        self.notifier = notifier
+        self.logger = logger
+        self.unitRandom = unitRandom
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await loop()
+        } onGracefulShutdown: { [self] in
+            requestStop()
+        }
+    }
+
+    /// Also called on cancellation: a cycle already writing runs to its end either way.
+    func requestStop() {
+        guard !stopRequested.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        state.stopRequested()
+        let running = state.snapshot.cycleStartedAt != nil
+        logger.notice(running ? "stopping after the running cycle" : "stopping")
+        notifier.stopping(status: running ? "stopping: finishing the running cycle" : "stopping")
+        trigger.stop()
+    }
+
+    private func loop() async throws {
+        var schedule = CycleSchedule(settings: settings)
+        notifier.ready(status: settings.suspend ? "started, suspended: the first cycle only plans" : "started, first cycle running")
+        logger.notice(
+            "service started",
+            metadata: [
+                "gitsync.interval_seconds": "\(settings.intervalSeconds)", "gitsync.suspended": "\(settings.suspend)",
+                "gitsync.status_listen": "\(settings.listen?.description ?? "off")",
+            ])
+        var reason = "start-up"
+        while !stopRequested.load(ordering: .sequentiallyConsistent) {
+            let failed = await runCycle(reason: reason)
+            if stopRequested.load(ordering: .sequentiallyConsistent) { break }
+            if failed { schedule.recordFailure() } else { schedule.recordSuccess() }
+            if schedule.failureBudgetExhausted {
+                let error = FailureBudgetExhausted(failures: schedule.consecutiveFailures, lastError: state.snapshot.lastError ?? "unknown")
+                logger.critical("giving up so that systemd restarts the service", metadata: ["gitsync.reason": "\(error)"])
+                notifier.status("exiting: \(error)")
+                throw error
+            }
+            let delay = schedule.nextDelaySeconds(unitRandom: unitRandom())
+            state.scheduled(at: Date().addingTimeInterval(delay))
+            switch await trigger.wait(timeout: .milliseconds(Int64(delay * 1000))) {
+            case .stop: return
+            case .timer: reason = "schedule"
+            case .request(let why, let count): reason = count > 1 ? "\(why) (and \(count - 1) more requests)" : why
+            }
+        }
+    }
+
+    /// Runs one cycle and reports it everywhere; answers whether it failed.
+    private func runCycle(reason: String) async -> Bool {
+        state.cycleStarted(reason: reason)
+        logger.info("cycle starting", metadata: ["gitsync.trigger": "\(reason)"])
+        let started = ContinuousClock.now
+        let suspend = settings.suspend
+        do {
+            let report = try await engine.runCycle(
+                dryRun: suspend, statusOfDryRun: true, shouldStop: { [self] in stopRequested.load(ordering: .relaxed) })
+            let result = suspend ? "suspended" : report.needsAttention ? "attention" : "success"
+            finish(result: result, error: nil, failed: false, started: started, report: report)
+            log(report, result: result, duration: ContinuousClock.now - started)
+            return false
+        } catch .stopped {
+            finish(result: "stopped", error: nil, failed: false, started: started, report: nil)
+            logger.notice("cycle stopped before writing anything")
+            return false
+        } catch {
+            finish(result: "error", error: error.description, failed: true, started: started, report: nil)
+            logger.error("cycle failed", metadata: ["gitsync.error": "\(error.description)", "gitsync.kind": "\(error.metricLabel)"])
+            return true
+        }
+    }
+
+    private func finish(result: String, error: String?, failed: Bool, started: ContinuousClock.Instant, report: CycleReport?) {
+        let status = StatusFile.load(from: engine.configuration.stateDirectory)
+        state.cycleEnded(result: result, error: error, failed: failed, status: status)
+        let failures = state.snapshot.consecutiveFailures
+        metrics.cycleFinished(
+            result: result, duration: ContinuousClock.now - started, report: report, status: status, consecutiveFailures: failures)
+        notifier.status(Self.statusLine(result: result, error: error, report: report, failures: failures))
+    }
+
+    /// What `systemctl status` shows on its Status: line.
+    static func statusLine(result: String, error: String?, report: CycleReport?, failures: Int) -> String {
+        let time = Date().formatted(.iso8601.time(includingFractionalSeconds: false))
+        switch result {
+        case "error":
+            return "last cycle failed at \(time) (\(failures) in a row): \(error ?? "unknown error")"
+        case "stopped":
+            return "stopping"
+        default:
+            guard let report else { return "last cycle \(result) at \(time)" }
+            var parts = ["\(report.listed) workflows"]
+            let verb = result == "suspended" ? "pending" : "done"
+            if !report.pulled.isEmpty { parts.append("\(report.pulled.count) pulled (\(verb))") }
+            if !report.pushed.isEmpty || !report.created.isEmpty {
+                parts.append("\(report.pushed.count + report.created.count) pushed (\(verb))")
+            }
+            if !report.conflicts.isEmpty { parts.append("\(report.conflicts.count) in conflict") }
+            if !report.invalid.isEmpty { parts.append("\(report.invalid.count) invalid") }
+            if !report.failures.isEmpty { parts.append("\(report.failures.count) unreadable") }
+            return "last cycle \(result) at \(time): " + parts.joined(separator: ", ")
+        }
+    }
+
+    private func log(_ report: CycleReport, result: String, duration: Duration) {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        logger.log(
+            level: result == "attention" ? .warning : .info, "cycle finished",
+            metadata: [
+                "gitsync.cycle_id": "\(report.cycleID)", "gitsync.result": "\(result)", "gitsync.duration_ms": "\(milliseconds)",
+                "gitsync.listed": "\(report.listed)", "gitsync.pulled": "\(report.pulled.count)",
+                "gitsync.pushed": "\(report.pushed.count + report.created.count)", "gitsync.conflicts": "\(report.conflicts.count)",
+                "gitsync.requests": "\(report.requests)", "gitsync.commit": "\(report.commit?.short ?? "none")",
+            ])
+        for line in report.summaryLines().dropFirst() {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+            logger.info("\(words)", metadata: ["gitsync.cycle_id": "\(report.cycleID)"])
+        }
+    }
+}

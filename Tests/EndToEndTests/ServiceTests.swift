@@ -1,0 +1,235 @@
+import CanonicalJSON
+import Crypto
+import Foundation
+import KapsoFake
+import TestSupport
+import Testing
+
+/// `kapso-gitsync run` as systemd runs it: a real process, the fake Kapso over loopback HTTP, the
+/// status server on a free port, `NOTIFY_SOCKET` on a datagram socket the test owns.
+@Suite struct ServiceTests {
+    struct Setup {
+        let directory: TemporaryDirectory
+        let fake: KapsoFake
+        let apiKey: String
+        let configPath: String
+        var repository: String { directory.path + "/repo.git" }
+        var environment: [String: String] { ["KAPSO_API_KEY": apiKey] }
+
+        func start(_ extraArguments: [String] = [], environment extra: [String: String] = [:]) throws -> ServiceProcess {
+            try ServiceProcess(
+                arguments: ["--config", configPath] + extraArguments, environment: environment.merging(extra) { _, new in new })
+        }
+    }
+
+    func setUp(interval: Int = 3600, extraConfig: String = "") async throws -> Setup {
+        let directory = try TemporaryDirectory()
+        let apiKey = "service-secret-\(UUID().uuidString)"
+        let fake = KapsoFake(options: .init(apiKey: apiKey))
+        try await fake.seed(fromDirectory: Fixtures.directory.path)
+        let url = try await fake.start()
+        let configPath = directory.path + "/config.yaml"
+        let config = """
+            kapso:
+              api_url: \(url.absoluteString)
+              requests_per_minute: 0
+              timeout_seconds: 120
+            repository:
+              path: repo.git
+            sync:
+              interval_seconds: \(interval)
+              retry_seconds: 1
+            status:
+              listen: 127.0.0.1:0
+            \(extraConfig)
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        return Setup(directory: directory, fake: fake, apiKey: apiKey, configPath: configPath)
+    }
+
+    static let firstCycleDone = "cycle finished"
+
+    @Test func readinessMetricsAndStatusTellTheTruthAboutEveryCycle() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try setup.start()
+        let address = try #require(await service.statusAddress(), "\(service.text)")
+        #expect(try await StatusProbe.request("GET", address, "/healthz").status == 200)
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+
+        let ready = try await StatusProbe.request("GET", address, "/readyz")
+        #expect(ready.status == 200)
+        #expect(ready.body == "ready\n")
+        let metrics = try await StatusProbe.request("GET", address, "/metrics").body
+        #expect(metrics.contains(#"kapso_gitsync_cycles_total{result="success"} 1"#))
+        #expect(metrics.contains(#"kapso_gitsync_workflows{state="in_sync"} 6.0"#))
+        #expect(metrics.contains("kapso_gitsync_pulls_total 6"))
+        #expect(metrics.contains("kapso_gitsync_commits_total 1"))
+        #expect(metrics.contains(#"kapso_gitsync_api_requests_total{method="GET",endpoint="/workflows/{id}/definition",status="200"} 6"#))
+        #expect(metrics.contains("kapso_gitsync_last_success_timestamp_seconds 1"))
+        #expect(metrics.contains("kapso_gitsync_cycle_duration_seconds_count 1"))
+
+        let status = try JSONParser.parse(try await StatusProbe.request("GET", address, "/status").body)
+        #expect(status["service"]?["ready"] == .bool(true))
+        #expect(status["service"]?["pid"]?.numberValue?.description == String(service.pid))
+        #expect(status["status"]?["result"]?.stringValue == "success")
+        #expect(status["status"]?["workflows"]?.arrayValue?.count == 6)
+
+        // The CLI asks the running service first.
+        let table = try await ProcessRunner.run(
+            "kapso-gitsync", ["status", "--config", setup.configPath, "--set", "status.listen=\(address)"])
+        #expect(table.status == 0, "\(table.combined)")
+        #expect(table.standardOutput.hasPrefix("service: running (pid \(service.pid)); ready; next cycle at "), "\(table.standardOutput)")
+        #expect(table.standardOutput.contains("medicopay "))
+
+        #expect(try await StatusProbe.request("GET", address, "/nothing").status == 404)
+        #expect(try await StatusProbe.request("DELETE", address, "/status").status == 405)
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+        #expect(!service.text.contains(setup.apiKey))
+    }
+
+    @Test func sighupAndPostSyncRunACycleAtOnce() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try setup.start()
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let address = try #require(await service.statusAddress())
+
+        let target = try #require(await setup.fake.workflow(slug: "medicopay"))
+        await setup.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Medicopay (edited in Kapso)" }
+        service.signal(SIGHUP)
+        let afterHangUp = await service.waitForOutput {
+            $0.contains("cycle starting gitsync.trigger=SIGHUP") && $0.components(separatedBy: Self.firstCycleDone).count == 3
+        }
+        #expect(afterHangUp != nil, "\(service.text)")
+        let log = try await runGit(["--git-dir", setup.repository, "log", "--format=%s"])
+        #expect(log.output.split(separator: "\n").count == 2, "\(log.output)")
+
+        let accepted = try await StatusProbe.request("POST", address, "/sync")
+        #expect(accepted.status == 202)
+        #expect(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"POST /sync\"") } != nil, "\(service.text)")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+    }
+
+    @Test func aSignedGitHubPushTriggersACycleAndABadSignatureDoesNot() async throws {
+        let secret = "webhook-secret-\(UUID().uuidString)"
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let credentials = setup.directory.path + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        try Data(secret.utf8).write(to: URL(fileURLWithPath: credentials + "/github-webhook-secret"))
+        let service = try setup.start(environment: ["CREDENTIALS_DIRECTORY": credentials])
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let address = try #require(await service.statusAddress())
+
+        let cyclesBefore = service.count(of: "cycle starting")
+        let marker = "body-marker-\(UUID().uuidString)"
+        let forged = Data(#"{"ref":"refs/heads/main","marker":"\#(marker)"}"#.utf8)
+        let refused = try await StatusProbe.request(
+            "POST", address, "/webhooks/github", body: forged,
+            headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + String(repeating: "0", count: 64)])
+        #expect(refused.status == 401)
+        #expect(await service.waitForOutput { $0.contains("webhook refused") } != nil)
+        #expect(!service.text.contains(marker), "an unauthenticated body is never logged")
+        #expect(service.count(of: "cycle starting") == cyclesBefore)
+
+        let body = Data(#"{"ref":"refs/heads/main","after":"0123"}"#.utf8)
+        let signature = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+        let accepted = try await StatusProbe.request(
+            "POST", address, "/webhooks/github", body: body,
+            headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=\(signature)", "X-GitHub-Delivery": "delivery-1"])
+        #expect(accepted.status == 202, "\(accepted.body)")
+        #expect(
+            await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"github webhook: push to main\"") } != nil,
+            "\(service.text)")
+        #expect(try await StatusProbe.request("POST", address, "/webhooks/gitlab", body: body).status == 404, "no GitLab token: off")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+        #expect(!service.text.contains(secret))
+    }
+
+    @Test func sigtermDuringASlowCycleStopsBeforeAnyWriteAndExitsZero() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows/", fault: .delay(.seconds(2)), count: 100))
+        let service = try setup.start()
+        try #require(await service.waitForOutput { $0.contains("cycle starting") } != nil, "\(service.text)")
+        try await Task.sleep(for: .milliseconds(300))
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit(timeout: 30) == 0, "\(service.text)")
+        #expect(service.text.contains("cycle stopped before writing anything"), "\(service.text)")
+        #expect(!FileManager.default.fileExists(atPath: setup.repository + "/refs/heads/main"))
+        let log = try await runGit(["--git-dir", setup.repository, "rev-parse", "--verify", "-q", "refs/heads/main"])
+        #expect(log.status != 0, "nothing half-written: no branch")
+        #expect(!FileManager.default.fileExists(atPath: setup.repository + ".state/sync-state.json"))
+    }
+
+    @Test func theNotifySocketHearsReadyStatusWatchdogAndStopping() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let socket = try NotifySocket(path: setup.directory.path + "/notify.sock")
+        let service = try setup.start(environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000"])
+        let untilStatus = await socket.collect(timeout: 60) { $0.hasPrefix("STATUS=last cycle success") }
+        // Watchdog pings may come first: the pinger starts with the group, READY=1 once the loop runs.
+        let readyIndex = untilStatus.firstIndex { $0.hasPrefix("READY=1\nSTATUS=started") }
+        #expect(readyIndex != nil && readyIndex! < untilStatus.count - 1, "\(untilStatus)")
+        #expect(untilStatus.last?.contains("6 workflows, 6 pulled (done)") == true, "\(untilStatus)")
+        let pings = await socket.collect(timeout: 5) { _ in false }
+        #expect(pings.filter { $0 == "WATCHDOG=1" }.count >= 3, "every 200 ms: \(pings)")
+        service.signal(SIGTERM)
+        let end = await socket.collect(timeout: 30) { $0.hasPrefix("STOPPING=1") }
+        #expect(end.last?.hasPrefix("STOPPING=1") == true, "\(end)")
+        #expect(await service.waitForExit() == 0)
+    }
+
+    @Test func aSpentFailureBudgetExitsNonZeroWithoutLeakingTheKey() async throws {
+        let setup = try await setUp(extraConfig: "")
+        defer { Task { await setup.fake.stop() } }
+        let wrongKey = "wrong-key-\(UUID().uuidString)"
+        let service = try setup.start(["--set", "sync.max_consecutive_failures=3"], environment: ["KAPSO_API_KEY": wrongKey])
+        let address = try #require(await service.statusAddress())
+        let notReady = try await StatusProbe.request("GET", address, "/readyz")
+        #expect(notReady.status == 503)
+        #expect(await service.waitForExit(timeout: 60) == 1, "\(service.text)")
+        #expect(service.count(of: "cycle failed") == 3, "\(service.text)")
+        #expect(service.text.contains("3 cycles failed in a row (sync.max_consecutive_failures)"))
+        #expect(service.text.contains("GET /workflows: HTTP 401"))
+        #expect(!service.text.contains(wrongKey))
+        #expect(!service.text.contains(setup.apiKey))
+    }
+
+    @Test func suspendedTheServicePlansAndReportsButWritesNothing() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try setup.start(environment: ["KAPSO_GITSYNC_SYNC_SUSPEND": "true"])
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let address = try #require(await service.statusAddress())
+        let status = try JSONParser.parse(try await StatusProbe.request("GET", address, "/status").body)
+        #expect(status["service"]?["suspended"] == .bool(true))
+        #expect(status["status"]?["result"]?.stringValue == "suspended")
+        let states = status["status"]?["workflows"]?.arrayValue?.compactMap { $0["state"]?.stringValue }
+        #expect(states == Array(repeating: "pending_pull", count: 6), "\(String(describing: states))")
+        let metrics = try await StatusProbe.request("GET", address, "/metrics").body
+        #expect(metrics.contains("kapso_gitsync_suspended 1.0"))
+        #expect(metrics.contains(#"kapso_gitsync_workflows{state="pending_pull"} 6.0"#))
+        let branch = try await runGit(["--git-dir", setup.repository, "rev-parse", "--verify", "-q", "refs/heads/main"])
+        #expect(branch.status != 0, "suspended: nothing committed")
+        service.signal(SIGINT)
+        #expect(await service.waitForExit() == 0)
+    }
+
+    @Test func aPortInUseIsAClearStartUpError() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let first = try setup.start()
+        let address = try #require(await first.statusAddress())
+        let second = try setup.start(["--set", "status.listen=\(address)"])
+        #expect(await second.waitForExit() == 1)
+        #expect(second.text.contains("status.listen \(address): cannot listen"), "\(second.text)")
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit() == 0)
+    }
+}
