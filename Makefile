@@ -10,12 +10,14 @@ BINARY ?=
 
 .PHONY: deps build release test demo bench install uninstall format lint clean
 
-# Installs what the build needs when it is missing (Debian/Ubuntu); a no-op when all is there.
+# Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git, and
+# systemd for `systemd-analyze` (the unit checks). A no-op when all is there.
 deps:
-	@if ! pkg-config --exists libgit2 2>/dev/null; then \
-		echo "installing libgit2-dev and pkg-config"; \
+	@if ! pkg-config --exists libgit2 2>/dev/null || ! command -v git >/dev/null 2>&1 \
+		|| ! command -v systemd-analyze >/dev/null 2>&1; then \
+		echo "installing libgit2-dev, pkg-config, git and systemd"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git systemd; \
 	fi
 
 build: deps

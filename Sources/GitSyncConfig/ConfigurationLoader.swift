@@ -103,6 +103,8 @@ public enum ConfigurationLoader {
                     throw ConfigurationError(
                         key: section, message: "unknown section (known: \(knownKeys.keys.sorted().joined(separator: ", ")))")
                 }
+                // A section whose keys are all commented out is empty, not an error.
+                if let scalar = value.scalar, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) { continue }
                 guard let entries = value.mapping else { throw ConfigurationError(key: section, message: "must be a mapping") }
                 for (keyNode, entry) in entries {
                     let key = keyNode.string ?? ""

@@ -65,6 +65,11 @@ import Testing
     @Test func everyConfigurationKeyIsDocumentedWithItsDefault() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let example = try String(contentsOf: Self.root.appendingPathComponent("Config/kapso-gitsync.example.yaml"), encoding: .utf8)
+        // The example is valid, and says the defaults: parsed, it is the configuration with nothing set.
+        let parsed = try ConfigurationLoader.parse(example, source: "example", baseDirectory: "/etc/kapso-gitsync", environment: [:])
+        #expect(parsed.service == ServiceSettings())
+        #expect(parsed.repositoryPath == "/var/lib/kapso-gitsync/repo.git")
+        #expect(parsed.requestsPerMinute == 100 && parsed.fullResyncIntervalSeconds == 3600 && parsed.deletionBrakeCount == 3)
         for (section, keys) in ConfigurationLoader.knownKeys {
             #expect(example.contains("\n\(section):\n"), "section \(section) in the example")
             for key in keys {
