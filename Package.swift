@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,7 +30,10 @@ let package = Package(
             pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .target(name: "GitStore", dependencies: ["CLibgit2"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
-        .target(name: "KapsoAPI", dependencies: ["CanonicalJSON"], swiftSettings: strict),
+        .target(
+            name: "KapsoAPI",
+            dependencies: ["CanonicalJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict),
         .target(
             name: "YAMLValue", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),

@@ -20,7 +20,7 @@ public final class KapsoClient: Sendable {
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.configuration = configuration
-        self.transport = transport ?? URLSessionTransport(maximumConnectionsPerHost: configuration.concurrency)
+        self.transport = transport ?? AsyncHTTPClientTransport()
         self.rateLimiter = RateLimiter(limit: configuration.requestsPerMinute)
         self.concurrency = ConcurrencyLimiter(limit: configuration.concurrency)
         self.onEvent = onEvent

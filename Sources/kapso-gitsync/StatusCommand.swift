@@ -1,15 +1,11 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import GitSyncConfig
 import GitSyncService
+import KapsoAPI
 import SyncEngine
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every workflow and its state: from the running service when it answers, else from the state directory.",
@@ -20,9 +16,9 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print the status as JSON (the service's /status document when it runs).")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let configuration = options.loadConfigurationOrExit()
-        if let listen = configuration.service.listen, let document = Self.fetchFromService(listen) {
+        if let listen = configuration.service.listen, let document = await Self.fetchFromService(listen) {
             if json {
                 print(String(decoding: document.encoded(), as: UTF8.self))
                 return
@@ -50,30 +46,18 @@ struct StatusCommand: ParsableCommand {
     }
 
     /// The running service's `/status`, or nil when nothing answers there within two seconds.
-    static func fetchFromService(_ listen: ListenAddress) -> ServiceStatusDocument? {
+    static func fetchFromService(_ listen: ListenAddress) async -> ServiceStatusDocument? {
         let host: String =
             switch listen.host {
             case "0.0.0.0": "127.0.0.1"
             case "::": "[::1]"
             default: listen.isIPv6 ? "[\(listen.host)]" : listen.host
             }
-        guard let url = URL(string: "http://\(host):\(listen.port)/status") else { return nil }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 2
-        let answer = Answer()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, _ in
-            if (response as? HTTPURLResponse)?.statusCode == 200, let data {
-                answer.document = try? JSONDecoder().decode(ServiceStatusDocument.self, from: data)
-            }
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 3)
-        return answer.document
-    }
-
-    private final class Answer: @unchecked Sendable {
-        var document: ServiceStatusDocument?
+        guard let url = URL(string: "http://\(host):\(listen.port)/status"),
+            let response = try? await AsyncHTTPClientTransport().send(HTTPRequest(method: "GET", url: url, timeout: .seconds(2))),
+            response.status == 200
+        else { return nil }
+        return try? JSONDecoder().decode(ServiceStatusDocument.self, from: Data(response.body))
     }
 
     private func printService(_ service: ServiceStatusDocument.Service) {

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `HTTPTransport` over AsyncHTTPClient (SwiftNIO). It replaced URLSession, whose Linux implementation
+/// keeps a core busy (70–95% CPU, measured) for as long as a request waits for its answer: a service
+/// waiting on a slow Kapso must not burn a core.
+public struct AsyncHTTPClientTransport: HTTPTransport {
+    /// Larger answers are refused rather than held in memory.
+    public static let maximumBodyBytes = 64 * 1024 * 1024
+
+    let client: HTTPClient
+
+    /// The shared client lives as long as the process and needs no shutdown.
+    public init(client: HTTPClient = .shared) {
+        self.client = client
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        var outgoing = HTTPClientRequest(url: request.url.absoluteString)
+        outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let components = request.timeout.components
+        let timeout = TimeAmount.nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
+        do {
+            let response = try await client.execute(outgoing, timeout: timeout)
+            let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name] = header.value }
+            return HTTPResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
+        } catch {
+            throw Self.transportError(error)
+        }
+    }
+
+    static func transportError(_ error: any Error) -> TransportError {
+        if let error = error as? HTTPClientError {
+            if [.deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout].contains(error) {
+                return TransportError(kind: .timedOut, detail: "\(error)")
+            }
+            if [.remoteConnectionClosed, .bodyLengthMismatch].contains(error) {
+                return TransportError(kind: .connectionLost, detail: "\(error)")
+            }
+            return TransportError(kind: .other, detail: "\(error)")
+        }
+        if error is NIOTooManyBytesError {
+            return TransportError(kind: .other, detail: "answer larger than \(maximumBodyBytes / 1024 / 1024) MiB")
+        }
+        if error is HTTPParserError { return TransportError(kind: .connectionLost, detail: "malformed HTTP: \(error)") }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH: return TransportError(kind: .cannotConnect, detail: "\(error)")
+            case ECONNRESET, EPIPE: return TransportError(kind: .connectionLost, detail: "\(error)")
+            default: return TransportError(kind: .other, detail: "\(error)")
+            }
+        }
+        if let error = error as? ChannelError {
+            switch error {
+            case .connectTimeout: return TransportError(kind: .timedOut, detail: "\(error)")
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
+                return TransportError(kind: .connectionLost, detail: "\(error)")
+            default: return TransportError(kind: .other, detail: "\(error)")
+            }
+        }
+        if error is CancellationError { return TransportError(kind: .other, detail: "cancelled") }
+        return TransportError(kind: .other, detail: "\(error)")
+    }
+}
