@@ -10,11 +10,20 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     /// Larger answers are refused rather than held in memory.
     public static let maximumBodyBytes = 64 * 1024 * 1024
 
+    /// One client for the whole process: a static is never deinitialised, so it needs no shutdown. A
+    /// refused connection fails the request at once instead of being retried inside the pool until the
+    /// request's deadline: the Kapso client has its own retries, with backoff and jitter, that it logs.
+    static let processClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     let client: HTTPClient
 
-    /// The shared client lives as long as the process and needs no shutdown.
-    public init(client: HTTPClient = .shared) {
-        self.client = client
+    public init() {
+        client = Self.processClient
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {

@@ -14,7 +14,8 @@ final class ServiceProcess: Sendable {
     /// Left once both pipes reached their end.
     private let drained = DispatchGroup()
 
-    init(arguments: [String], environment: [String: String]) throws {
+    /// `journalStream`: set `JOURNAL_STREAM` to the standard error pipe, as systemd does for the journal.
+    init(arguments: [String], environment: [String: String], journalStream: Bool = false) throws {
         let process = Process()
         process.executableURL = ProcessRunner.executable("kapso-gitsync")
         process.arguments = ["run"] + arguments
@@ -26,9 +27,14 @@ final class ServiceProcess: Sendable {
             fullEnvironment.removeValue(forKey: name)
         }
         fullEnvironment.merge(environment) { _, new in new }
-        process.environment = fullEnvironment
         let standardOutput = Pipe()
         let standardError = Pipe()
+        if journalStream {
+            var info = stat()
+            guard fstat(standardError.fileHandleForWriting.fileDescriptor, &info) == 0 else { throw CocoaError(.fileReadUnknown) }
+            fullEnvironment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        }
+        process.environment = fullEnvironment
         process.standardOutput = standardOutput
         process.standardError = standardError
         process.standardInput = FileHandle.nullDevice

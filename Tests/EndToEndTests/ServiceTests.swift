@@ -232,4 +232,70 @@ import Testing
         first.signal(SIGTERM)
         #expect(await first.waitForExit() == 0)
     }
+
+    @Test func sigtermWhileACycleWritesLetsItFinishThenExitsZero() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try setup.start()
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let address = try #require(await service.statusAddress())
+
+        // A person renames a workflow in git; its PATCH will be slow.
+        let checkout = setup.directory.path + "/person"
+        #expect(try await runGit(["clone", "-q", setup.repository, checkout]).status == 0)
+        let file = checkout + "/workflows/medicopay/workflow.yaml"
+        let yaml = try String(contentsOfFile: file, encoding: .utf8)
+        let renamed = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("name: ") ? "name: Renamed in git" : String($0) }.joined(separator: "\n")
+        try renamed.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await runGit(["commit", "-q", "-am", "Rename medicopay"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
+        await setup.fake.inject(FakeFaultRule(method: "PATCH", fault: .delay(.seconds(2)), count: 1))
+
+        #expect(try await StatusProbe.request("POST", address, "/sync").status == 202)
+        try #require(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"POST /sync\"") } != nil)
+        try await Task.sleep(for: .milliseconds(700))
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit(timeout: 60) == 0, "\(service.text)")
+        #expect(service.text.contains("pushed medicopay"), "the cycle ran to its end: \(service.text)")
+        #expect(await setup.fake.workflow(slug: "medicopay")?.name == "Renamed in git")
+        let log = try await runGit(["--git-dir", setup.repository, "log", "-1", "--format=%B"])
+        #expect(log.output.contains("Kapso-Pushed: medicopay"), "the push is recorded in git: \(log.output)")
+    }
+
+    @Test func manyRequestsDuringACycleMakeExactlyOneMoreCycle() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try setup.start()
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let address = try #require(await service.statusAddress())
+        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows", fault: .delay(.seconds(4)), count: 1))
+        service.signal(SIGHUP)
+        try #require(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=SIGHUP") } != nil)
+        for _ in 0..<3 { service.signal(SIGHUP) }
+        for _ in 0..<3 { #expect(try await StatusProbe.request("POST", address, "/sync").status == 202) }
+        // The kernel may merge signals that arrive together, so "at least the three POSTs" more.
+        let coalesced = await service.waitForOutput {
+            $0.range(of: #"\(and [3-5] more requests\)"#, options: .regularExpression) != nil
+                && $0.components(separatedBy: Self.firstCycleDone).count == 4
+        }
+        #expect(coalesced != nil, "\(service.text)")
+        try await Task.sleep(for: .seconds(1))
+        #expect(service.count(of: "cycle starting") == 3, "start-up, the SIGHUP, and one for the six requests: \(service.text)")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+    }
+
+    @Test func underJournaldLinesCarryTheirPriority() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let service = try ServiceProcess(
+            arguments: ["--config", setup.configPath, "--set", "kapso.api_url=http://127.0.0.1:1/platform/v1"],
+            environment: setup.environment, journalStream: true)
+        #expect(await service.waitForOutput { $0.contains("<3>cycle failed") } != nil, "\(service.text)")
+        #expect(service.text.contains("<5>status server listening gitsync.address="), "\(service.text)")
+        #expect(service.text.contains("<6>cycle starting gitsync.trigger=start-up"))
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+    }
 }
