@@ -50,7 +50,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "GitSyncConfig",
-            dependencies: ["KapsoAPI", "SyncEngine", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "KapsoAPI", "SyncEngine", "GitStore", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .target(
             name: "KapsoFake",
@@ -105,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "GitSyncServiceTests",
             dependencies: [
-                "TestSupport", "GitSyncService", "GitSyncConfig", "SyncEngine", "KapsoAPI",
+                "TestSupport", "GitSyncService", "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

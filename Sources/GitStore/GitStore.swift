@@ -10,7 +10,7 @@ public actor GitStore {
     private let mainRepository: Repository
     /// During a bulk write, a second handle whose object database writes to memory first.
     private var bulk: BulkWrite?
-    private var repository: Repository { bulk?.repository ?? mainRepository }
+    var repository: Repository { bulk?.repository ?? mainRepository }
     private var odb: OpaquePointer { repository.odb }
     public nonisolated let path: String
 

@@ -38,6 +38,8 @@ public struct Configuration: Sendable {
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
     public var service: ServiceSettings
+    /// nil: no git server, the local repository is the only one.
+    public var remote: RemoteSettings?
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
 
@@ -57,7 +59,7 @@ public struct Configuration: Sendable {
         SyncConfiguration(
             branch: branch, author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
             fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName, deletedInGit: deletedInGit,
-            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent))
+            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent), remote: remote?.remoteSync())
     }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
@@ -80,7 +82,7 @@ public struct Configuration: Sendable {
             "sync.deleted_in_kapso: \(deletedInKapso.rawValue)",
             "sync.deletion_brake_count: \(deletionBrakeCount)",
             "sync.deletion_brake_percent: \(deletionBrakePercent)",
-        ] + service.redactedDescription
+        ] + service.redactedDescription + (remote?.redactedDescription ?? ["remote.url: (none)"])
     }
 }
 

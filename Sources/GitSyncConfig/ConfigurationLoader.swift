@@ -17,6 +17,9 @@ public enum ConfigurationLoader {
         "status": ["listen", "unready_after_failures"],
         "webhooks": ["github_secret_file", "gitlab_token_file"],
         "log": ["level", "format"],
+        "remote": [
+            "url", "https_username", "https_token_file", "ssh_key_file", "ssh_passphrase_file", "known_hosts_file", "push_rounds",
+        ],
     ]
 
     /// Every key may also come from the environment as `KAPSO_GITSYNC_<SECTION>_<KEY>`, upper case.
@@ -160,7 +163,34 @@ public enum ConfigurationLoader {
             deletedInKapso: try reader.choice("sync", "deleted_in_kapso", SyncConfiguration.DeletedInKapso.self) ?? .report,
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
             deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
-            service: try serviceSettings(reader))
+            service: try serviceSettings(reader),
+            remote: try remoteSettings(reader))
+    }
+
+    private static func remoteSettings(_ reader: Reader) throws(ConfigurationError) -> RemoteSettings? {
+        guard let url = try reader.string("remote", "url") else {
+            for key in knownKeys["remote", default: []] where try reader.string("remote", key) != nil {
+                throw ConfigurationError(key: "remote.\(key)", message: "set without remote.url")
+            }
+            return nil
+        }
+        let settings = RemoteSettings(
+            url: url, httpsUsername: try reader.string("remote", "https_username") ?? "x-access-token",
+            httpsTokenFile: try reader.path("remote", "https_token_file"), sshKeyFile: try reader.path("remote", "ssh_key_file"),
+            sshPassphraseFile: try reader.path("remote", "ssh_passphrase_file"),
+            knownHostsFile: try reader.path("remote", "known_hosts_file"),
+            pushRounds: try reader.integer("remote", "push_rounds", minimum: 1, maximum: 10) ?? 3)
+        let isSSH = url.hasPrefix("ssh://") || (!url.contains("://") && url.contains("@") && url.contains(":"))
+        if isSSH && settings.knownHostsFile == nil {
+            throw ConfigurationError(
+                key: "remote.known_hosts_file", message: "is required for an SSH remote: the server's host key is always verified")
+        }
+        if url.contains("://"), let scheme = url.range(of: "://"), url[scheme.upperBound...].prefix(while: { $0 != "/" }).contains(":"),
+            url[scheme.upperBound...].prefix(while: { $0 != "/" }).contains("@"), url.hasPrefix("http")
+        {
+            throw ConfigurationError(key: "remote.url", message: "must not hold a password or token: use remote.https_token_file")
+        }
+        return settings
     }
 
     private static func serviceSettings(_ reader: Reader) throws(ConfigurationError) -> ServiceSettings {

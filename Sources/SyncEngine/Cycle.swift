@@ -184,7 +184,11 @@ struct Cycle {
             if writesStatus { try saveStatus() }
             return
         }
-        for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+        // With a git server the intents stay until the push has landed there (see `cycleWithServer`).
+        if configuration.remote == nil {
+            for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+        }
+        report.landedIntents = resolvedIntents
         if report.fullPass && report.failures.isEmpty { state.lastFullPass = now }
         if state != savedState {
             do {

@@ -31,6 +31,8 @@ public struct CycleReport: Sendable {
     public var requests = 0
     public var objectsWritten = 0
     public var fullPass = false
+    /// Push intents whose write this cycle recorded in git, to be removed once that is safe.
+    var landedIntents: [String] = []
     public var dryRun = false
 
     public init(cycleID: String) {

@@ -20,6 +20,8 @@ public struct SyncConfiguration: Sendable {
     /// The brake: a cycle that would archive or remove more than `count` workflows and more than
     /// `percent` of them is refused whole.
     public var deletionBrake: (count: Int, percent: Int)
+    /// The git server the branch lives on; nil: the local repository is the only one.
+    public var remote: RemoteSync?
 
     public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
     public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
@@ -27,8 +29,9 @@ public struct SyncConfiguration: Sendable {
     public init(
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
         projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
-        deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10)
+        deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), remote: RemoteSync? = nil
     ) {
+        self.remote = remote
         self.branch = branch
         self.author = author
         self.stateDirectory = stateDirectory

@@ -50,7 +50,10 @@ public final class SyncEngine: Sendable {
         dryRun: Bool = false, statusOfDryRun: Bool = false, shouldStop: @escaping @Sendable () -> Bool = { false }
     ) async throws(SyncError) -> CycleReport {
         do {
-            return try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+            guard let remote = configuration.remote else {
+                return try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+            }
+            return try await cycleWithServer(remote, dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
         } catch {
             if !dryRun || statusOfDryRun, error.isFailure { recordFailure(error) }
             throw error
@@ -67,6 +70,29 @@ public final class SyncEngine: Sendable {
         status.result = "error"
         status.lastError = error.description
         try? status.save(to: configuration.stateDirectory)
+    }
+
+    /// Fetch, cycle, push; when someone pushed in between, again on top of what they pushed.
+    private func cycleWithServer(
+        _ remote: RemoteSync, dryRun: Bool, statusOfDryRun: Bool, shouldStop: @escaping @Sendable () -> Bool
+    ) async throws(SyncError) -> CycleReport {
+        var round = 1
+        while true {
+            try await remote.fetchAndAlign(git: git, branch: configuration.branch)
+            let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+            guard !dryRun else { return report }
+            do {
+                try await remote.push(git: git, branch: configuration.branch)
+            } catch .remote(let error) where error.kind == .nonFastForward && round < remote.pushRounds {
+                logger.notice(
+                    "the server's branch moved during the cycle; computing again on top of it", metadata: ["gitsync.round": "\(round)"])
+                round += 1
+                continue
+            }
+            // Only now is the write recorded where every instance can see it.
+            for id in report.landedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+            return report
+        }
     }
 
     private func cycle(

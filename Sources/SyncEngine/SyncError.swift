@@ -6,6 +6,9 @@ import WorkflowRepo
 public enum SyncError: Error, Sendable, CustomStringConvertible {
     case kapso(KapsoAPIError)
     case git(GitError)
+    /// The git server could not be fetched from or pushed to; what was committed stays in the local
+    /// repository and is pushed by a later cycle.
+    case remote(RemoteError)
     case invalidRepositoryFile(LayoutError)
     /// The branch moved while the cycle ran (someone pushed): nothing was lost, the next cycle retries.
     case branchMoved(branch: String)
@@ -19,6 +22,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .kapso(let error): "Kapso API: \(error)"
         case .git(let error): "git: \(error)"
+        case .remote(let error): "git server: \(error)"
         case .invalidRepositoryFile(let error): "repository: \(error)"
         case .branchMoved(let branch): "branch \(branch) moved during the cycle; the next cycle starts again from its new head"
         case .state(let detail): "state directory: \(detail)"
@@ -32,6 +36,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .kapso(let error): "kapso_\(error.metricLabel)"
         case .git(let error): "git_\(error.metricLabel)"
+        case .remote(let error): "remote_\(error.kind)"
         case .invalidRepositoryFile: "invalid_repository_file"
         case .branchMoved: "branch_moved"
         case .state: "state"

@@ -1,0 +1,134 @@
+internal import CLibgit2
+import Foundation
+
+/// A fetch or push that did not happen, with the reason in words (credentials are never in it).
+public struct RemoteError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The branch on the server moved: fetch, recompute, push again.
+        case nonFastForward
+        /// The server refused a reference (branch protection, a hook): `rejected` says which and why.
+        case rejected
+        case authentication
+        case hostKey
+        case unreachable
+        case other
+    }
+
+    public let kind: Kind
+    public let remote: String
+    public let message: String
+    public let rejected: [String: String]
+
+    public var description: String { "\(remote): \(message)" }
+}
+
+extension GitStore {
+    /// Whether `commit` has `ancestor` in its history (a commit is not its own descendant).
+    public func isDescendant(_ commit: ObjectID, of ancestor: ObjectID) throws(GitError) -> Bool {
+        var commitOID = commit.raw
+        var ancestorOID = ancestor.raw
+        return try check("git_graph_descendant_of", git_graph_descendant_of(repository.pointer, &commitOID, &ancestorOID)) == 1
+    }
+
+    /// Fetches `refspecs` from the remote (pruning what the server deleted, for refspecs with a
+    /// wildcard). Blocking network I/O on the store's own queue, never on Swift's shared pool.
+    public func fetch(_ access: RemoteAccess, refspecs: [String]) throws(RemoteError) {
+        try withRemote(access) { remote, callbacks throws(RemoteError) in
+            var options = git_fetch_options()
+            git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+            options.callbacks = callbacks
+            options.prune = GIT_FETCH_PRUNE
+            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+            options.update_fetchhead = 0
+            let result = withStringArray(refspecs) { array in git_remote_fetch(remote, &array, &options, "kapso-gitsync: fetch") }
+            return result
+        }
+    }
+
+    /// Pushes `refspecs` (`refs/heads/main:refs/heads/main`, `+src:dst` to force, `:dst` to delete).
+    /// A reference the server refuses through the per-reference report is a failure, never a success.
+    public func push(_ access: RemoteAccess, refspecs: [String]) throws(RemoteError) {
+        guard !refspecs.isEmpty else { return }
+        try withRemote(access) { remote, callbacks throws(RemoteError) in
+            var options = git_push_options()
+            git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
+            options.callbacks = callbacks
+            return withStringArray(refspecs) { array in git_remote_push(remote, &array, &options) }
+        }
+    }
+
+    private func withRemote(
+        _ access: RemoteAccess, _ operation: (OpaquePointer, git_remote_callbacks) throws(RemoteError) -> Int32
+    ) throws(RemoteError) {
+        var remote: OpaquePointer?
+        // Anonymous: the URL (which may hold a user name) is never written to the repository's config.
+        guard git_remote_create_anonymous(&remote, repository.pointer, access.url) == 0, let remote else {
+            throw RemoteError(kind: .other, remote: access.displayURL, message: Self.lastMessage(), rejected: [:])
+        }
+        defer { git_remote_free(remote) }
+        let state = RemoteCallbackState(access: access)
+        var callbacks = git_remote_callbacks()
+        git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
+        callbacks.credentials = credentialCallback
+        callbacks.certificate_check = certificateCallback
+        callbacks.push_update_reference = pushUpdateReferenceCallback
+        let result: Int32 = try withExtendedLifetime(state) { () throws(RemoteError) -> Int32 in
+            callbacks.payload = Unmanaged.passUnretained(state).toOpaque()
+            return try operation(remote, callbacks)
+        }
+        if result < 0 {
+            let message = Self.lastMessage()
+            throw RemoteError(
+                kind: Self.kind(result: result, message: message, state: state), remote: access.displayURL,
+                message: Self.scrub(state.failure ?? message, access: access), rejected: state.rejected)
+        }
+        if !state.rejected.isEmpty {
+            let reasons = state.rejected.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            throw RemoteError(
+                kind: .rejected, remote: access.displayURL, message: "the server refused \(reasons)", rejected: state.rejected)
+        }
+    }
+
+    static func kind(result: Int32, message: String, state: RemoteCallbackState) -> RemoteError.Kind {
+        switch result {
+        case GIT_ENONFASTFORWARD.rawValue: return .nonFastForward
+        case GIT_EAUTH.rawValue: return .authentication
+        case GIT_ECERTIFICATE.rawValue: return .hostKey
+        default:
+            if state.failure != nil && state.credentialAttempts > 0 { return .authentication }
+            let lower = message.lowercased()
+            if lower.contains("authentication") || lower.contains("401") || lower.contains("403") { return .authentication }
+            if lower.contains("failed to connect") || lower.contains("could not resolve") || lower.contains("connection refused")
+                || lower.contains("failed to resolve") || lower.contains("timed out") || lower.contains("failed to start ssh session")
+                || lower.contains("does not appear to be a git repository") || lower.contains("could not find repository")
+            {
+                return .unreachable
+            }
+            return .other
+        }
+    }
+
+    /// libgit2's messages may quote the URL; the token must not travel with them.
+    static func scrub(_ message: String, access: RemoteAccess) -> String {
+        var text = message.replacingOccurrences(of: access.url, with: access.displayURL)
+        for secret in [access.httpsToken, access.sshPassphrase].compactMap({ $0 }) where secret.count >= 4 {
+            text = text.replacingOccurrences(of: secret, with: "[redacted]")
+        }
+        return text
+    }
+
+    static func lastMessage() -> String {
+        guard let error = git_error_last(), let text = error.pointee.message else { return "unknown error" }
+        return String(cString: text)
+    }
+}
+
+/// Runs `body` with a `git_strarray` of `strings`, valid only during the call.
+func withStringArray<Result>(_ strings: [String], _ body: (inout git_strarray) -> Result) -> Result {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeMutableBufferPointer { buffer in
+        var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+        return body(&array)
+    }
+}

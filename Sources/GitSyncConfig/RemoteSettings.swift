@@ -1,0 +1,70 @@
+import Foundation
+import GitStore
+import SyncEngine
+
+/// The `remote` section: the git server the branch is fetched from and pushed to.
+public struct RemoteSettings: Sendable, Equatable {
+    public var url: String
+    public var httpsUsername: String
+    public var httpsTokenFile: String?
+    public var sshKeyFile: String?
+    public var sshPassphraseFile: String?
+    public var knownHostsFile: String?
+    public var pushRounds: Int
+
+    static let tokenCredential = "git-token"
+    static let sshKeyCredential = "git-ssh-key"
+    static let passphraseCredential = "git-ssh-passphrase"
+
+    var redactedDescription: [String] {
+        [
+            "remote.url: \(RemoteAccess(url: url).displayURL)",
+            "remote.https_username: \(httpsUsername)",
+            "remote.https_token_file: \(httpsTokenFile ?? "(none)")",
+            "remote.ssh_key_file: \(sshKeyFile ?? "(none)")",
+            "remote.ssh_passphrase_file: \(sshPassphraseFile ?? "(none)")",
+            "remote.known_hosts_file: \(knownHostsFile ?? "(none)")",
+            "remote.push_rounds: \(pushRounds)",
+        ]
+    }
+
+    /// Reads the token, passphrase and known_hosts file now: called before every fetch and push.
+    public func access(environment: [String: String]) throws(ConfigurationError) -> RemoteAccess {
+        let token = try SecretFile.resolve(
+            credential: Self.tokenCredential, file: httpsTokenFile, key: "remote.https_token_file", environment: environment)
+        var keyPath = sshKeyFile
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = (directory as NSString).appendingPathComponent(Self.sshKeyCredential)
+            if FileManager.default.fileExists(atPath: path) { keyPath = path }
+        }
+        if let keyPath, !FileManager.default.isReadableFile(atPath: keyPath) {
+            throw ConfigurationError(key: "remote.ssh_key_file", message: "cannot read \(keyPath)")
+        }
+        let passphrase = try SecretFile.resolve(
+            credential: Self.passphraseCredential, file: sshPassphraseFile, key: "remote.ssh_passphrase_file", environment: environment)
+        var verify: (@Sendable (String, Int, [UInt8]) -> RemoteAccess.HostKeyVerdict)?
+        if let knownHostsFile {
+            guard let data = FileManager.default.contents(atPath: knownHostsFile) else {
+                throw ConfigurationError(key: "remote.known_hosts_file", message: "cannot read \(knownHostsFile)")
+            }
+            let knownHosts = KnownHosts(text: String(decoding: data, as: UTF8.self))
+            guard !knownHosts.isEmpty else {
+                throw ConfigurationError(key: "remote.known_hosts_file", message: "\(knownHostsFile) holds no host key")
+            }
+            verify = { host, port, blob in knownHosts.verdict(host: host, port: port, keyBlob: blob) }
+        }
+        return RemoteAccess(
+            url: url, httpsUsername: httpsUsername, httpsToken: token, sshPrivateKeyPath: keyPath, sshPassphrase: passphrase,
+            verifySSHHostKey: verify)
+    }
+
+    public func remoteSync(environment: [String: String] = ProcessInfo.processInfo.environment) -> RemoteSync {
+        RemoteSync(pushRounds: pushRounds) { () throws(SyncError) -> RemoteAccess in
+            do {
+                return try access(environment: environment)
+            } catch {
+                throw .state("configuration: \(error)")
+            }
+        }
+    }
+}

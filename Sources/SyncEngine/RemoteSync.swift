@@ -1,0 +1,116 @@
+import GitStore
+
+/// The git server side of a cycle: fetch the branch and the conflict branches, bring the local copies
+/// in line, and after the cycle push fast-forward only. The local bare repository is a cache of the
+/// server: everything that matters is on the server or still in Kapso, so a new instance on a new
+/// machine continues where the old one stopped.
+public struct RemoteSync: Sendable {
+    /// Reads the secrets again for every operation, so that a rotated token is picked up.
+    public let access: @Sendable () throws(SyncError) -> RemoteAccess
+    /// Rounds of fetch–recompute–push when someone pushed between our fetch and our push.
+    public let pushRounds: Int
+
+    public init(pushRounds: Int = 3, access: @escaping @Sendable () throws(SyncError) -> RemoteAccess) {
+        self.access = access
+        self.pushRounds = max(1, pushRounds)
+    }
+
+    static let trackingPrefix = "refs/remotes/origin/"
+    static let conflictPrefix = "refs/heads/\(ConflictBranch.prefix)"
+
+    static func fetchRefspecs(branch: String) -> [String] {
+        ["+refs/heads/\(branch):\(trackingPrefix)\(branch)", "+\(conflictPrefix)*:\(trackingPrefix)\(ConflictBranch.prefix)*"]
+    }
+
+    /// Fetches, then moves the local branch to the server's unless the local one is strictly ahead (a
+    /// commit a failed push left: it is pushed after this cycle). Diverged means someone pushed after a
+    /// commit of ours that never reached the server: ours is dropped and the cycle recomputes it; the
+    /// push intents, kept until the push lands, make Kapso's side of it recognised, not a conflict.
+    /// Local conflict branches become the server's, so a person's edits on them are never overwritten.
+    func fetchAndAlign(git: GitStore, branch: String) async throws(SyncError) {
+        let access = try access()
+        do {
+            try await git.fetch(access, refspecs: Self.fetchRefspecs(branch: branch))
+        } catch {
+            throw .remote(error)
+        }
+        do {
+            let local = try await git.resolve(reference: "refs/heads/\(branch)")
+            if let server = try await git.resolve(reference: Self.trackingPrefix + branch), server != local {
+                let ahead = try await local.asyncMap { local throws(GitError) in try await git.isDescendant(local, of: server) } ?? false
+                if !ahead {
+                    try await git.updateReference(
+                        "refs/heads/\(branch)", to: server, expected: local, logMessage: "kapso-gitsync: fetched from the server")
+                }
+            }
+            let serverConflicts = try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
+            var onServer: Set<String> = []
+            for tracking in serverConflicts {
+                let name = "refs/heads/" + tracking.dropFirst(Self.trackingPrefix.count)
+                onServer.insert(name)
+                guard let tip = try await git.resolve(reference: tracking) else { continue }
+                let current = try await git.resolve(reference: name)
+                if current != tip {
+                    try await git.updateReference(name, to: tip, expected: current, logMessage: "kapso-gitsync: fetched from the server")
+                }
+            }
+            for local in try await git.references(withPrefix: Self.conflictPrefix) where !onServer.contains(local) {
+                try await git.deleteReference(local)
+            }
+        } catch {
+            throw .git(error)
+        }
+    }
+
+    /// Pushes the branch (fast-forward only), every local conflict branch (forced: the service owns
+    /// them, and took the server's before the cycle) and the deletion of the ones resolved.
+    func push(git: GitStore, branch: String) async throws(SyncError) {
+        let access = try access()
+        var refspecs: [String] = []
+        do {
+            let local = try await git.resolve(reference: "refs/heads/\(branch)")
+            let server = try await git.resolve(reference: Self.trackingPrefix + branch)
+            if local != nil && local != server { refspecs.append("refs/heads/\(branch):refs/heads/\(branch)") }
+            let localConflicts = Set(try await git.references(withPrefix: Self.conflictPrefix))
+            for name in localConflicts.sorted() {
+                let tracking = Self.trackingPrefix + name.dropFirst("refs/heads/".count)
+                if try await git.resolve(reference: name) != git.resolve(reference: tracking) { refspecs.append("+\(name):\(name)") }
+            }
+            for tracking in try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix) {
+                let name = "refs/heads/" + tracking.dropFirst(Self.trackingPrefix.count)
+                if !localConflicts.contains(name) { refspecs.append(":\(name)") }
+            }
+        } catch {
+            throw .git(error)
+        }
+        do {
+            try await git.push(access, refspecs: refspecs)
+        } catch {
+            throw .remote(error)
+        }
+        // What the server now holds, so the next push compares with it without a fetch.
+        do {
+            for spec in refspecs {
+                let forced = spec.hasPrefix("+") ? String(spec.dropFirst()) : spec
+                let parts = forced.split(separator: ":", omittingEmptySubsequences: false)
+                let destination = String(parts[1])
+                let tracking = Self.trackingPrefix + destination.dropFirst("refs/heads/".count)
+                if parts[0].isEmpty {
+                    try await git.deleteReference(tracking)
+                } else if let tip = try await git.resolve(reference: String(parts[0])) {
+                    let current = try await git.resolve(reference: tracking)
+                    try await git.updateReference(tracking, to: tip, expected: current, logMessage: "kapso-gitsync: pushed")
+                }
+            }
+        } catch {
+            throw .git(error)
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<Result>(_ transform: (Wrapped) async throws(GitError) -> Result) async throws(GitError) -> Result? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import GitStore
+import KapsoAPI
+import KapsoFake
+import Logging
+import SyncEngine
+import TestSupport
+import Testing
+
+/// The branch on a git server (a bare repository reached by path, as `file://` is), people pushing
+/// to it with the git CLI, and instances of the service that each keep a local copy.
+@Suite struct RemoteCycleTests {
+    struct Server {
+        let directory: TemporaryDirectory
+        let fake: KapsoFake
+        let origin: String
+        let client: KapsoClient
+
+        /// An instance with its own local repository and state directory, as on its own machine.
+        func instance(_ name: String, access: RemoteAccess? = nil) throws -> SyncEngine {
+            let access = access ?? RemoteAccess(url: origin)
+            let configuration = SyncConfiguration(
+                branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
+                stateDirectory: directory.path + "/\(name).state",
+                remote: RemoteSync { access })
+            return SyncEngine(
+                client: client, git: try GitStore(path: directory.path + "/\(name).git"), configuration: configuration,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+
+        func originGit(_ arguments: String...) async throws -> String {
+            try await runGit(["--git-dir", origin] + arguments).output
+        }
+
+        /// A person clones the server, changes files, commits and pushes.
+        func personPushes(_ message: String, _ edit: (String) throws -> Void) async throws {
+            let checkout = directory.path + "/person-\(UUID().uuidString.prefix(8))"
+            #expect(try await runGit(["clone", "-q", origin, checkout]).status == 0)
+            try edit(checkout)
+            #expect(try await runGit(["add", "-A"], in: checkout).status == 0)
+            #expect(try await runGit(["commit", "-q", "-m", message], in: checkout).status == 0)
+            let pushed = try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout)
+            #expect(pushed.status == 0, "\(pushed.output)")
+        }
+    }
+
+    func makeServer() async throws -> Server {
+        let directory = try TemporaryDirectory()
+        let fake = KapsoFake(options: .init(apiKey: SyncHarness.apiKey))
+        try await fake.seed(fromDirectory: Fixtures.directory.path)
+        let url = try await fake.start()
+        let origin = directory.path + "/origin.git"
+        #expect(try await runGit(["init", "-q", "--bare", "-b", "main", origin]).status == 0)
+        let client = KapsoClient(
+            configuration: KapsoClientConfiguration(
+                baseURL: url, apiKey: APIKey(SyncHarness.apiKey), requestTimeout: .seconds(60),
+                retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)), requestsPerMinute: 0,
+                concurrency: 4))
+        return Server(directory: directory, fake: fake, origin: origin, client: client)
+    }
+
+    static func rename(_ slug: String, to name: String, in checkout: String) throws {
+        let file = checkout + "/workflows/\(slug)/workflow.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("name: ") ? "name: \(name)" : String($0) }.joined(separator: "\n")
+        try renamed.write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    @Test func aNewInstanceOnANewMachineContinuesWithoutRepeatingAnything() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let first = try server.instance("a")
+        let imported = try await first.runCycle()
+        #expect(imported.pulled.count == 6)
+        #expect(try await server.originGit("rev-list", "--count", "main").hasPrefix("1"))
+
+        await server.fake.clearRequests()
+        let second = try server.instance("b")
+        let report = try await second.runCycle()
+        #expect(!report.hasChanges && report.conflicts.isEmpty, "\(report.summaryLines())")
+        #expect(report.commit == nil)
+        #expect(try await server.originGit("rev-list", "--count", "main").hasPrefix("1"), "no duplicate commit")
+        #expect(await server.fake.requests().allSatisfy { $0.method == "GET" }, "no write to Kapso")
+    }
+
+    @Test func aChangePushedToTheServerReachesKapsoAndItsRecordReachesTheServer() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let engine = try server.instance("a")
+        _ = try await engine.runCycle()
+        try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed by a person", in: $0) }
+        let report = try await engine.runCycle()
+        #expect(report.pushed.map(\.slug) == ["medicopay"])
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed by a person")
+        let message = try await server.originGit("log", "-1", "--format=%B", "main")
+        #expect(message.contains("Kapso-Pushed: medicopay"), "\(message)")
+        let local = try await engine.git.resolve(reference: "refs/heads/main")
+        #expect(try await server.originGit("rev-parse", "main") == (local?.hex ?? "none") + "\n", "the server has what the instance has")
+    }
+
+    /// Someone pushes to the server while the cycle writes to Kapso: the fast-forward push is refused,
+    /// the cycle runs again on top of the new head, and the write it already made is recognised as its
+    /// own (the push intent outlives the refused push), not reported as a conflict.
+    @Test func aPushThatRacesWithAnotherPushIsRecomputedWithoutAFalseConflict() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let engine = try server.instance("a")
+        _ = try await engine.runCycle()
+        try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed by a person", in: $0) }
+        await server.fake.inject(FakeFaultRule(method: "PATCH", fault: .delay(.seconds(2)), count: 1))
+        let cycle = Task { try await engine.runCycle() }
+        try await Task.sleep(for: .milliseconds(600))
+        try await server.personPushes("Add notes") { try "notes\n".write(toFile: $0 + "/NOTES.md", atomically: true, encoding: .utf8) }
+        let report = try await cycle.value
+        #expect(report.conflicts.isEmpty, "\(report.summaryLines())")
+        let log = try await server.originGit("log", "--format=%s", "main")
+        let subjects = log.split(separator: "\n").map(String.init)
+        #expect(subjects.contains("Add notes"), "the other push is kept: \(log)")
+        #expect(subjects.first?.contains("medicopay") == true || subjects.first?.hasPrefix("Push") == true, "\(log)")
+        let record = try await server.originGit("log", "-1", "--format=%B", "main")
+        #expect(record.contains("medicopay"), "\(record)")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed by a person")
+        let patches = await server.fake.requests().filter { $0.method == "PATCH" }
+        #expect(patches.count == 1, "written to Kapso once: \(patches)")
+        let again = try await engine.runCycle()
+        #expect(!again.hasChanges && again.conflicts.isEmpty, "\(again.summaryLines())")
+    }
+
+    @Test func whileTheServerIsUnreachableCyclesFailAndNothingIsLost() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let engine = try server.instance("a")
+        _ = try await engine.runCycle()
+        let target = try #require(await server.fake.workflow(slug: "vigi-atencion"))
+        await server.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Edited in Kapso while git was down" }
+        let away = server.origin + ".away"
+        try FileManager.default.moveItem(atPath: server.origin, toPath: away)
+        await #expect {
+            _ = try await engine.runCycle()
+        } throws: { error in
+            guard case .remote(let remote) = error as? SyncError else { return false }
+            return remote.kind == .unreachable || remote.kind == .other
+        }
+        try FileManager.default.moveItem(atPath: away, toPath: server.origin)
+        let recovered = try await engine.runCycle()
+        #expect(recovered.pulled.map(\.slug) == ["vigi-atencion"], "\(recovered.summaryLines())")
+        let name = try await server.originGit("show", "main:workflows/vigi-atencion/workflow.yaml")
+        #expect(name.contains("Edited in Kapso while git was down"))
+    }
+
+    @Test func conflictBranchesArePushedAndRemovedFromTheServerOnceResolved() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let engine = try server.instance("a")
+        _ = try await engine.runCycle()
+        let target = try #require(await server.fake.workflow(slug: "medicopay"))
+        await server.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Renamed in Kapso" }
+        try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed in git", in: $0) }
+        let conflicted = try await engine.runCycle()
+        #expect(conflicted.conflicts.map(\.workflow) == ["medicopay"])
+        let branch = "kapso-gitsync/conflict/medicopay"
+        #expect(try await server.originGit("branch", "--list", branch).contains(branch), "the conflict branch is on the server")
+
+        // A person takes Kapso's version through the branch, on the server, as a pull request would.
+        let checkout = server.directory.path + "/merge"
+        #expect(try await runGit(["clone", "-q", server.origin, checkout]).status == 0)
+        #expect(try await runGit(["merge", "-q", "--no-edit", "origin/\(branch)"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
+
+        let resolved = try await engine.runCycle()
+        #expect(resolved.conflicts.isEmpty, "\(resolved.summaryLines())")
+        #expect(try await server.originGit("branch", "--list", branch).isEmpty, "removed from the server once resolved")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed in Kapso")
+    }
+
+    @Test func overSmartHTTPATokenIsSentAndAWrongOneIsReportedWithoutShowingIt() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let token = "token-\(UUID().uuidString)"
+        _ = try await runGit(["--git-dir", server.origin, "config", "http.receivepack", "true"])
+        let http = try await GitHTTPServer(root: server.directory.path, token: token, directory: server.directory)
+        let url = "\(http.baseURL)/origin.git"
+
+        let engine = try server.instance("a", access: RemoteAccess(url: url, httpsToken: token))
+        let imported = try await engine.runCycle()
+        #expect(imported.pulled.count == 6)
+        #expect(try await server.originGit("rev-list", "--count", "main").hasPrefix("1"))
+
+        let wrongToken = "wrong-\(UUID().uuidString)"
+        let refused = try server.instance("b", access: RemoteAccess(url: url, httpsToken: wrongToken))
+        do {
+            _ = try await refused.runCycle()
+            Issue.record("a wrong token must fail the cycle")
+        } catch {
+            guard case .remote(let remote) = error else { Issue.record("\(error)"); return }
+            #expect(remote.kind == .authentication, "\(remote)")
+            #expect(!error.description.contains(wrongToken))
+            #expect(error.description.contains("refused the token"), "\(error)")
+        }
+    }
+
+    /// A protected branch refuses the push through the per-reference report only: that is a failed
+    /// push, reported with the server's reason, and the commit stays for a later cycle.
+    @Test func aBranchTheServerProtectsIsAFailedPushNotASilentSuccess() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let token = "token-\(UUID().uuidString)"
+        _ = try await runGit(["--git-dir", server.origin, "config", "http.receivepack", "true"])
+        let hook = server.origin + "/hooks/pre-receive"
+        try "#!/bin/sh\necho 'main is protected' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let http = try await GitHTTPServer(root: server.directory.path, token: token, directory: server.directory)
+        let engine = try server.instance("a", access: RemoteAccess(url: "\(http.baseURL)/origin.git", httpsToken: token))
+        do {
+            _ = try await engine.runCycle()
+            Issue.record("a refused push must fail the cycle")
+        } catch {
+            guard case .remote(let remote) = error else { Issue.record("\(error)"); return }
+            #expect(remote.kind == .rejected, "\(remote)")
+            #expect(remote.rejected["refs/heads/main"] != nil, "\(remote)")
+        }
+        #expect(try await engine.git.resolve(reference: "refs/heads/main") != nil, "the commit is kept locally")
+        let originMain = try await runGit(["--git-dir", server.origin, "rev-parse", "--verify", "-q", "refs/heads/main"])
+        #expect(originMain.status != 0, "nothing reached the server")
+    }
+}
