@@ -10,14 +10,17 @@ BINARY ?=
 
 .PHONY: deps build release test demo bench install uninstall format lint clean
 
-# Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git, and
-# systemd for `systemd-analyze` (the unit checks). A no-op when all is there.
+# Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
+# systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
+# host git http-backend in the HTTPS tests. A no-op when all is there.
 deps:
 	@if ! pkg-config --exists libgit2 2>/dev/null || ! command -v git >/dev/null 2>&1 \
-		|| ! command -v systemd-analyze >/dev/null 2>&1; then \
-		echo "installing libgit2-dev, pkg-config, git and systemd"; \
+		|| ! command -v systemd-analyze >/dev/null 2>&1 || [ ! -x /usr/sbin/sshd ] \
+		|| ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then \
+		echo "installing libgit2-dev, pkg-config, git, systemd, openssh-server and python3"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git systemd; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git systemd \
+			openssh-server openssh-client python3; \
 	fi
 
 build: deps

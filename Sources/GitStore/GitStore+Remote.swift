@@ -60,6 +60,11 @@ extension GitStore {
     private func withRemote(
         _ access: RemoteAccess, _ operation: (OpaquePointer, git_remote_callbacks) throws(RemoteError) -> Int32
     ) throws(RemoteError) {
+        let localPath = access.url.hasPrefix("file://") ? String(access.url.dropFirst("file://".count)) : access.url
+        if localPath.hasPrefix("/") || localPath.hasPrefix("."), !FileManager.default.fileExists(atPath: localPath) {
+            // libgit2 would say "unsupported URL protocol" about a path that is not there.
+            throw RemoteError(kind: .unreachable, remote: access.displayURL, message: "no repository at \(localPath)", rejected: [:])
+        }
         var remote: OpaquePointer?
         // Anonymous: the URL (which may hold a user name) is never written to the repository's config.
         guard git_remote_create_anonymous(&remote, repository.pointer, access.url) == 0, let remote else {

@@ -19,14 +19,11 @@ extension Cycle {
                 .init(slug: folder, name: localWorkflow.metadata["name"]?.stringValue ?? folder, id: "", lockVersion: nil, isNew: true))
             return
         }
-        do {
-            try PushIntent(
+        try await recordIntent(
+            PushIntent(
                 workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes,
-                writeDigest: WriteDigest.of(localWorkflow)
-            ).record(in: configuration.stateDirectory)
-        } catch {
-            throw .state("cannot record the creation intent for \(folder): \(error)")
-        }
+                writeDigest: WriteDigest.of(localWorkflow)),
+            what: "creation intent for \(folder)")
         var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
         creation["name"] = write.workflow["name"]
         creation["description"] = write.workflow["description"]

@@ -17,15 +17,23 @@ extension Cycle {
         // The lock_version of the content the change is based on: Kapso's current one, whose content
         // the planner found equal to the base.
         let lockVersion = remote[id]?.workflow.lockVersion ?? summary.lockVersion
-        do {
-            try PushIntent(
-                workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: WriteDigest.of(localWorkflow)
-            ).record(in: configuration.stateDirectory)
-        } catch {
-            throw .state("cannot record the push intent for \(folder): \(error)")
-        }
+        try await recordIntent(
+            PushIntent(
+                workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: WriteDigest.of(localWorkflow)),
+            what: "push intent for \(folder)")
         try await completeWrite(
             id: id, folder: folder, lockVersion: lockVersion, write: write, digest: WriteDigest.of(localWorkflow), asCreation: false)
+    }
+
+    /// Records the intent in the state directory and, with a git server, on the server, before the
+    /// write it announces: a server that cannot be reached stops the cycle before Kapso is touched.
+    func recordIntent(_ intent: PushIntent, what: String) async throws(SyncError) {
+        do {
+            try intent.record(in: configuration.stateDirectory)
+        } catch {
+            throw .state("cannot record the \(what): \(error)")
+        }
+        try await configuration.remote?.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
     }
 
     /// Reads a folder, validates it and builds what Kapso's write API takes; nil (reported as invalid)

@@ -19,7 +19,10 @@ public struct RemoteSync: Sendable {
     static let conflictPrefix = "refs/heads/\(ConflictBranch.prefix)"
 
     static func fetchRefspecs(branch: String) -> [String] {
-        ["+refs/heads/\(branch):\(trackingPrefix)\(branch)", "+\(conflictPrefix)*:\(trackingPrefix)\(ConflictBranch.prefix)*"]
+        [
+            "+refs/heads/\(branch):\(trackingPrefix)\(branch)", "+\(conflictPrefix)*:\(trackingPrefix)\(ConflictBranch.prefix)*",
+            "+\(intentsReference):\(intentsReference)",
+        ]
     }
 
     /// Fetches, then moves the local branch to the server's unless the local one is strictly ahead (a

@@ -79,6 +79,7 @@ public final class SyncEngine: Sendable {
         var round = 1
         while true {
             try await remote.fetchAndAlign(git: git, branch: configuration.branch)
+            try await remote.importIntents(git: git, stateDirectory: configuration.stateDirectory)
             let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
             guard !dryRun else { return report }
             do {
@@ -91,6 +92,7 @@ public final class SyncEngine: Sendable {
             }
             // Only now is the write recorded where every instance can see it.
             for id in report.landedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+            try await remote.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
             return report
         }
     }

@@ -17,15 +17,22 @@ import Testing
         let client: KapsoClient
 
         /// An instance with its own local repository and state directory, as on its own machine.
-        func instance(_ name: String, access: RemoteAccess? = nil) throws -> SyncEngine {
+        func instance(
+            _ name: String, access: RemoteAccess? = nil, crashingAt crashPoint: SyncEngine.CrashPoint? = nil
+        ) throws -> SyncEngine {
             let access = access ?? RemoteAccess(url: origin)
             let configuration = SyncConfiguration(
                 branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
                 stateDirectory: directory.path + "/\(name).state",
                 remote: RemoteSync { access })
+            var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
+            if let crashPoint {
+                let crash = CrashOnce(at: crashPoint)
+                seam = { point throws(SyncError) in try crash.reached(point) }
+            }
             return SyncEngine(
                 client: client, git: try GitStore(path: directory.path + "/\(name).git"), configuration: configuration,
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), crashSeam: seam)
         }
 
         func originGit(_ arguments: String...) async throws -> String {
@@ -223,5 +230,75 @@ import Testing
         #expect(try await engine.git.resolve(reference: "refs/heads/main") != nil, "the commit is kept locally")
         let originMain = try await runGit(["--git-dir", server.origin, "rev-parse", "--verify", "-q", "refs/heads/main"])
         #expect(originMain.status != 0, "nothing reached the server")
+    }
+
+    /// Two instances pointed at the same project and server by mistake: compare-and-swap on both sides
+    /// makes the loser compute again; nothing is lost, nothing is written twice.
+    @Test func twoInstancesAtOnceLoseNoUpdateAndRepeatNothing() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let first = try server.instance("a")
+        let second = try server.instance("b")
+        _ = try await first.runCycle()
+        _ = try await second.runCycle()
+        let edited = try #require(await server.fake.workflow(slug: "vigi-atencion"))
+        await server.fake.simulateEditorEdit(workflowID: edited.id) { $0.name = "Edited in Kapso" }
+        try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed by a person", in: $0) }
+        await server.fake.clearRequests()
+
+        async let one = first.runCycle()
+        async let two = second.runCycle()
+        let reports = try await [one, two]
+        #expect(reports.allSatisfy { $0.conflicts.isEmpty }, "\(reports.map { $0.summaryLines() })")
+        // Both may send the PATCH with the same lock_version; Kapso takes one, the other gets 409.
+        let writes = await server.fake.requests().filter { $0.method == "PATCH" && $0.status == 200 }
+        #expect(writes.count == 1, "medicopay written to Kapso once: \(writes)")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed by a person")
+        let yaml = try await server.originGit("show", "main:workflows/vigi-atencion/workflow.yaml")
+        #expect(yaml.contains("Edited in Kapso"))
+        let history = try await server.originGit("log", "--format=%s", "main").split(separator: "\n")
+        #expect(history.count == 3, "the import, the person's commit, one commit of the service: \(history)")
+        for engine in [first, second] {
+            let quiet = try await engine.runCycle()
+            #expect(!quiet.hasChanges && quiet.conflicts.isEmpty, "\(quiet.summaryLines())")
+        }
+    }
+
+    /// Killed at any step of a cycle that pushes to Kapso, the instance is replaced by a fresh one on
+    /// another machine (empty repository, empty state directory): it converges, with the write to Kapso
+    /// made once and recorded once, and no false conflict.
+    @Test(arguments: SyncEngine.CrashPoint.allCases)
+    func aFreshInstanceElsewhereConvergesAfterACrash(at point: SyncEngine.CrashPoint) async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        _ = try await server.instance("setup").runCycle()
+        try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed by a person", in: $0) }
+        try await server.personPushes("Add a workflow") { checkout in
+            let folder = checkout + "/workflows/new-flow"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: checkout + "/workflows/medicopay/definition.json", toPath: folder + "/definition.json")
+            let yaml = try String(contentsOfFile: checkout + "/workflows/medicopay/workflow.yaml", encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("slug: ") }
+                .map { $0.hasPrefix("name: ") ? "name: A new flow" : String($0) }.joined(separator: "\n")
+            try yaml.write(toFile: folder + "/workflow.yaml", atomically: true, encoding: .utf8)
+        }
+        await server.fake.clearRequests()
+        let doomed = try server.instance("doomed", crashingAt: point)
+        _ = try? await doomed.runCycle()
+
+        let fresh = try server.instance("fresh")
+        let report = try await fresh.runCycle()
+        #expect(report.conflicts.isEmpty, "\(point): \(report.summaryLines())")
+        let again = try await fresh.runCycle()
+        #expect(!again.hasChanges && again.conflicts.isEmpty, "\(point): \(again.summaryLines())")
+        let requests = await server.fake.requests()
+        #expect(requests.filter { $0.method == "POST" && $0.path.hasSuffix("/workflows") }.count == 1, "\(point): created once")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed by a person")
+        #expect(await server.fake.workflows.filter { $0.name == "A new flow" }.count == 1, "\(point)")
+        let tree = try await server.originGit("ls-tree", "-r", "--name-only", "main")
+        #expect(
+            tree.contains("workflows/new-flow/workflow.yaml") || tree.contains("workflows/a-new-flow/workflow.yaml"), "\(point): \(tree)")
     }
 }
