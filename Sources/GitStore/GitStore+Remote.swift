@@ -30,6 +30,26 @@ extension GitStore {
         return try check("git_graph_descendant_of", git_graph_descendant_of(repository.pointer, &commitOID, &ancestorOID)) == 1
     }
 
+    /// The tree of merging `theirs` into `ours` (git's three-way merge of the two commits), or nil when
+    /// the merge has conflicts.
+    public func mergedTree(ours: ObjectID, theirs: ObjectID) throws(GitError) -> ObjectID? {
+        var oursOID = ours.raw
+        var theirsOID = theirs.raw
+        var oursCommit: OpaquePointer?
+        var theirsCommit: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&oursCommit, repository.pointer, &oursOID))
+        defer { git_commit_free(oursCommit) }
+        try check("git_commit_lookup", git_commit_lookup(&theirsCommit, repository.pointer, &theirsOID))
+        defer { git_commit_free(theirsCommit) }
+        var index: OpaquePointer?
+        try check("git_merge_commits", git_merge_commits(&index, repository.pointer, oursCommit, theirsCommit, nil))
+        defer { git_index_free(index) }
+        if git_index_has_conflicts(index) != 0 { return nil }
+        var tree = git_oid()
+        try check("git_index_write_tree_to", git_index_write_tree_to(&tree, index, repository.pointer))
+        return ObjectID(tree)
+    }
+
     /// Fetches `refspecs` from the remote (pruning what the server deleted, for refspecs with a
     /// wildcard). Blocking network I/O on the store's own queue, never on Swift's shared pool.
     public func fetch(_ access: RemoteAccess, refspecs: [String]) throws(RemoteError) {

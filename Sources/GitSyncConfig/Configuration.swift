@@ -57,9 +57,11 @@ public struct Configuration: Sendable {
 
     public var syncConfiguration: SyncConfiguration {
         SyncConfiguration(
-            branch: branch, author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
+            branch: remote?.commitTo == .incoming ? remote?.incomingBranch ?? branch : branch,
+            author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
             fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName, deletedInGit: deletedInGit,
-            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent), remote: remote?.remoteSync())
+            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent),
+            remote: remote?.remoteSync(mainBranch: branch))
     }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).

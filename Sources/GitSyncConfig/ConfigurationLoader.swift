@@ -19,6 +19,7 @@ public enum ConfigurationLoader {
         "log": ["level", "format"],
         "remote": [
             "url", "https_username", "https_token_file", "ssh_key_file", "ssh_passphrase_file", "known_hosts_file", "push_rounds",
+            "commit_to", "incoming_branch",
         ],
     ]
 
@@ -179,7 +180,12 @@ public enum ConfigurationLoader {
             httpsTokenFile: try reader.path("remote", "https_token_file"), sshKeyFile: try reader.path("remote", "ssh_key_file"),
             sshPassphraseFile: try reader.path("remote", "ssh_passphrase_file"),
             knownHostsFile: try reader.path("remote", "known_hosts_file"),
-            pushRounds: try reader.integer("remote", "push_rounds", minimum: 1, maximum: 10) ?? 3)
+            pushRounds: try reader.integer("remote", "push_rounds", minimum: 1, maximum: 10) ?? 3,
+            commitTo: try reader.choice("remote", "commit_to", RemoteSettings.CommitTo.self) ?? .main,
+            incomingBranch: try reader.string("remote", "incoming_branch") ?? RemoteSettings.defaultIncomingBranch)
+        guard isValidBranchName(settings.incomingBranch) else {
+            throw ConfigurationError(key: "remote.incoming_branch", message: "\(settings.incomingBranch) is not a valid branch name")
+        }
         let isSSH = url.hasPrefix("ssh://") || (!url.contains("://") && url.contains("@") && url.contains(":"))
         if isSSH && settings.knownHostsFile == nil {
             throw ConfigurationError(
@@ -231,7 +237,7 @@ public enum ConfigurationLoader {
         return settings
     }
 
-    static func isValidBranchName(_ name: String) -> Bool {
+    public static func isValidBranchName(_ name: String) -> Bool {
         guard !name.isEmpty, !name.hasPrefix("-"), !name.hasPrefix("/"), !name.hasSuffix("/"), !name.hasSuffix(".lock"),
             !name.contains(".."), !name.contains("//"), !name.contains("@{")
         else { return false }

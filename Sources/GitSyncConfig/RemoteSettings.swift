@@ -11,6 +11,17 @@ public struct RemoteSettings: Sendable, Equatable {
     public var sshPassphraseFile: String?
     public var knownHostsFile: String?
     public var pushRounds: Int
+    /// `incoming`: what comes from Kapso is committed to `incomingBranch`, never to the main branch
+    /// (for a main branch that only takes merges); changes to send to Kapso still come from main.
+    public var commitTo: CommitTo
+    public var incomingBranch: String
+
+    public enum CommitTo: String, Sendable, CaseIterable {
+        case main
+        case incoming
+    }
+
+    public static let defaultIncomingBranch = "kapso-gitsync/incoming"
 
     static let tokenCredential = "git-token"
     static let sshKeyCredential = "git-ssh-key"
@@ -25,6 +36,8 @@ public struct RemoteSettings: Sendable, Equatable {
             "remote.ssh_passphrase_file: \(sshPassphraseFile ?? "(none)")",
             "remote.known_hosts_file: \(knownHostsFile ?? "(none)")",
             "remote.push_rounds: \(pushRounds)",
+            "remote.commit_to: \(commitTo.rawValue)",
+            "remote.incoming_branch: \(incomingBranch)",
         ]
     }
 
@@ -58,8 +71,9 @@ public struct RemoteSettings: Sendable, Equatable {
             verifySSHHostKey: verify)
     }
 
-    public func remoteSync(environment: [String: String] = ProcessInfo.processInfo.environment) -> RemoteSync {
-        RemoteSync(pushRounds: pushRounds) { () throws(SyncError) -> RemoteAccess in
+    /// `mainBranch`: `repository.branch`, the branch people merge into.
+    public func remoteSync(mainBranch: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> RemoteSync {
+        RemoteSync(pushRounds: pushRounds, mainBranch: commitTo == .incoming ? mainBranch : nil) { () throws(SyncError) -> RemoteAccess in
             do {
                 return try access(environment: environment)
             } catch {

@@ -9,20 +9,28 @@ public struct RemoteSync: Sendable {
     public let access: @Sendable () throws(SyncError) -> RemoteAccess
     /// Rounds of fetch–recompute–push when someone pushed between our fetch and our push.
     public let pushRounds: Int
+    /// With a protected main branch: the branch people merge into, which the service never writes.
+    /// The service's branch (the engine's `branch`) is then an incoming branch kept merged with it:
+    /// changes to send to Kapso come from this branch, what comes from Kapso is committed there.
+    public let mainBranch: String?
 
-    public init(pushRounds: Int = 3, access: @escaping @Sendable () throws(SyncError) -> RemoteAccess) {
+    public init(
+        pushRounds: Int = 3, mainBranch: String? = nil, access: @escaping @Sendable () throws(SyncError) -> RemoteAccess
+    ) {
         self.access = access
         self.pushRounds = max(1, pushRounds)
+        self.mainBranch = mainBranch
     }
 
     static let trackingPrefix = "refs/remotes/origin/"
     static let conflictPrefix = "refs/heads/\(ConflictBranch.prefix)"
 
-    static func fetchRefspecs(branch: String) -> [String] {
+    func fetchRefspecs(branch: String) -> [String] {
         [
-            "+refs/heads/\(branch):\(trackingPrefix)\(branch)", "+\(conflictPrefix)*:\(trackingPrefix)\(ConflictBranch.prefix)*",
-            "+\(intentsReference):\(intentsReference)",
-        ]
+            "+refs/heads/\(branch):\(Self.trackingPrefix)\(branch)",
+            "+\(Self.conflictPrefix)*:\(Self.trackingPrefix)\(ConflictBranch.prefix)*",
+            "+\(Self.intentsReference):\(Self.intentsReference)",
+        ] + (mainBranch.map { ["+refs/heads/\($0):\(Self.trackingPrefix)\($0)"] } ?? [])
     }
 
     /// Fetches, then moves the local branch to the server's unless the local one is strictly ahead (a
@@ -30,10 +38,10 @@ public struct RemoteSync: Sendable {
     /// commit of ours that never reached the server: ours is dropped and the cycle recomputes it; the
     /// push intents, kept until the push lands, make Kapso's side of it recognised, not a conflict.
     /// Local conflict branches become the server's, so a person's edits on them are never overwritten.
-    func fetchAndAlign(git: GitStore, branch: String) async throws(SyncError) {
+    func fetchAndAlign(git: GitStore, branch: String, author: Signature) async throws(SyncError) {
         let access = try access()
         do {
-            try await git.fetch(access, refspecs: Self.fetchRefspecs(branch: branch))
+            try await git.fetch(access, refspecs: fetchRefspecs(branch: branch))
         } catch {
             throw .remote(error)
         }
@@ -46,6 +54,7 @@ public struct RemoteSync: Sendable {
                         "refs/heads/\(branch)", to: server, expected: local, logMessage: "kapso-gitsync: fetched from the server")
                 }
             }
+            if let mainBranch { try await mergeMain(mainBranch, into: branch, git: git, author: author) }
             let serverConflicts = try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
             var onServer: Set<String> = []
             for tracking in serverConflicts {
@@ -63,6 +72,34 @@ public struct RemoteSync: Sendable {
         } catch {
             throw .git(error)
         }
+    }
+
+    /// Brings the incoming branch up to date with main: main itself while incoming holds nothing main
+    /// lacks (merged, or never written); a merge commit when both moved (people merged other changes,
+    /// or squashed the incoming branch: identical changes merge cleanly). A merge that conflicts is an
+    /// error that says so: a person merges main into the incoming branch by hand.
+    private func mergeMain(_ mainBranch: String, into branch: String, git: GitStore, author: Signature) async throws(GitError) {
+        guard let main = try await git.resolve(reference: Self.trackingPrefix + mainBranch) else { return }
+        let reference = "refs/heads/\(branch)"
+        let incoming = try await git.resolve(reference: reference)
+        guard let incoming, incoming != main else {
+            if incoming == nil { try await git.updateReference(reference, to: main, expected: nil, logMessage: "kapso-gitsync: from main") }
+            return
+        }
+        if try await git.isDescendant(main, of: incoming) {
+            try await git.updateReference(reference, to: main, expected: incoming, logMessage: "kapso-gitsync: from main")
+            return
+        }
+        if try await git.isDescendant(incoming, of: main) { return }
+        guard let tree = try await git.mergedTree(ours: incoming, theirs: main) else {
+            throw GitError(
+                function: "merge", code: .other(-13),
+                message: "\(mainBranch) and \(branch) conflict: merge \(mainBranch) into \(branch) by hand, then the service goes on")
+        }
+        let commit = try await git.commit(
+            tree: tree, parents: [incoming, main], message: "Merge \(mainBranch) into \(branch)\n",
+            author: author)
+        try await git.updateReference(reference, to: commit, expected: incoming, logMessage: "kapso-gitsync: merge \(mainBranch)")
     }
 
     /// Pushes the branch (fast-forward only), every local conflict branch (forced: the service owns

@@ -78,7 +78,7 @@ public final class SyncEngine: Sendable {
     ) async throws(SyncError) -> CycleReport {
         var round = 1
         while true {
-            try await remote.fetchAndAlign(git: git, branch: configuration.branch)
+            try await remote.fetchAndAlign(git: git, branch: configuration.branch, author: configuration.author)
             try await remote.importIntents(git: git, stateDirectory: configuration.stateDirectory)
             let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
             guard !dryRun else { return report }

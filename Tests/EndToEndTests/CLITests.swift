@@ -247,6 +247,25 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    @Test func syncWithAGitServerPushesWhatItCommits() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let origin = setup.directory.path + "/origin.git"
+        #expect(try await runGit(["init", "-q", "--bare", "-b", "main", origin]).status == 0)
+        let result = try await ProcessRunner.run(
+            "kapso-gitsync", ["sync", "--config", setup.configPath, "--set", "remote.url=\(origin)"], environment: setup.environment)
+        #expect(result.status == 0, "\(result.combined)")
+        let log = try await runGit(["--git-dir", origin, "log", "--oneline", "main"])
+        #expect(log.output.contains("Pull 6 workflows from Kapso"), "\(log.output)")
+
+        let missing = try await ProcessRunner.run(
+            "kapso-gitsync", ["sync", "--config", setup.configPath, "--set", "remote.url=\(origin).missing"], environment: setup.environment
+        )
+        #expect(missing.status == 1)
+        #expect(
+            missing.standardError.contains("git server: \(origin).missing: no repository at \(origin).missing"), "\(missing.standardError)")
+    }
 }
 
 extension FileHandle {

@@ -82,6 +82,13 @@ import Testing
         #expect(remote.httpsUsername == "x-access-token")
         #expect(remote.httpsTokenFile == "/etc/token")
         #expect(remote.pushRounds == 3)
+        #expect(remote.commitTo == .main)
+        #expect(configuration.syncConfiguration.branch == "main")
         #expect(configuration.redactedDescription.contains("remote.url: https://github.com/org/flows.git"))
+        let incoming = try ConfigurationLoader.parse(
+            "repository:\n  path: r.git\nremote:\n  url: /srv/flows.git\n  commit_to: incoming\n", source: "test", baseDirectory: "/etc",
+            environment: [:])
+        #expect(incoming.syncConfiguration.branch == "kapso-gitsync/incoming")
+        #expect(incoming.syncConfiguration.remote?.mainBranch == "main")
     }
 }

@@ -18,13 +18,14 @@ import Testing
 
         /// An instance with its own local repository and state directory, as on its own machine.
         func instance(
-            _ name: String, access: RemoteAccess? = nil, crashingAt crashPoint: SyncEngine.CrashPoint? = nil
+            _ name: String, access: RemoteAccess? = nil, crashingAt crashPoint: SyncEngine.CrashPoint? = nil, incoming: Bool = false
         ) throws -> SyncEngine {
             let access = access ?? RemoteAccess(url: origin)
             let configuration = SyncConfiguration(
-                branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
+                branch: incoming ? "kapso-gitsync/incoming" : "main",
+                author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
                 stateDirectory: directory.path + "/\(name).state",
-                remote: RemoteSync { access })
+                remote: RemoteSync(mainBranch: incoming ? "main" : nil) { access })
             var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
             if let crashPoint {
                 let crash = CrashOnce(at: crashPoint)
@@ -300,5 +301,56 @@ import Testing
         let tree = try await server.originGit("ls-tree", "-r", "--name-only", "main")
         #expect(
             tree.contains("workflows/new-flow/workflow.yaml") || tree.contains("workflows/a-new-flow/workflow.yaml"), "\(point): \(tree)")
+    }
+
+    /// A main branch that only takes merges: the service commits to `kapso-gitsync/incoming`, never to
+    /// main, and still sends what is merged into main to Kapso.
+    @Test func withAProtectedMainTheServiceCommitsToTheIncomingBranchOnly() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        try await server.personPushes("Start") { try "flows\n".write(toFile: $0 + "/README.md", atomically: true, encoding: .utf8) }
+        let mainBefore = try await server.originGit("rev-parse", "main")
+        let engine = try server.instance("a", incoming: true)
+        let imported = try await engine.runCycle()
+        #expect(imported.pulled.count == 6)
+        #expect(try await server.originGit("rev-parse", "main") == mainBefore, "main is never written")
+        #expect(try await server.originGit("ls-tree", "--name-only", "kapso-gitsync/incoming", "workflows/").contains("medicopay"))
+
+        // People merge the incoming branch into main, then a change of theirs is merged into main.
+        let checkout = server.directory.path + "/team"
+        #expect(try await runGit(["clone", "-q", server.origin, checkout]).status == 0)
+        #expect(try await runGit(["merge", "-q", "--no-ff", "--no-edit", "origin/kapso-gitsync/incoming"], in: checkout).status == 0)
+        try Self.rename("medicopay", to: "Renamed through main", in: checkout)
+        #expect(try await runGit(["commit", "-q", "-am", "Rename medicopay"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
+        let mainAfterMerge = try await server.originGit("rev-parse", "main")
+
+        let pushed = try await engine.runCycle()
+        #expect(pushed.pushed.map(\.slug) == ["medicopay"], "\(pushed.summaryLines())")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Renamed through main")
+        #expect(try await server.originGit("rev-parse", "main") == mainAfterMerge, "main is still only the team's")
+        let record = try await server.originGit("log", "-1", "--format=%B", "kapso-gitsync/incoming")
+        #expect(record.contains("Kapso-Pushed: medicopay"), "\(record)")
+
+        // Meanwhile Kapso changes: the pull lands on incoming, on top of main's latest.
+        let target = try #require(await server.fake.workflow(slug: "vigi-atencion"))
+        await server.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Edited in Kapso" }
+        _ = try await engine.runCycle()
+        let incomingYAML = try await server.originGit("show", "kapso-gitsync/incoming:workflows/vigi-atencion/workflow.yaml")
+        #expect(incomingYAML.contains("Edited in Kapso"))
+        let isAncestor = try await runGit(["--git-dir", server.origin, "merge-base", "--is-ancestor", "main", "kapso-gitsync/incoming"])
+        #expect(isAncestor.status == 0, "incoming holds everything main has, so merging it is clean")
+        let quiet = try await engine.runCycle()
+        #expect(!quiet.hasChanges && quiet.conflicts.isEmpty, "\(quiet.summaryLines())")
+
+        // Main moves on without the incoming branch: the service merges main into it.
+        try await server.personPushes("Notes") { try "notes\n".write(toFile: $0 + "/NOTES.md", atomically: true, encoding: .utf8) }
+        let merged = try await engine.runCycle()
+        #expect(merged.conflicts.isEmpty, "\(merged.summaryLines())")
+        let parents = try await server.originGit("log", "-1", "--format=%P", "kapso-gitsync/incoming")
+        #expect(parents.split(separator: " ").count == 2, "a merge commit: \(parents)")
+        let containsMain = try await runGit(["--git-dir", server.origin, "merge-base", "--is-ancestor", "main", "kapso-gitsync/incoming"])
+        #expect(containsMain.status == 0)
+        #expect(try await server.originGit("show", "kapso-gitsync/incoming:NOTES.md") == "notes\n")
     }
 }
