@@ -12,6 +12,17 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
         case hostKey
         case unreachable
         case other
+
+        public var metricLabel: String {
+            switch self {
+            case .nonFastForward: "non_fast_forward"
+            case .rejected: "rejected"
+            case .authentication: "authentication"
+            case .hostKey: "host_key"
+            case .unreachable: "unreachable"
+            case .other: "other"
+            }
+        }
     }
 
     public let kind: Kind

@@ -36,7 +36,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .kapso(let error): "kapso_\(error.metricLabel)"
         case .git(let error): "git_\(error.metricLabel)"
-        case .remote(let error): "remote_\(error.kind)"
+        case .remote(let error): "remote_\(error.kind.metricLabel)"
         case .invalidRepositoryFile: "invalid_repository_file"
         case .branchMoved: "branch_moved"
         case .state: "state"

@@ -5,24 +5,12 @@ import TestSupport
 import Testing
 
 @Suite struct CLITests {
-    struct Setup {
-        let directory: TemporaryDirectory
-        let fake: KapsoFake
-        let apiKey: String
-        let configPath: String
-        var repository: String { directory.path + "/repo.git" }
-        var environment: [String: String] { ["KAPSO_API_KEY": apiKey] }
-    }
+    typealias Setup = EndToEndSetup
 
     /// A fake seeded with the real-workflow fixtures, and a configuration pointing at it.
     func setUp(extraConfig: String = "") async throws -> Setup {
-        let directory = try TemporaryDirectory()
-        let apiKey = "e2e-secret-\(UUID().uuidString)"
-        let fake = KapsoFake(options: .init(apiKey: apiKey))
-        try await fake.seed(fromDirectory: Fixtures.directory.path)
-        let url = try await fake.start()
-        let configPath = directory.path + "/config.yaml"
-        let config = """
+        try await EndToEndSetup.make { url in
+            """
             kapso:
               api_url: \(url.absoluteString)
               requests_per_minute: 0
@@ -32,8 +20,7 @@ import Testing
               listen: "off"
             \(extraConfig)
             """
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        return Setup(directory: directory, fake: fake, apiKey: apiKey, configPath: configPath)
+        }
     }
 
     @Test func syncPullsEverythingThenFindsNothingToDo() async throws {

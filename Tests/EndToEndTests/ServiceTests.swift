@@ -8,28 +8,11 @@ import Testing
 /// `kapso-gitsync run` as systemd runs it: a real process, the fake Kapso over loopback HTTP, the
 /// status server on a free port, `NOTIFY_SOCKET` on a datagram socket the test owns.
 @Suite struct ServiceTests {
-    struct Setup {
-        let directory: TemporaryDirectory
-        let fake: KapsoFake
-        let apiKey: String
-        let configPath: String
-        var repository: String { directory.path + "/repo.git" }
-        var environment: [String: String] { ["KAPSO_API_KEY": apiKey] }
+    typealias Setup = EndToEndSetup
 
-        func start(_ extraArguments: [String] = [], environment extra: [String: String] = [:]) throws -> ServiceProcess {
-            try ServiceProcess(
-                arguments: ["--config", configPath] + extraArguments, environment: environment.merging(extra) { _, new in new })
-        }
-    }
-
-    func setUp(interval: Int = 3600, extraConfig: String = "") async throws -> Setup {
-        let directory = try TemporaryDirectory()
-        let apiKey = "service-secret-\(UUID().uuidString)"
-        let fake = KapsoFake(options: .init(apiKey: apiKey))
-        try await fake.seed(fromDirectory: Fixtures.directory.path)
-        let url = try await fake.start()
-        let configPath = directory.path + "/config.yaml"
-        let config = """
+    func setUp() async throws -> Setup {
+        try await EndToEndSetup.make { url in
+            """
             kapso:
               api_url: \(url.absoluteString)
               requests_per_minute: 0
@@ -37,14 +20,12 @@ import Testing
             repository:
               path: repo.git
             sync:
-              interval_seconds: \(interval)
+              interval_seconds: 3600
               retry_seconds: 1
             status:
               listen: 127.0.0.1:0
-            \(extraConfig)
             """
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        return Setup(directory: directory, fake: fake, apiKey: apiKey, configPath: configPath)
+        }
     }
 
     static let firstCycleDone = "cycle finished"
@@ -186,7 +167,7 @@ import Testing
     }
 
     @Test func aSpentFailureBudgetExitsNonZeroWithoutLeakingTheKey() async throws {
-        let setup = try await setUp(extraConfig: "")
+        let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let wrongKey = "wrong-key-\(UUID().uuidString)"
         let service = try setup.start(["--set", "sync.max_consecutive_failures=3"], environment: ["KAPSO_API_KEY": wrongKey])
@@ -297,5 +278,11 @@ import Testing
         #expect(service.text.contains("<6>cycle starting gitsync.trigger=start-up"))
         service.signal(SIGTERM)
         #expect(await service.waitForExit() == 0)
+    }
+}
+
+extension EndToEndSetup {
+    func start(_ extraArguments: [String] = [], environment extra: [String: String] = [:]) throws -> ServiceProcess {
+        try ServiceProcess(arguments: ["--config", configPath] + extraArguments, environment: environment.merging(extra) { _, new in new })
     }
 }

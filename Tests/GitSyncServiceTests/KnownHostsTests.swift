@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GitStore
 import GitSyncConfig
+import TestSupport
 import Testing
 
 @Suite struct KnownHostsTests {
@@ -90,5 +91,26 @@ import Testing
             environment: [:])
         #expect(incoming.syncConfiguration.branch == "kapso-gitsync/incoming")
         #expect(incoming.syncConfiguration.remote?.mainBranch == "main")
+    }
+
+    /// The token is read from its file before every fetch and push: a rotated token is used at once.
+    @Test func aRotatedTokenIsPickedUpWithoutARestart() throws {
+        let directory = try TemporaryDirectory()
+        let tokenFile = directory.path + "/git-token"
+        try "first-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let configuration = try ConfigurationLoader.parse(
+            "repository:\n  path: r.git\nremote:\n  url: https://github.com/acme/flows.git\n  https_token_file: git-token\n",
+            source: "test", baseDirectory: directory.path, environment: [:])
+        let settings = try #require(configuration.remote)
+        #expect(try settings.access(environment: [:]).httpsToken == "first-token")
+        try "second-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        #expect(try settings.access(environment: [:]).httpsToken == "second-token")
+        #expect(!"\(try settings.access(environment: [:]))".contains("second-token"))
+        try FileManager.default.removeItem(atPath: tokenFile)
+        #expect {
+            try settings.access(environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "remote.https_token_file"
+        }
     }
 }

@@ -7,10 +7,10 @@ import Testing
 
 /// The git server over SSH: OpenSSH's sshd with `git-shell`, keys and a `known_hosts` made by the test.
 @Suite struct SSHRemoteTests {
-    func access(_ ssh: SSHServer, origin: String, key: String, knownHosts: String) -> RemoteAccess {
+    func access(_ ssh: SSHServer, origin: String, key: String, knownHosts: String, passphrase: String? = nil) -> RemoteAccess {
         let hosts = KnownHosts(text: knownHosts)
         return RemoteAccess(
-            url: ssh.url(path: origin), sshPrivateKeyPath: key,
+            url: ssh.url(path: origin), sshPrivateKeyPath: key, sshPassphrase: passphrase,
             verifySSHHostKey: { host, port, blob in hosts.verdict(host: host, port: port, keyBlob: blob) })
     }
 
@@ -77,5 +77,23 @@ import Testing
             #expect(remote.kind == .authentication, "\(remote)")
             #expect(remote.message.contains("use an ed25519 or ECDSA key"), "\(remote)")
         }
+    }
+
+    @Test func anECDSAKeyWithAPassphraseWorksAndWithoutItIsRefused() async throws {
+        try #require(SSHServer.isAvailable, "sshd is needed (apt-get install openssh-server)")
+        let server = try await RemoteCycleTests().makeServer()
+        defer { Task { await server.fake.stop() } }
+        let ssh = try await SSHServer(directory: server.directory)
+        let locked = try server.instance(
+            "locked", access: access(ssh, origin: server.origin, key: ssh.ecdsaKeyWithPassphrase, knownHosts: ssh.knownHostsLine))
+        await #expect(throws: SyncError.self) { _ = try await locked.runCycle() }
+        let engine = try server.instance(
+            "a",
+            access: access(
+                ssh, origin: server.origin, key: ssh.ecdsaKeyWithPassphrase, knownHosts: ssh.knownHostsLine,
+                passphrase: SSHServer.passphrase))
+        let imported = try await engine.runCycle()
+        #expect(imported.pulled.count == 6)
+        #expect(try await server.originGit("rev-list", "--count", "main").hasPrefix("1"))
     }
 }

@@ -12,9 +12,11 @@ public final class SSHServer: Sendable {
     public let port: Int
     public let user: String
     public let hostPublicKey: String
-    /// Private keys the server accepts: ed25519 and RSA.
+    /// Private keys the server accepts: ed25519, RSA, and ECDSA protected by `passphrase`.
     public let ed25519Key: String
     public let rsaKey: String
+    public let ecdsaKeyWithPassphrase: String
+    public static let passphrase = "correct horse battery staple"
     private let pidFile: String
 
     public struct StartError: Error, CustomStringConvertible {
@@ -26,16 +28,22 @@ public final class SSHServer: Sendable {
     public init(directory: TemporaryDirectory) async throws {
         let root = directory.path + "/sshd"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        for (name, type) in [("host", "ed25519"), ("client-ed25519", "ed25519"), ("client-rsa", "rsa")] {
+        let keys = [
+            ("host", "ed25519", ""), ("client-ed25519", "ed25519", ""), ("client-rsa", "rsa", ""),
+            ("client-ecdsa", "ecdsa", Self.passphrase),
+        ]
+        for (name, type, passphrase) in keys {
             let result = try await runProcess(
-                URL(fileURLWithPath: "/usr/bin/env"), ["ssh-keygen", "-q", "-t", type, "-N", "", "-C", name, "-f", "\(root)/\(name)"])
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", name, "-f", "\(root)/\(name)"])
             guard result.status == 0 else { throw StartError(description: "ssh-keygen: \(result.combined)") }
         }
         let authorized =
             try String(contentsOfFile: "\(root)/client-ed25519.pub", encoding: .utf8)
             + String(contentsOfFile: "\(root)/client-rsa.pub", encoding: .utf8)
+            + String(contentsOfFile: "\(root)/client-ecdsa.pub", encoding: .utf8)
         try authorized.write(toFile: "\(root)/authorized_keys", atomically: true, encoding: .utf8)
-        for file in ["host", "client-ed25519", "client-rsa", "authorized_keys"] {
+        for file in ["host", "client-ed25519", "client-rsa", "client-ecdsa", "authorized_keys"] {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(root)/\(file)")
         }
         if getuid() == 0 { try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true) }
@@ -62,6 +70,7 @@ public final class SSHServer: Sendable {
         hostPublicKey = try String(contentsOfFile: "\(root)/host.pub", encoding: .utf8)
         ed25519Key = "\(root)/client-ed25519"
         rsaKey = "\(root)/client-rsa"
+        ecdsaKeyWithPassphrase = "\(root)/client-ecdsa"
 
         // Daemonised, not a child of this process: Foundation's Process monitor blocks in wait4() on a
         // long-running child sshd and then misses every other child's exit.
