@@ -1,70 +1,117 @@
 import Foundation
 import GitStore
 
-/// With a git server, push intents live on the server too, in `refs/kapso-gitsync/intents` (one
-/// `<id>.json` per intent), written there before the Kapso write they announce. An instance that
-/// replaces a dead one on another machine, with an empty state directory, then recognises the
-/// writes the dead one made: no write repeated, no false conflict.
+/// With a git server, push intents live on the server too, one ref per instance
+/// (`refs/kapso-gitsync/intents/<instance>`, a commit holding one `<id>.json` per intent), written
+/// there before the Kapso write they announce. An instance that replaces a dead one on another
+/// machine, with an empty state directory, imports them and recognises the writes the dead one
+/// made: no write repeated, no false conflict. One ref per instance, so that two instances running
+/// by mistake never overwrite each other's intents.
 extension RemoteSync {
-    static let intentsReference = "refs/kapso-gitsync/intents"
+    static let intentsPrefix = "refs/kapso-gitsync/intents/"
 
     /// After a fetch: every intent the server holds and the state directory lacks is copied there.
     func importIntents(git: GitStore, stateDirectory: String) async throws(SyncError) {
         let local = PushIntent.all(in: stateDirectory)
         do {
-            guard let tip = try await git.resolve(reference: Self.intentsReference) else { return }
-            let tree = try await git.tree(ofCommit: tip)
-            for (path, blob) in try await git.files(inTree: tree) {
-                guard let intent = try? JSONDecoder().decode(PushIntent.self, from: Data(try await git.readBlob(blob))),
-                    local[intent.workflowID] == nil, path.hasSuffix(".json")
-                else { continue }
-                try? intent.record(in: stateDirectory)
+            for reference in try await git.references(withPrefix: Self.intentsPrefix) {
+                for intent in try await Self.intents(at: reference, git: git) where local[intent.workflowID] == nil {
+                    try? intent.record(in: stateDirectory)
+                }
             }
         } catch {
             throw .git(error)
         }
     }
 
-    /// Makes the server's intents exactly the state directory's: before a Kapso write (one more), and
-    /// after a push that landed (the ones recorded in git, gone). A server that cannot be reached fails
-    /// the cycle before the write.
-    func publishIntents(git: GitStore, stateDirectory: String, author: Signature) async throws(SyncError) {
+    /// Makes this instance's ref on the server hold exactly the state directory's intents: before a
+    /// Kapso write (one more), and after a push that landed (the ones recorded in git, gone). With
+    /// `cleanUp`, other instances' refs whose intents are all resolved here are deleted too (a dead
+    /// instance's, once its writes are recorded). A server that cannot be reached fails the cycle
+    /// before the write.
+    func publishIntents(git: GitStore, stateDirectory: String, author: Signature, cleanUp: Bool = false) async throws(SyncError) {
         let intents = PushIntent.all(in: stateDirectory)
+        let own = Self.intentsPrefix + InstanceID.load(in: stateDirectory)
+        var refspecs: [String] = []
+        var deleted: [String] = []
+        do {
+            let current = try await git.resolve(reference: own)
+            if intents.isEmpty {
+                if current != nil {
+                    refspecs.append(":\(own)")
+                    deleted.append(own)
+                }
+            } else if let commit = try await Self.commit(intents, replacing: current, git: git, author: author) {
+                try await git.updateReference(own, to: commit, expected: current, logMessage: "kapso-gitsync: intents")
+                refspecs.append("+\(own):\(own)")
+            }
+            if cleanUp {
+                for reference in try await git.references(withPrefix: Self.intentsPrefix) where reference != own {
+                    let theirs = try await Self.intents(at: reference, git: git)
+                    if theirs.allSatisfy({ intents[$0.workflowID] == nil }) {
+                        refspecs.append(":\(reference)")
+                        deleted.append(reference)
+                    }
+                }
+            }
+        } catch {
+            throw .git(error)
+        }
+        guard !refspecs.isEmpty else { return }
         let access = try access()
         do {
-            let current = try await git.resolve(reference: Self.intentsReference)
-            if intents.isEmpty {
-                guard current != nil else { return }
-                try await push(git: git, access: access, refspec: ":\(Self.intentsReference)")
-                try await git.deleteReference(Self.intentsReference)
-                return
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            var changes: [TreeChange] = []
-            for (id, intent) in intents.sorted(by: { $0.key < $1.key }) {
-                let name = (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id) + ".json"
-                let bytes = [UInt8]((try? encoder.encode(intent)) ?? Data())
-                changes.append(.upsert(path: name, blob: try await git.writeBlob(bytes)))
-            }
-            let tree = try await git.updateTree(base: nil, changes: changes)
-            if let current, try await git.tree(ofCommit: current) == tree { return }
-            let commit = try await git.commit(
-                tree: tree, parents: current.map { [$0] } ?? [], message: "Push intents of kapso-gitsync\n", author: author)
-            try await git.updateReference(Self.intentsReference, to: commit, expected: current, logMessage: "kapso-gitsync: intents")
-            try await push(git: git, access: access, refspec: "+\(Self.intentsReference):\(Self.intentsReference)")
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            throw error as! SyncError
-        }
-    }
-
-    private func push(git: GitStore, access: RemoteAccess, refspec: String) async throws(SyncError) {
-        do {
-            try await git.push(access, refspecs: [refspec])
+            try await git.push(access, refspecs: refspecs)
         } catch {
             throw .remote(error)
         }
+        do {
+            for reference in deleted { try await git.deleteReference(reference) }
+        } catch {
+            throw .git(error)
+        }
+    }
+
+    private static func intents(at reference: String, git: GitStore) async throws(GitError) -> [PushIntent] {
+        guard let tip = try await git.resolve(reference: reference) else { return [] }
+        var intents: [PushIntent] = []
+        for (path, blob) in try await git.files(inTree: try await git.tree(ofCommit: tip)) where path.hasSuffix(".json") {
+            if let intent = try? JSONDecoder().decode(PushIntent.self, from: Data(try await git.readBlob(blob))) {
+                intents.append(intent)
+            }
+        }
+        return intents
+    }
+
+    /// A commit holding `intents`, or nil when `current` already holds exactly them.
+    private static func commit(
+        _ intents: [String: PushIntent], replacing current: ObjectID?, git: GitStore, author: Signature
+    ) async throws(GitError) -> ObjectID? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var changes: [TreeChange] = []
+        for (id, intent) in intents.sorted(by: { $0.key < $1.key }) {
+            let name = (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id) + ".json"
+            changes.append(.upsert(path: name, blob: try await git.writeBlob([UInt8]((try? encoder.encode(intent)) ?? Data()))))
+        }
+        let tree = try await git.updateTree(base: nil, changes: changes)
+        if let current, try await git.tree(ofCommit: current) == tree { return nil }
+        return try await git.commit(
+            tree: tree, parents: current.map { [$0] } ?? [], message: "Push intents of kapso-gitsync\n", author: author)
+    }
+}
+
+/// This instance's name among those that ever synced the project: random, kept in the state
+/// directory, so a new state directory is a new instance.
+enum InstanceID {
+    static func load(in stateDirectory: String) -> String {
+        let url = URL(fileURLWithPath: stateDirectory).appendingPathComponent("instance-id")
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !id.isEmpty && id.allSatisfy({ $0.isLetter || $0.isNumber }) { return id }
+        }
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        try? AtomicFile.write(Data((id + "\n").utf8), to: url)
+        return id
     }
 }

@@ -29,7 +29,7 @@ public struct RemoteSync: Sendable {
         [
             "+refs/heads/\(branch):\(Self.trackingPrefix)\(branch)",
             "+\(Self.conflictPrefix)*:\(Self.trackingPrefix)\(ConflictBranch.prefix)*",
-            "+\(Self.intentsReference):\(Self.intentsReference)",
+            "+\(Self.intentsPrefix)*:\(Self.intentsPrefix)*",
         ] + (mainBranch.map { ["+refs/heads/\($0):\(Self.trackingPrefix)\($0)"] } ?? [])
     }
 

@@ -92,7 +92,8 @@ public final class SyncEngine: Sendable {
             }
             // Only now is the write recorded where every instance can see it.
             for id in report.landedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
-            try await remote.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
+            try await remote.publishIntents(
+                git: git, stateDirectory: configuration.stateDirectory, author: configuration.author, cleanUp: true)
             return report
         }
     }

@@ -301,6 +301,8 @@ import Testing
         let tree = try await server.originGit("ls-tree", "-r", "--name-only", "main")
         #expect(
             tree.contains("workflows/new-flow/workflow.yaml") || tree.contains("workflows/a-new-flow/workflow.yaml"), "\(point): \(tree)")
+        let leftIntents = try await server.originGit("for-each-ref", "refs/kapso-gitsync/intents/")
+        #expect(leftIntents.isEmpty, "\(point): the dead instance's intents are cleared once recorded: \(leftIntents)")
     }
 
     /// A main branch that only takes merges: the service commits to `kapso-gitsync/incoming`, never to
