@@ -25,6 +25,8 @@ public final class SyncLoop: Service, Sendable {
     let logger: Logger
     let unitRandom: @Sendable () -> Double
     private let stopRequested = Atomic<Bool>(false)
+    /// The running cycle's stop, so that a SIGTERM cancels what it is still reading.
+    private let currentStop = Mutex<CycleStop?>(nil)
 
     public init(
         engine: SyncEngine, settings: ServiceSettings, state: ServiceState, trigger: CycleTrigger, metrics: ServiceMetrics,
@@ -51,6 +53,7 @@ public final class SyncLoop: Service, Sendable {
     /// Also called on cancellation: a cycle already writing runs to its end either way.
     func requestStop() {
         guard !stopRequested.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        currentStop.withLock { $0 }?.request()
         state.stopRequested()
         let running = state.snapshot.cycleStartedAt != nil
         logger.notice(running ? "stopping after the running cycle" : "stopping")
@@ -94,9 +97,16 @@ public final class SyncLoop: Service, Sendable {
         logger.info("cycle starting", metadata: ["gitsync.trigger": "\(reason)"])
         let started = ContinuousClock.now
         let suspend = settings.suspend
-        do {
-            let report = try await engine.runCycle(
-                dryRun: suspend, statusOfDryRun: true, shouldStop: { [self] in stopRequested.load(ordering: .relaxed) })
+        let stop = CycleStop()
+        currentStop.withLock { $0 = stop }
+        defer { currentStop.withLock { $0 = nil } }
+        if stopRequested.load(ordering: .sequentiallyConsistent) { stop.request() }
+        let engine = self.engine
+        let task = Task { try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop) }
+        stop.onCancel { task.cancel() }
+        let outcome = await task.result.mapError { $0 as? SyncError ?? .state("\($0)") }
+        do throws(SyncError) {
+            let report = try outcome.get()
             let result = suspend ? "suspended" : report.needsAttention ? "attention" : "success"
             finish(result: result, error: nil, failed: false, started: started, report: report)
             log(report, result: result, duration: ContinuousClock.now - started)

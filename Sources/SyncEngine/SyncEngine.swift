@@ -43,17 +43,17 @@ public final class SyncEngine: Sendable {
     /// compare-and-swap. With `dryRun` nothing is written to git, to Kapso or to the state directory
     /// (but for the status, when `statusOfDryRun` asks for it: a suspended service still reports).
     ///
-    /// `shouldStop` is asked at the safe points, before anything is written anywhere: when it answers
-    /// true the cycle ends with ``SyncError/stopped`` and leaves everything as it was. Once writing has
-    /// begun the cycle runs to its end.
+    /// `stop` ends the cycle with ``SyncError/stopped``, everything left as it was, when it is requested
+    /// before the first write (reads in flight are cancelled through it); once writing has begun the
+    /// cycle runs to its end.
     public func runCycle(
-        dryRun: Bool = false, statusOfDryRun: Bool = false, shouldStop: @escaping @Sendable () -> Bool = { false }
+        dryRun: Bool = false, statusOfDryRun: Bool = false, stop: CycleStop? = nil
     ) async throws(SyncError) -> CycleReport {
         do {
             guard let remote = configuration.remote else {
-                return try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+                return try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, stop: stop)
             }
-            return try await cycleWithServer(remote, dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+            return try await cycleWithServer(remote, dryRun: dryRun, statusOfDryRun: statusOfDryRun, stop: stop)
         } catch {
             if !dryRun || statusOfDryRun, error.isFailure { recordFailure(error) }
             throw error
@@ -74,13 +74,13 @@ public final class SyncEngine: Sendable {
 
     /// Fetch, cycle, push; when someone pushed in between, again on top of what they pushed.
     private func cycleWithServer(
-        _ remote: RemoteSync, dryRun: Bool, statusOfDryRun: Bool, shouldStop: @escaping @Sendable () -> Bool
+        _ remote: RemoteSync, dryRun: Bool, statusOfDryRun: Bool, stop: CycleStop?
     ) async throws(SyncError) -> CycleReport {
         var round = 1
         while true {
             try await remote.fetchAndAlign(git: git, branch: configuration.branch, author: configuration.author)
             try await remote.importIntents(git: git, stateDirectory: configuration.stateDirectory)
-            let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, shouldStop: shouldStop)
+            let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, stop: stop)
             guard !dryRun else { return report }
             do {
                 try await remote.push(git: git, branch: configuration.branch)
@@ -99,17 +99,27 @@ public final class SyncEngine: Sendable {
     }
 
     private func cycle(
-        dryRun: Bool, statusOfDryRun: Bool, shouldStop: @escaping @Sendable () -> Bool
+        dryRun: Bool, statusOfDryRun: Bool, stop: CycleStop?
     ) async throws(SyncError) -> CycleReport {
-        var cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: shouldStop)
+        var cycle: Cycle
+        do {
+            cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: { stop?.isRequested ?? false })
+        } catch {
+            // A read cancelled by the stop fails with a transport error: it is the stop, not a failure.
+            throw stop?.isRequested == true ? .stopped : error
+        }
         cycle.writesStatus = !dryRun || statusOfDryRun
         let bulk = !dryRun && cycle.baseTree == nil && cycle.fetchPlan.fetch.count >= Self.bulkImportThreshold
         if bulk {
             do { try await git.beginBulkWrite() } catch { throw .git(error) }
         }
         do throws(SyncError) {
-            try await cycle.fetchRemote()
-            if shouldStop() { throw .stopped }
+            do {
+                try await cycle.fetchRemote()
+            } catch {
+                throw stop?.isRequested == true ? .stopped : error
+            }
+            if let stop, !stop.beginWrites() { throw .stopped }
             try await cycle.readLocal()
             try await cycle.reconcile()
             try crashSeam?(.beforeCommit)
