@@ -191,9 +191,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(
                 key: "remote.known_hosts_file", message: "is required for an SSH remote: the server's host key is always verified")
         }
-        if url.contains("://"), let scheme = url.range(of: "://"), url[scheme.upperBound...].prefix(while: { $0 != "/" }).contains(":"),
-            url[scheme.upperBound...].prefix(while: { $0 != "/" }).contains("@"), url.hasPrefix("http")
-        {
+        if url.hasPrefix("http"), URLComponents(string: url)?.password != nil {
             throw ConfigurationError(key: "remote.url", message: "must not hold a password or token: use remote.https_token_file")
         }
         return settings

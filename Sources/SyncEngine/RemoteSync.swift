@@ -48,7 +48,7 @@ public struct RemoteSync: Sendable {
         do {
             let local = try await git.resolve(reference: "refs/heads/\(branch)")
             if let server = try await git.resolve(reference: Self.trackingPrefix + branch), server != local {
-                let ahead = try await local.asyncMap { local throws(GitError) in try await git.isDescendant(local, of: server) } ?? false
+                let ahead = if let local { try await git.isDescendant(local, of: server) } else { false }
                 if !ahead {
                     try await git.updateReference(
                         "refs/heads/\(branch)", to: server, expected: local, logMessage: "kapso-gitsync: fetched from the server")
@@ -145,12 +145,5 @@ public struct RemoteSync: Sendable {
         } catch {
             throw .git(error)
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<Result>(_ transform: (Wrapped) async throws(GitError) -> Result) async throws(GitError) -> Result? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
