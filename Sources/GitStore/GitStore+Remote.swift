@@ -120,9 +120,19 @@ extension GitStore {
         }
         if !state.rejected.isEmpty {
             let reasons = state.rejected.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            // A push that lost a race with another one is reported per reference too ("fetch first",
+            // a ref lock held by the other push): that is for a new fetch, not a refusal.
+            let lostRace = state.rejected.values.allSatisfy(Self.isLostRace)
             throw RemoteError(
-                kind: .rejected, remote: access.displayURL, message: "the server refused \(reasons)", rejected: state.rejected)
+                kind: lostRace ? .nonFastForward : .rejected, remote: access.displayURL, message: "the server refused \(reasons)",
+                rejected: state.rejected)
         }
+    }
+
+    static func isLostRace(_ reason: String) -> Bool {
+        let lower = reason.lowercased()
+        return ["non-fast-forward", "fetch first", "failed to lock", "cannot lock", "failed to update ref", "stale info"]
+            .contains { lower.contains($0) }
     }
 
     static func kind(result: Int32, message: String, state: RemoteCallbackState) -> RemoteError.Kind {

@@ -236,7 +236,14 @@ import Testing
 
         #expect(try await StatusProbe.request("POST", address, "/sync").status == 202)
         try #require(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"POST /sync\"") } != nil)
-        try await Task.sleep(for: .milliseconds(700))
+        // The push intent is written just before the PATCH: from then on the cycle is writing.
+        let intents = setup.repository + ".state/intents"
+        var writing = false
+        for _ in 0..<1200 where !writing {
+            writing = !((try? FileManager.default.contentsOfDirectory(atPath: intents)) ?? []).isEmpty
+            if !writing { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        try #require(writing, "the cycle never began to write: \(service.text)")
         service.signal(SIGTERM)
         #expect(await service.waitForExit(timeout: 60) == 0, "\(service.text)")
         #expect(service.text.contains("pushed medicopay"), "the cycle ran to its end: \(service.text)")
