@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// git's smart HTTP (`git http-backend`) behind a small CGI host on 127.0.0.1 that wants Basic
 /// authentication with a token, as GitHub does with `x-access-token`. A separate Python process, so
 /// that it works while the test's cooperative threads are busy.
@@ -92,13 +96,14 @@ public final class GitHTTPServer: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard let port else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the git HTTP server did not start"])
         }
         baseURL = "http://127.0.0.1:\(port)"
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        // By pid: Foundation's `isRunning` is not to be trusted for a child that outlives others.
+        kill(process.processIdentifier, SIGKILL)
     }
 }
