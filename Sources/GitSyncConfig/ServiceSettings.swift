@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `kapso-gitsync run` schedules cycles, reports and logs. Only the service reads these.
 public struct ServiceSettings: Sendable, Equatable {
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -48,6 +50,19 @@ public struct ServiceSettings: Sendable, Equatable {
         self.gitlabTokenFile = gitlabTokenFile
         self.logLevel = logLevel
         self.logFormat = logFormat
+    }
+
+    /// The GitHub webhook secret and the GitLab webhook token, each from its systemd credential
+    /// (`github-webhook-secret`, `gitlab-webhook-token`) or its configured file; nil: that webhook is off.
+    public func webhookSecrets(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> (github: String?, gitlab: String?) {
+        (
+            try SecretFile.resolve(
+                credential: "github-webhook-secret", file: githubSecretFile, key: "webhooks.github_secret_file", environment: environment),
+            try SecretFile.resolve(
+                credential: "gitlab-webhook-token", file: gitlabTokenFile, key: "webhooks.gitlab_token_file", environment: environment)
+        )
     }
 
     var redactedDescription: [String] {

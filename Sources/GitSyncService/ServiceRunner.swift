@@ -33,14 +33,8 @@ public struct ServiceRunner {
         let state = ServiceState(
             suspended: settings.suspend, cycleTimeout: TimeInterval(settings.cycleTimeoutSeconds),
             unreadyAfterFailures: settings.unreadyAfterFailures, status: StatusFile.load(from: configuration.stateDirectory))
-        let webhooks = WebhookVerifier(
-            githubSecret: try SecretFile.resolve(
-                credential: "github-webhook-secret", file: settings.githubSecretFile, key: "webhooks.github_secret_file",
-                environment: environment),
-            gitlabToken: try SecretFile.resolve(
-                credential: "gitlab-webhook-token", file: settings.gitlabTokenFile, key: "webhooks.gitlab_token_file",
-                environment: environment),
-            branch: configuration.branch)
+        let secrets = try settings.webhookSecrets(environment: environment)
+        let webhooks = WebhookVerifier(githubSecret: secrets.github, gitlabToken: secrets.gitlab, branch: configuration.branch)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let listen = settings.listen {

@@ -25,6 +25,11 @@ public struct RemoteSync: Sendable {
     static let trackingPrefix = "refs/remotes/origin/"
     static let conflictPrefix = "refs/heads/\(ConflictBranch.prefix)"
 
+    /// `refs/heads/x` → `refs/remotes/origin/x`, where the server's `x` is remembered.
+    static func tracking(_ reference: String) -> String { trackingPrefix + reference.dropFirst("refs/heads/".count) }
+    /// `refs/remotes/origin/x` → `refs/heads/x`.
+    static func local(_ tracking: String) -> String { "refs/heads/" + tracking.dropFirst(trackingPrefix.count) }
+
     func fetchRefspecs(branch: String) -> [String] {
         [
             "+refs/heads/\(branch):\(Self.trackingPrefix)\(branch)",
@@ -58,7 +63,7 @@ public struct RemoteSync: Sendable {
             let serverConflicts = try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
             var onServer: Set<String> = []
             for tracking in serverConflicts {
-                let name = "refs/heads/" + tracking.dropFirst(Self.trackingPrefix.count)
+                let name = Self.local(tracking)
                 onServer.insert(name)
                 guard let tip = try await git.resolve(reference: tracking) else { continue }
                 let current = try await git.resolve(reference: name)
@@ -106,40 +111,44 @@ public struct RemoteSync: Sendable {
     /// them, and took the server's before the cycle) and the deletion of the ones resolved.
     func push(git: GitStore, branch: String) async throws(SyncError) {
         let access = try access()
-        var refspecs: [String] = []
+        // Each reference to set on the server: forced or not, its new tip (nil: delete it).
+        var updates: [(reference: String, tip: ObjectID?, forced: Bool)] = []
         do {
-            let local = try await git.resolve(reference: "refs/heads/\(branch)")
-            let server = try await git.resolve(reference: Self.trackingPrefix + branch)
-            if local != nil && local != server { refspecs.append("refs/heads/\(branch):refs/heads/\(branch)") }
+            let reference = "refs/heads/\(branch)"
+            if let local = try await git.resolve(reference: reference), try await local != git.resolve(reference: Self.tracking(reference))
+            {
+                updates.append((reference, local, false))
+            }
             let localConflicts = Set(try await git.references(withPrefix: Self.conflictPrefix))
             for name in localConflicts.sorted() {
-                let tracking = Self.trackingPrefix + name.dropFirst("refs/heads/".count)
-                if try await git.resolve(reference: name) != git.resolve(reference: tracking) { refspecs.append("+\(name):\(name)") }
+                let tip = try await git.resolve(reference: name)
+                if try await tip != git.resolve(reference: Self.tracking(name)) { updates.append((name, tip, true)) }
             }
-            for tracking in try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix) {
-                let name = "refs/heads/" + tracking.dropFirst(Self.trackingPrefix.count)
-                if !localConflicts.contains(name) { refspecs.append(":\(name)") }
+            for tracking in try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
+            where !localConflicts.contains(Self.local(tracking)) {
+                updates.append((Self.local(tracking), nil, true))
             }
         } catch {
             throw .git(error)
         }
         do {
-            try await git.push(access, refspecs: refspecs)
+            try await git.push(
+                access,
+                refspecs: updates.map { update in
+                    update.tip == nil ? ":\(update.reference)" : "\(update.forced ? "+" : "")\(update.reference):\(update.reference)"
+                })
         } catch {
             throw .remote(error)
         }
         // What the server now holds, so the next push compares with it without a fetch.
         do {
-            for spec in refspecs {
-                let forced = spec.hasPrefix("+") ? String(spec.dropFirst()) : spec
-                let parts = forced.split(separator: ":", omittingEmptySubsequences: false)
-                let destination = String(parts[1])
-                let tracking = Self.trackingPrefix + destination.dropFirst("refs/heads/".count)
-                if parts[0].isEmpty {
-                    try await git.deleteReference(tracking)
-                } else if let tip = try await git.resolve(reference: String(parts[0])) {
+            for update in updates {
+                let tracking = Self.tracking(update.reference)
+                if let tip = update.tip {
                     let current = try await git.resolve(reference: tracking)
                     try await git.updateReference(tracking, to: tip, expected: current, logMessage: "kapso-gitsync: pushed")
+                } else {
+                    try await git.deleteReference(tracking)
                 }
             }
         } catch {

@@ -19,13 +19,7 @@ struct ConfigCommand: ParsableCommand {
             do {
                 let configuration = try options.loadConfiguration()
                 let client = try configuration.clientConfiguration()
-                let environment = ProcessInfo.processInfo.environment
-                let github = try SecretFile.resolve(
-                    credential: "github-webhook-secret", file: configuration.service.githubSecretFile, key: "webhooks.github_secret_file",
-                    environment: environment)
-                let gitlab = try SecretFile.resolve(
-                    credential: "gitlab-webhook-token", file: configuration.service.gitlabTokenFile, key: "webhooks.gitlab_token_file",
-                    environment: environment)
+                let (github, gitlab) = try configuration.service.webhookSecrets()
                 configuration.redactedDescription.forEach { print($0) }
                 print("kapso.api_key: set (\(client.apiKey))")
                 print("webhooks.github: " + (github == nil ? "off (no secret)" : "on (secret [redacted])"))
