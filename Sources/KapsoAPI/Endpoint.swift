@@ -21,6 +21,12 @@ public struct Endpoint: Sendable, CustomStringConvertible {
     public var description: String { "\(method) \(path)" }
 
     public static let listWorkflows = Endpoint(method: "GET", path: "/workflows", template: "/workflows")
+
+    /// A later page of the list, for an answer that says it has more.
+    public static func listWorkflows(page: Int, perPage: Int?) -> Endpoint {
+        let query = "page=\(page)" + (perPage.map { "&per_page=\($0)" } ?? "")
+        return Endpoint(method: "GET", path: "/workflows?\(query)", template: "/workflows")
+    }
     public static let listFunctions = Endpoint(method: "GET", path: "/functions", template: "/functions")
     public static let createWorkflow = Endpoint(method: "POST", path: "/workflows", template: "/workflows")
 

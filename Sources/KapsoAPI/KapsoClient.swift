@@ -32,13 +32,44 @@ public final class KapsoClient: Sendable {
 
     // MARK: Operations
 
+    /// The whole list. Documented as unpaginated, but an answer that says it has more pages (`meta` with
+    /// `total_pages`, as Kapso's other lists) is followed to the last page: a workflow left unseen would
+    /// look deleted. A list that changed while it was paged (fewer distinct workflows than
+    /// `total_count`) is an error, for the same reason.
     public func listWorkflows() async throws(KapsoAPIError) -> WorkflowList {
-        let endpoint = Endpoint.listWorkflows
-        let data = try await send(endpoint)
+        var endpoint = Endpoint.listWorkflows
+        var document = try await sendForDocument(endpoint)
+        var items = try listItems(document, endpoint: endpoint)
+        guard let meta = document["meta"]?.objectValue, let totalPages = meta["total_pages"]?.numberValue?.intValue, totalPages > 1
+        else {
+            return WorkflowList(items: items)
+        }
+        guard totalPages <= 10_000 else {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "meta.total_pages \(totalPages) is not believable")
+        }
+        let perPage = meta["per_page"]?.numberValue?.intValue
+        for page in 2...totalPages {
+            endpoint = Endpoint.listWorkflows(page: page, perPage: perPage)
+            document = try await sendForDocument(endpoint)
+            items += try listItems(document, endpoint: endpoint)
+        }
+        if let total = meta["total_count"]?.numberValue?.intValue {
+            let distinct = Set(items.map { $0["id"]?.stringValue ?? "" }).count
+            guard distinct >= total else {
+                throw .malformedResponse(
+                    endpoint: Endpoint.listWorkflows.description,
+                    detail: "the list changed while it was read page by page (\(distinct) of \(total) workflows seen)")
+            }
+        }
+        return WorkflowList(items: items)
+    }
+
+    private func listItems(_ document: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
+        guard let data = document["data"] else { throw .malformedResponse(endpoint: endpoint.description, detail: "no data member") }
         guard let items = data.arrayValue else {
             throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
         }
-        return WorkflowList(items: items)
+        return items
     }
 
     public func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition {
@@ -80,6 +111,17 @@ public final class KapsoClient: Sendable {
 
     /// Sends a request and returns the `data` member of the answer's envelope.
     public func send(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
+        let document = try await sendForDocument(endpoint, body: body)
+        if document == .null { return .null }
+        guard let data = document["data"] else {
+            throw KapsoAPIError.malformedResponse(endpoint: endpoint.description, detail: "no data member")
+        }
+        return data
+    }
+
+    /// Sends a request and returns the whole answer (`.null` for 204). A request that is not idempotent
+    /// (POST) is sent again only when Kapso cannot have acted on it: a refused connection or a 429.
+    func sendForDocument(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
         let url = try url(for: endpoint)
         var headers = ["X-API-Key": configuration.apiKey.value, "Accept": "application/json"]
         var bodyBytes: [UInt8]?
@@ -102,10 +144,10 @@ public final class KapsoClient: Sendable {
                     if response.status == 204 { return .null }
                     do {
                         let document = try JSONParser.parse(response.body)
-                        guard let data = document["data"] else {
-                            throw KapsoAPIError.malformedResponse(endpoint: endpoint.description, detail: "no data member")
+                        guard document.objectValue != nil else {
+                            throw KapsoAPIError.malformedResponse(endpoint: endpoint.description, detail: "not a JSON object")
                         }
-                        return data
+                        return document
                     } catch let error as JSONParseError {
                         // A cut-off body parses as broken JSON: worth another try when the request is idempotent.
                         guard endpoint.idempotent, attempt < policy.maxAttempts else {
@@ -119,7 +161,9 @@ public final class KapsoClient: Sendable {
                 } else {
                     let failure = KapsoAPIError.http(
                         status: response.status, endpoint: endpoint.description, message: errorMessage(response.body))
-                    guard RetryPolicy.isRetryableStatus(response.status), attempt < policy.maxAttempts else { throw failure }
+                    // A POST answered 5xx may have created the workflow: only a 429 says it was not acted on.
+                    let retryable = RetryPolicy.isRetryableStatus(response.status) && (endpoint.idempotent || response.status == 429)
+                    guard retryable, attempt < policy.maxAttempts else { throw failure }
                     if let retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"]) {
                         guard retryAfter <= policy.maxRetryAfter else { throw failure }
                         wait = retryAfter

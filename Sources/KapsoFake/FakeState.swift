@@ -30,9 +30,21 @@ struct FakeState: Sendable {
     var listEntryCache: [String: (metadata: [String: JSONValue], bytes: [UInt8])] = [:]
 
     /// `GET /workflows` as bytes: `{"data":[…]}`, newest first.
-    mutating func listBytes(query: [String: String]) -> [UInt8] {
+    /// With `pageSize`, one page of it (`page`, `per_page` in the query) and a `meta` that says how many.
+    mutating func listBytes(query: [String: String], pageSize: Int? = nil) -> [UInt8] {
         var bytes = Array(#"{"data":["#.utf8)
-        for (position, workflow) in selected(query: query).enumerated() {
+        var listed = selected(query: query)
+        var meta: [UInt8] = []
+        if let pageSize {
+            let perPage = query["per_page"].flatMap(Int.init) ?? pageSize
+            let page = max(1, query["page"].flatMap(Int.init) ?? 1)
+            let total = listed.count
+            let totalPages = max(1, (total + perPage - 1) / perPage)
+            listed = Array(listed.dropFirst((page - 1) * perPage).prefix(perPage))
+            meta = Array(
+                #","meta":{"page":\#(page),"per_page":\#(perPage),"total_count":\#(total),"total_pages":\#(totalPages)}"#.utf8)
+        }
+        for (position, workflow) in listed.enumerated() {
             if position > 0 { bytes.append(UInt8(ascii: ",")) }
             let metadata = workflow.metadata(projectID: projectID)
             if let cached = listEntryCache[workflow.id], cached.metadata == metadata {
@@ -43,7 +55,9 @@ struct FakeState: Sendable {
                 bytes.append(contentsOf: entry)
             }
         }
-        bytes.append(contentsOf: "]}".utf8)
+        bytes.append(UInt8(ascii: "]"))
+        bytes.append(contentsOf: meta)
+        bytes.append(UInt8(ascii: "}"))
         return bytes
     }
 

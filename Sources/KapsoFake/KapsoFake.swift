@@ -15,11 +15,14 @@ public actor KapsoFake {
         public var rateWindow: Duration
         public var seed: UInt64
         public var enforceLockVersion: Bool
+        /// Pages the list with this many workflows a page and a `meta` (the documented list has no pages).
+        public var listPageSize: Int?
 
         public init(
             apiKey: String, requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, rateWindow: Duration = .seconds(60),
-            seed: UInt64 = 1, enforceLockVersion: Bool = true
+            seed: UInt64 = 1, enforceLockVersion: Bool = true, listPageSize: Int? = nil
         ) {
+            self.listPageSize = listPageSize
             self.apiKey = apiKey
             self.requestsPerMinute = requestsPerMinute
             self.retryAfterSeconds = retryAfterSeconds
@@ -34,6 +37,7 @@ public actor KapsoFake {
     private let options: Options
     private var state: FakeState
     private var faults: [FakeFaultRule] = []
+    private var interleavings: [(method: String, run: @Sendable (isolated KapsoFake) -> Void)] = []
     private var log: [FakeRequestRecord] = []
     private var recentRequests: [ContinuousClock.Instant] = []
     private var server: HTTPServer?
@@ -105,6 +109,14 @@ public actor KapsoFake {
         state.workflows[workflowID] = workflow
     }
 
+    /// A trigger changed in the Kapso dashboard: triggers are their own resource, so the workflow's
+    /// `lock_version` does not move.
+    public func simulateTriggerEdit(workflowID: String, _ edit: @Sendable (inout [FakeTrigger]) -> Void) {
+        guard var workflow = state.workflows[workflowID] else { return }
+        edit(&workflow.triggers)
+        state.workflows[workflowID] = workflow
+    }
+
     /// A workflow deleted in Kapso (the API has no DELETE; the dashboard does).
     public func simulateDeletion(workflowID: String) {
         state.workflows.removeValue(forKey: workflowID)
@@ -116,6 +128,12 @@ public actor KapsoFake {
     public var functions: [FakeFunction] { state.functions }
 
     public func inject(_ rule: FakeFaultRule) { faults.append(rule) }
+
+    /// Runs `change` once, just before the next request with this method is handled: someone else's
+    /// edit landing between the service's last read and its write.
+    public func onceBefore(method: String, _ change: @escaping @Sendable (isolated KapsoFake) -> Void) {
+        interleavings.append((method, change))
+    }
     public func clearFaults() { faults.removeAll() }
     public func requests() -> [FakeRequestRecord] { log }
     public func clearRequests() { log.removeAll() }
@@ -156,6 +174,9 @@ public actor KapsoFake {
             return record(method, path, json(401, FakeState.error(401, "Invalid or missing API key").body))
         }
         if let limited = rateLimited() { return record(method, path, limited) }
+        if let index = interleavings.firstIndex(where: { $0.method == method }) {
+            interleavings.remove(at: index).run(self)
+        }
         var reply: Reply
         var delay: Duration?
         if let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) {
@@ -202,7 +223,7 @@ public actor KapsoFake {
         }
         let answer: FakeState.Answer
         switch (method, parts.count, parts.first) {
-        case ("GET", 1, "workflows"): return Reply(status: 200, body: state.listBytes(query: query))
+        case ("GET", 1, "workflows"): return Reply(status: 200, body: state.listBytes(query: query, pageSize: options.listPageSize))
         case ("POST", 1, "workflows"): answer = state.create(body: parsedBody ?? .null)
         case ("GET", 2, "workflows"): answer = state.metadata(id: parts[1])
         case ("PATCH", 2, "workflows"): answer = state.update(id: parts[1], body: parsedBody ?? .null)

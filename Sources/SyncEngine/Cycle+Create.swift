@@ -19,11 +19,12 @@ extension Cycle {
                 .init(slug: folder, name: localWorkflow.metadata["name"]?.stringValue ?? folder, id: "", lockVersion: nil, isNew: true))
             return
         }
-        try await recordIntent(
-            PushIntent(
-                workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes,
-                writeDigest: WriteDigest.of(localWorkflow)),
-            what: "creation intent for \(folder)")
+        let parts = WriteDigest.parts(of: localWorkflow)
+        var intent = PushIntent(
+            workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes, writeDigest: parts.full,
+            bodyDigest: parts.body, triggersBeforeDigest: WriteDigest.triggers([]),
+            creationDigest: WriteDigest.creationAsSent(localWorkflow))
+        try await recordIntent(intent, what: "creation intent for \(folder)")
         var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
         creation["name"] = write.workflow["name"]
         creation["description"] = write.workflow["description"]
@@ -31,7 +32,12 @@ extension Cycle {
         do {
             created = try WorkflowSummary(try await client.send(.createWorkflow, body: ["workflow": .object(creation)]))
         } catch let error as KapsoAPIError {
-            PushIntent.remove(id: Self.creationKey(folder), in: configuration.stateDirectory)
+            // Only a refusal says that nothing was created. After a server error, a lost answer or an
+            // unreadable one the workflow may exist: the intent stays, and the next cycle recognises it
+            // (same slug, Kapso holding exactly what was sent) or creates it.
+            if let status = error.status, (400..<500).contains(status) {
+                PushIntent.remove(id: Self.creationKey(folder), in: configuration.stateDirectory)
+            }
             if error.status == 422 {
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused to create it: \(error)"))
             } else {
@@ -43,9 +49,13 @@ extension Cycle {
             return
         }
         try engine.crashSeam?(.afterCreate)
+        guard let lockVersion = created.lockVersion else {
+            report.failures.append(
+                .init(workflow: "workflows/\(folder)", reason: "created, but Kapso gave no lock_version: the rest is not written"))
+            return
+        }
         // The creation intent stays until the base records the workflow (see `reconcile`).
-        try await completeWrite(
-            id: created.id, folder: folder, lockVersion: created.lockVersion, write: write, digest: WriteDigest.of(localWorkflow),
-            asCreation: true)
+        intent.lockVersion = lockVersion
+        try await completeWrite(id: created.id, folder: folder, write: write, intent: intent, asCreation: true)
     }
 }

@@ -45,7 +45,11 @@ extension Cycle {
                 local.states[folder] = .files(hashes: hashes)
                 state.localFiles[folder] = .init(blobs: recordedBlobs, hashes: hashes)
             } catch let error as LayoutError {
-                local.states[folder] = .invalid(reason: error.description)
+                if case .slugDiffersFromFolder(_, let slug, _) = error {
+                    local.states[folder] = .moved(from: slug, reason: error.description)
+                } else {
+                    local.states[folder] = .invalid(reason: error.description)
+                }
             } catch let error as GitError {
                 throw .git(error)
             } catch {
@@ -60,12 +64,13 @@ extension Cycle {
         }
     }
 
-    func readWorkflow(folder: String, blobs: [String: ObjectID]) async throws -> LocalWorkflow {
+    /// `movedFrom`: the folder was recognised as that workflow's, moved (see `LocalWorkflow.read`).
+    func readWorkflow(folder: String, blobs: [String: ObjectID], movedFrom: String? = nil) async throws -> LocalWorkflow {
         let prefix = "\(RepositoryLayout.workflowsFolder)/\(folder)/"
         var definition: [UInt8]?
         var yaml: [UInt8]?
         if let blob = blobs[prefix + "definition.json"] { definition = try await git.readBlob(blob) }
         if let blob = blobs[prefix + "workflow.yaml"] { yaml = try await git.readBlob(blob) }
-        return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
+        return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml, movedFrom: movedFrom)
     }
 }

@@ -7,22 +7,38 @@ extension Cycle {
     /// Sends a workflow changed in git to Kapso: validate, PATCH with the lock_version of the remote
     /// content the change was based on, replace the triggers, then read Kapso's form back and make
     /// that the files and the base, so the next cycle sees nothing to do. A 409 is a conflict.
-    mutating func push(id: String, folder: String) async throws(SyncError) {
+    /// `movedFrom`: the folder moved in git from that slug; the write renames the workflow.
+    mutating func push(id: String, folder: String, movedFrom: String? = nil) async throws(SyncError) {
         guard let summary = list.workflows.first(where: { $0.id == id }), let blobs = local.blobs[folder] else { return }
-        guard let (localWorkflow, write) = try await validatedWrite(folder: folder, blobs: blobs) else { return }
+        guard let kapso = remote[id] else {
+            // Never written on an assumption: the planner asks for every workflow to push to be read first.
+            report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "not pushed: Kapso's version could not be read"))
+            return
+        }
+        guard let (localWorkflow, write) = try await validatedWrite(folder: folder, blobs: blobs, movedFrom: movedFrom) else { return }
         guard !dryRun else {
             report.pushed.append(.init(slug: folder, name: summary.name, id: id, lockVersion: summary.lockVersion, isNew: false))
             return
         }
         // The lock_version of the content the change is based on: Kapso's current one, whose content
-        // the planner found equal to the base.
-        let lockVersion = remote[id]?.workflow.lockVersion ?? summary.lockVersion
-        try await recordIntent(
-            PushIntent(
-                workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: WriteDigest.of(localWorkflow)),
-            what: "push intent for \(folder)")
-        try await completeWrite(
-            id: id, folder: folder, lockVersion: lockVersion, write: write, digest: WriteDigest.of(localWorkflow), asCreation: false)
+        // the planner found equal to the base (or to this service's own earlier write).
+        guard let lockVersion = kapso.workflow.lockVersion else {
+            report.failures.append(
+                .init(
+                    workflow: "\(folder) (\(id))",
+                    reason: "not pushed: Kapso gave no lock_version, so a concurrent edit could not be detected"))
+            return
+        }
+        guard let kapsoParts = try await digestParts(of: kapso) else {
+            report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "not pushed: Kapso's version could not be read"))
+            return
+        }
+        let parts = WriteDigest.parts(of: localWorkflow)
+        let intent = PushIntent(
+            workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: parts.full,
+            bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers)
+        try await recordIntent(intent, what: "push intent for \(folder)")
+        try await completeWrite(id: id, folder: folder, write: write, intent: intent, asCreation: false)
     }
 
     /// Records the intent in the state directory and, with a git server, on the server, before the
@@ -39,12 +55,12 @@ extension Cycle {
     /// Reads a folder, validates it and builds what Kapso's write API takes; nil (reported as invalid)
     /// when any of that fails, so nothing is sent.
     mutating func validatedWrite(
-        folder: String, blobs: [String: ObjectID]
+        folder: String, blobs: [String: ObjectID], movedFrom: String? = nil
     ) async throws(SyncError) -> (LocalWorkflow, WorkflowImporter.Write)? {
         let name = "workflows/\(folder)"
         let localWorkflow: LocalWorkflow
         do {
-            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs)
+            localWorkflow = try await readWorkflow(folder: folder, blobs: blobs, movedFrom: movedFrom)
         } catch let error as GitError {
             throw .git(error)
         } catch {
@@ -74,35 +90,63 @@ extension Cycle {
         }
     }
 
-    /// PATCH (with `lockVersion`), PUT the triggers, read Kapso's form back into the files and the base.
-    /// Returns whether all of it happened.
+    /// PATCH (with the intent's `lock_version`), PUT the triggers, read Kapso's form back into the files
+    /// and the base. The intent, recorded before, holds the digests of what is sent and of Kapso's
+    /// triggers when this cycle read them: triggers changed in Kapso since are someone else's edit (they
+    /// do not move `lock_version`), and are not replaced. Returns whether all of it happened.
     @discardableResult
     mutating func completeWrite(
-        id: String, folder: String, lockVersion: Int?, write: WorkflowImporter.Write, digest: String, asCreation: Bool
+        id: String, folder: String, write: WorkflowImporter.Write, intent: PushIntent, asCreation: Bool
     ) async throws(SyncError) -> Bool {
         var body = write.workflow
-        if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
+        if let lockVersion = intent.lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         do {
             _ = try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)])
-            // Triggers are replaced only when they differ: a replace gives them new ids in Kapso.
-            let current = try await client.triggers(workflowID: id).map(WorkflowExporter.exportTrigger)
-            if current != write.fileTriggers.map(Self.withDefaultActive) {
-                _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)])
-            }
         } catch {
-            // A refusal is final; after a lost answer or a server error the write may have landed, and
-            // the intent must stay for the next cycle to recognise it.
-            if !asCreation, let status = error.status, (400..<500).contains(status) {
-                PushIntent.remove(id: id, in: configuration.stateDirectory)
+            if error.status == 409 {
+                // Kapso changed after this cycle read it, or a retry met this cycle's own write whose
+                // answer was lost: what Kapso holds tells which.
+                guard let version = try await readBack(id: id), let kapso = try await digestParts(of: version) else {
+                    try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
+                    return false
+                }
+                switch OwnWriteRecognizer.decide(intent: intent, localHashes: intent.localHashes, kapso: kapso) {
+                case .landed, .landedThenChangedInGit:
+                    recordWrite(version, id: id, folder: folder, asCreation: asCreation)
+                    return true
+                case .unfinished where kapso.body == intent.bodyDigest:
+                    break
+                default:
+                    if !asCreation { PushIntent.remove(id: intent.workflowID, in: configuration.stateDirectory) }
+                    try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
+                    return false
+                }
+            } else {
+                // A refusal is final; after a lost answer or a server error the write may have landed,
+                // and the intent must stay for the next cycle to recognise it.
+                if !asCreation, let status = error.status, (400..<500).contains(status) {
+                    PushIntent.remove(id: intent.workflowID, in: configuration.stateDirectory)
+                }
+                reportWriteFailure(error, id: id, folder: folder)
+                return false
             }
-            switch error.status {
-            case 409:
-                return try await conflictAfterStaleWrite(id: id, folder: folder, digest: digest, asCreation: asCreation)
-            case 422:
-                report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused it: \(error)"))
-            default:
-                report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "push: \(error)"))
-            }
+        }
+        try engine.crashSeam?(.afterPatch)
+        // From here on the PATCH has landed: whatever fails, the intent stays, so that the next cycle
+        // recognises the partial write and finishes it.
+        let decision: TriggerReplacement.Decision
+        do {
+            let current = WriteDigest.triggers(try await client.triggers(workflowID: id).map(WorkflowExporter.exportTrigger))
+            decision = TriggerReplacement.decide(
+                current: current, desired: WriteDigest.triggers(write.fileTriggers), readBefore: intent.triggersBeforeDigest ?? current)
+            if decision == .replace { _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)]) }
+        } catch {
+            reportWriteFailure(error, id: id, folder: folder)
+            return false
+        }
+        if decision == .conflict {
+            _ = try await readBack(id: id)
+            try await conflict(id: id, folder: folder, reason: "its triggers changed in Kapso while it was being pushed")
             return false
         }
         try engine.crashSeam?(.afterKapsoWrite)
@@ -116,6 +160,14 @@ extension Cycle {
         return true
     }
 
+    private mutating func reportWriteFailure(_ error: KapsoAPIError, id: String, folder: String) {
+        if error.status == 422 {
+            report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused it: \(error)"))
+        } else {
+            report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "push: \(error)"))
+        }
+    }
+
     /// Makes Kapso's form of a write that landed the files and the base, and reports it.
     private mutating func recordWrite(_ version: RemoteVersion, id: String, folder: String, asCreation: Bool) {
         _ = takeRemote(id)
@@ -123,13 +175,6 @@ extension Cycle {
             slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
         if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
         resolvedIntents.append(id)
-    }
-
-    /// A trigger as the CLI writes it, with `active` (which Kapso defaults to true) always present.
-    static func withDefaultActive(_ trigger: JSONValue) -> JSONValue {
-        guard var object = trigger.objectValue else { return trigger }
-        if object["active"] == nil { object["active"] = true }
-        return .object(object)
     }
 
     /// Reads a workflow again and stores its files as blobs; nil when Kapso does not answer well.
@@ -153,24 +198,11 @@ extension Cycle {
         }
     }
 
-    /// A 409: Kapso changed after this cycle read it, or a retry met this cycle's own write whose
-    /// answer was lost. Kapso's version tells which: exactly the write, or a conflict.
-    private mutating func conflictAfterStaleWrite(
-        id: String, folder: String, digest: String, asCreation: Bool
-    ) async throws(SyncError) -> Bool {
-        if let version = try await readBack(id: id), try await writeDigest(of: version) == digest {
-            recordWrite(version, id: id, folder: folder, asCreation: asCreation)
-            return true
-        }
-        try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
-        return false
-    }
-
-    /// The `WriteDigest` of a version read from Kapso, from its files as stored in git.
-    func writeDigest(of version: RemoteVersion) async throws(SyncError) -> String? {
+    /// The `WriteDigest` parts of a version read from Kapso; nil when its files cannot be read back.
+    func digestParts(of version: RemoteVersion) async throws(SyncError) -> WriteDigest.Parts? {
         let folder = version.workflow.slug
         do {
-            return WriteDigest.of(try await readWorkflow(folder: folder, blobs: version.blobs))
+            return WriteDigest.parts(of: try await readWorkflow(folder: folder, blobs: version.blobs))
         } catch let error as GitError {
             throw .git(error)
         } catch {

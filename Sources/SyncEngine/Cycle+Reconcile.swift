@@ -4,24 +4,16 @@ import KapsoAPI
 import WorkflowRepo
 
 extension Cycle {
-    /// Decides per workflow with the three-way planner and carries each decision out.
+    /// Decides per workflow with the three-way planner and carries each decision out. A workflow the
+    /// plan would write or take from Kapso and that was not read this cycle (only assumed equal to the
+    /// base from its `lock_version`) is read first, and the plan made again on what Kapso holds.
     mutating func reconcile() async throws(SyncError) {
-        var planBase = base
-        var planLocal = local.states
-        for id in untouchable {
-            guard let entry = base.entry(forID: id) else { continue }
-            planBase.remove(slug: entry.slug)
-            planLocal.removeValue(forKey: entry.slug)
+        var actions = plan()
+        let unread = Set(ReconcilePlanner.unreadBeforeActing(actions, read: Set(remote.keys)))
+        if !unread.isEmpty {
+            try await fetch(list.workflows.filter { unread.contains($0.id) })
+            actions = plan()
         }
-        var planRemote: [String: ReconcilePlanner.Remote] = [:]
-        for summary in list.workflows where !untouchable.contains(summary.id) {
-            if let fetched = remote[summary.id] {
-                planRemote[summary.id] = .init(slug: fetched.workflow.slug, hashes: fetched.hashes)
-            } else {
-                planRemote[summary.id] = .init(slug: summary.slug, hashes: nil)
-            }
-        }
-        let actions = ReconcilePlanner.plan(base: planBase, local: planLocal, remote: planRemote)
         try checkDeletionBrake(actions)
         for action in actions {
             switch try await recognizingOwnWrite(action) {
@@ -29,24 +21,20 @@ extension Cycle {
                 try await pull(id)
             case .push(let id, let folder):
                 try await push(id: id, folder: folder)
-            case .rename(let id, _, let to):
-                try await push(id: id, folder: to)
+            case .rename(let id, let from, let to):
+                try await push(id: id, folder: to, movedFrom: from)
             case .conflict(let id, let folder, let reason):
                 try await conflict(id: id, folder: folder, reason: reason)
             case .create(let folder):
                 try await create(folder: folder)
-            case .deletedInGit(let id, let folder):
-                if configuration.deletedInGit == .archive {
-                    try await archive(id: id, folder: folder)
-                } else {
-                    report.deletedInGit.append(folder)
-                }
-            case .deletedInKapso(let id, let folder):
-                if configuration.deletedInKapso == .remove {
-                    removeFolder(id: id, folder: folder)
-                } else {
-                    report.missingInKapso.append(folder)
-                }
+            case .archive(let id, let folder):
+                try await archive(id: id, folder: folder)
+            case .deletedInGit(_, let folder):
+                report.deletedInGit.append(folder)
+            case .removeFolder(let id, let folder):
+                removeFolder(id: id, folder: folder)
+            case .deletedInKapso(_, let folder):
+                report.missingInKapso.append(folder)
             case .forget(let id, let folder):
                 if remoteMap.workflows[folder]?.id == id { remoteMap.remove(slug: folder) }
             case .refuse(let id, let slug, let reason):
@@ -68,16 +56,32 @@ extension Cycle {
         }
     }
 
+    /// The planner's view of this cycle: workflows that cannot be read this cycle are left out on every side.
+    func plan() -> [ReconcilePlanner.Action] {
+        var planBase = base
+        var planLocal = local.states
+        for id in untouchable {
+            guard let entry = base.entry(forID: id) else { continue }
+            planBase.remove(slug: entry.slug)
+            planLocal.removeValue(forKey: entry.slug)
+        }
+        var planRemote: [String: ReconcilePlanner.Remote] = [:]
+        for summary in list.workflows where !untouchable.contains(summary.id) {
+            if let fetched = remote[summary.id] {
+                planRemote[summary.id] = .init(slug: fetched.workflow.slug, hashes: fetched.hashes, status: fetched.workflow.status)
+            } else {
+                planRemote[summary.id] = .init(slug: summary.slug, hashes: nil, status: summary.status)
+            }
+        }
+        return ReconcilePlanner.plan(
+            base: planBase, local: planLocal, remote: planRemote,
+            policy: .init(deletedInGit: configuration.deletedInGit, deletedInKapso: configuration.deletedInKapso))
+    }
+
     /// Refuses the whole cycle when it would archive or remove more workflows than the brake allows:
     /// a mass deletion is far more often a mistake (a bad merge, an API answering an empty list) than intent.
     func checkDeletionBrake(_ actions: [ReconcilePlanner.Action]) throws(SyncError) {
-        let deletions = actions.filter { action in
-            switch action {
-            case .deletedInGit: configuration.deletedInGit == .archive
-            case .deletedInKapso: configuration.deletedInKapso == .remove
-            default: false
-            }
-        }.count
+        let deletions = actions.filter(\.deletes).count
         let workflows = max(base.workflows.count, list.workflows.count, 1)
         let brake = configuration.deletionBrake
         if deletions > brake.count && deletions * 100 > brake.percent * workflows {
@@ -127,19 +131,17 @@ extension Cycle {
         report.removed.append(folder)
     }
 
-    /// A conflict whose Kapso side is this service's own interrupted write is no conflict. A creation:
-    /// the folder is unchanged since its intent, so finish writing it rather than create another. A push:
-    /// the files in git are still the ones sent and Kapso holds exactly what was sent (same
-    /// `WriteDigest`), so take Kapso's form. Anything else (someone else's edit) stays a conflict.
+    /// A conflict whose Kapso side is this service's own write, interrupted or with its answer lost, is
+    /// no conflict: `OwnWriteRecognizer` compares what Kapso holds with the intent recorded before it.
     func recognizingOwnWrite(_ action: ReconcilePlanner.Action) async throws(SyncError) -> ReconcilePlanner.Action {
         guard case .conflict(let id, let folder, _) = action, case .files(let hashes)? = local.states[folder] else { return action }
-        if base.entry(forID: id) == nil, let intent = intents[Self.creationKey(folder)], hashes == intent.localHashes {
-            return .push(id: id, folder: folder)
+        let key = base.entry(forID: id) == nil ? Self.creationKey(folder) : id
+        guard let intent = intents[key], let version = remote[id], let kapso = try await digestParts(of: version) else { return action }
+        switch OwnWriteRecognizer.decide(intent: intent, localHashes: hashes, kapso: kapso) {
+        case .landed: return .pull(id: id)
+        case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
+        case .notOurs: return action
         }
-        guard let intent = intents[id], hashes == intent.localHashes, let version = remote[id],
-            try await writeDigest(of: version) == intent.writeDigest
-        else { return action }
-        return .pull(id: id)
     }
 
     /// Takes Kapso's version of a workflow: its files into the folder (moving the folder when the slug

@@ -15,8 +15,19 @@ extension Cycle {
     /// flight; a new fetch starts only as a result is taken, so a slow repository holds back the network
     /// instead of piling answers up in memory.
     mutating func fetchRemote() async throws(SyncError) {
-        let toFetch = fetchPlan.fetch
+        try await fetch(fetchPlan.fetch)
+    }
+
+    /// Reads `toFetch`. One that could not be read is left alone this cycle and read again on the
+    /// next; one never reached (a stop) too: an unread workflow is never taken as unchanged.
+    mutating func fetch(_ toFetch: [WorkflowSummary]) async throws(SyncError) {
         guard !toFetch.isEmpty else { return }
+        defer {
+            for summary in toFetch where remote[summary.id] == nil && state.unreadable[summary.id] == nil {
+                untouchable.insert(summary.id)
+                state.pendingFetch.insert(summary.id)
+            }
+        }
         let references = try await referenceMaps()
         let client = self.client
         let progress = engine.progress
@@ -37,12 +48,12 @@ extension Cycle {
                 progress(done, toFetch.count)
                 switch outcome {
                 case .failure(let summary, let reason):
-                    untouchable.insert(summary.id)
                     report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
-                case .invalid(let workflow, let error):
+                case .unreadable(let summary, let reason):
                     report.fetched += 1
-                    untouchable.insert(workflow.id)
-                    report.failures.append(.init(workflow: "\"\(workflow.name)\" (\(workflow.id))", reason: error.description))
+                    untouchable.insert(summary.id)
+                    state.unreadable[summary.id] = .init(lockVersion: summary.lockVersion, reason: reason)
+                    report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
                 case .success(let fetched):
                     report.fetched += 1
                     do throws(GitError) {
@@ -68,6 +79,8 @@ extension Cycle {
             blobs[path] = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
         }
         remote[workflow.id] = RemoteVersion(workflow: workflow, hashes: fetched.hashes, blobs: blobs)
+        state.pendingFetch.remove(workflow.id)
+        state.unreadable.removeValue(forKey: workflow.id)
         if let entry = base.entry(forID: workflow.id), entry.slug == workflow.slug, entry.files == fetched.hashes {
             report.unchanged += 1
             state.knownVersions[workflow.id] = .init(lockVersion: workflow.lockVersion, files: fetched.hashes)
@@ -84,7 +97,9 @@ extension Cycle {
 
     enum FetchOutcome: Sendable {
         case success(Fetched)
-        case invalid(WorkflowSummary, LayoutError)
+        /// Kapso answered, and the answer cannot be turned into files: the same version is not read again.
+        case unreadable(WorkflowSummary, String)
+        /// Kapso or the network failed: read it again next cycle.
         case failure(WorkflowSummary, String)
     }
 
@@ -97,6 +112,7 @@ extension Cycle {
             definition = try await definitionAnswer
             triggers = try await triggersAnswer
         } catch let error as KapsoAPIError {
+            if case .malformedResponse = error { return .unreadable(summary, error.description) }
             return .failure(summary, error.description)
         } catch {
             return .failure(summary, "\(error)")
@@ -106,7 +122,7 @@ extension Cycle {
             let hashes = Dictionary(uniqueKeysWithValues: exported.files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
             return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: hashes))
         } catch {
-            return .invalid(definition.workflow, error)
+            return .unreadable(summary, "\"\(definition.workflow.name)\": \(error.description)")
         }
     }
 }

@@ -79,7 +79,9 @@ struct Cycle {
         // After a crash mid-push, Kapso's version must be read to be recognised as this service's own write.
         var known = state.knownVersions
         for id in intents.keys { known.removeValue(forKey: id) }
-        fetchPlan = PullPlanner.plan(list: list, base: base, known: known, fullPass: fullPass)
+        state.pendingFetch.formIntersection(list.workflows.map(\.id))
+        fetchPlan = PullPlanner.plan(
+            list: list, base: base, known: known, fullPass: fullPass, pending: state.pendingFetch, unreadable: state.unreadable)
         report.failures = fetchPlan.rejected
         let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(fetchPlan.fetch.map(\.id)).subtracting(fetchPlan.upToDate.map(\.id))
         untouchable = rejectedIDs
@@ -189,7 +191,8 @@ struct Cycle {
             for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
         }
         report.landedIntents = resolvedIntents
-        if report.fullPass && report.failures.isEmpty { state.lastFullPass = now }
+        // What a full pass could not read is in `pendingFetch`: it is read next cycle, not by another full pass.
+        if report.fullPass { state.lastFullPass = now }
         if state != savedState {
             do {
                 try state.save(to: configuration.stateDirectory)

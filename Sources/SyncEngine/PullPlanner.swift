@@ -31,8 +31,22 @@ public enum PullPlanner {
         }
     }
 
+    /// A version of a workflow whose answer was unreadable, with the reason.
+    public struct Unreadable: Sendable, Equatable, Codable {
+        public var lockVersion: Int?
+        public var reason: String
+
+        public init(lockVersion: Int?, reason: String) {
+            self.lockVersion = lockVersion
+            self.reason = reason
+        }
+    }
+
+    /// `pending`: read these even when the base says they are up to date (a full pass missed them).
+    /// `unreadable`: do not read these versions again before the next full pass; report them.
     public static func plan(
-        list: WorkflowList, base: RemoteMap, known: [String: KnownVersion], fullPass: Bool
+        list: WorkflowList, base: RemoteMap, known: [String: KnownVersion], fullPass: Bool, pending: Set<String> = [],
+        unreadable: [String: Unreadable] = [:]
     ) -> Plan {
         var plan = Plan()
         for entry in list.invalid {
@@ -57,7 +71,11 @@ public enum PullPlanner {
                 continue
             }
             slugOwner[summary.slug] = summary.id
-            guard !fullPass, let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {
+            if !fullPass, let known = unreadable[summary.id], known.lockVersion == summary.lockVersion {
+                plan.rejected.append(Rejection(workflow: display, reason: known.reason))
+                continue
+            }
+            guard !fullPass, !pending.contains(summary.id), let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {
                 plan.fetch.append(summary)
                 continue
             }

@@ -11,12 +11,24 @@ public struct PushIntent: Codable, Sendable, Equatable {
     public var localHashes: [String: String]
     /// `WriteDigest` of what was sent: Kapso holds this write exactly when its version has this digest.
     public var writeDigest: String
+    /// The PATCH's part of it (all but the triggers), and the digest of Kapso's triggers when it was
+    /// read: a write cut off between the PATCH and the triggers is recognised by both.
+    public var bodyDigest: String?
+    public var triggersBeforeDigest: String?
+    /// For a creation: what the POST alone leaves in Kapso (a draft, no triggers).
+    public var creationDigest: String?
 
-    public init(workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String) {
+    public init(
+        workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String, bodyDigest: String? = nil,
+        triggersBeforeDigest: String? = nil, creationDigest: String? = nil
+    ) {
         self.workflowID = workflowID
         self.lockVersion = lockVersion
         self.localHashes = localHashes
         self.writeDigest = writeDigest
+        self.bodyDigest = bodyDigest
+        self.triggersBeforeDigest = triggersBeforeDigest
+        self.creationDigest = creationDigest
     }
 
     static func folder(_ stateDirectory: String) -> URL {
@@ -28,9 +40,12 @@ public struct PushIntent: Codable, Sendable, Equatable {
             .appendingPathExtension("json")
     }
 
+    /// Durable before it returns (file and folder synced): the write it announces comes next.
     func record(in stateDirectory: String) throws {
         try FileManager.default.createDirectory(at: Self.folder(stateDirectory), withIntermediateDirectories: true)
-        try AtomicFile.write(try JSONEncoder().encode(self), to: Self.url(stateDirectory, id: workflowID))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(try encoder.encode(self), to: Self.url(stateDirectory, id: workflowID), durable: true)
     }
 
     static func remove(id: String, in stateDirectory: String) {

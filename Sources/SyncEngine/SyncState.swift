@@ -3,7 +3,7 @@ import Foundation
 /// What the service keeps in its state directory: nothing that cannot be rebuilt from git and Kapso,
 /// only what saves requests and file reads. Written atomically (temporary file, then rename).
 public struct SyncState: Codable, Sendable, Equatable {
-    public var version = 2
+    public var version = 3
     /// The time of the last completed full pass, in seconds since the epoch.
     public var lastFullPass: Double?
     /// Workflow id → the lock_version known to hold the same content as the base.
@@ -11,6 +11,12 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// Folder → the blob ids of its two files and the hashes of their canonical form. Blob ids fix the
     /// content, so the record stays true for as long as the blobs are the same.
     public var localFiles: [String: LocalFilesRecord] = [:]
+    /// Workflows a full pass meant to read and could not (Kapso or the network failed): read on the
+    /// next cycle, so that the full pass need not be repeated whole for them.
+    public var pendingFetch: Set<String> = []
+    /// Workflow id → a `lock_version` whose answer could not be turned into files, and why: reported
+    /// every cycle, read again only when the version moves or on the next full pass.
+    public var unreadable: [String: PullPlanner.Unreadable] = [:]
 
     public struct LocalFilesRecord: Codable, Sendable, Equatable {
         public var blobs: [String: String]
@@ -38,20 +44,5 @@ public struct SyncState: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(self)
         try AtomicFile.write(data, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
-    }
-}
-
-/// Write to a temporary file in the same folder, then rename: a reader sees the old or the new file, never half.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
     }
 }

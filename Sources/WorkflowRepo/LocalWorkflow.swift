@@ -15,7 +15,11 @@ public struct LocalWorkflow: Sendable, Equatable {
     }
 
     /// Reads the two files of `workflows/<folder>/`; any problem is an error naming the file.
-    public static func read(folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?) throws(LayoutError) -> LocalWorkflow {
+    /// `movedFrom`: the folder was recognised as the workflow of that slug, moved in git, so a
+    /// `slug:` naming it is taken as the folder's own (the write then renames the workflow).
+    public static func read(
+        folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?, movedFrom: String? = nil
+    ) throws(LayoutError) -> LocalWorkflow {
         let slug = try Slug(folder)
         let definitionPath = RepositoryLayout.definitionPath(slug)
         let yamlPath = RepositoryLayout.workflowYAMLPath(slug)
@@ -39,17 +43,23 @@ public struct LocalWorkflow: Sendable, Equatable {
         } catch {
             throw .invalidFile(path: yamlPath, detail: "not valid YAML: \(error)")
         }
-        guard let metadata = metadataValue.objectValue else {
+        guard var metadata = metadataValue.objectValue else {
             throw .invalidFile(path: yamlPath, detail: "must be a mapping")
         }
         if let declared = metadata["slug"], declared.stringValue != folder {
-            let shown = LayoutError.quoted(declared.stringValue ?? declared.kindName)
-            throw .invalidFile(path: yamlPath, detail: "slug \(shown) differs from its folder \(folder)")
+            guard let declaredSlug = declared.stringValue else {
+                throw .invalidFile(path: yamlPath, detail: "slug must be a string, not \(declared.kindName)")
+            }
+            guard declaredSlug == movedFrom else {
+                throw .slugDiffersFromFolder(path: yamlPath, slug: declaredSlug, folder: folder)
+            }
+            metadata["slug"] = .string(folder)
         }
+        let canonicalMetadata = JSONValue.object(metadata)
         return LocalWorkflow(
             slug: slug, definition: definition, metadata: metadata,
             files: WorkflowFiles(
                 slug: slug, definitionJSON: CanonicalJSONWriter.canonicalBytes(definitionValue),
-                workflowYAML: CanonicalYAMLWriter.canonicalBytes(metadataValue)))
+                workflowYAML: CanonicalYAMLWriter.canonicalBytes(canonicalMetadata)))
     }
 }

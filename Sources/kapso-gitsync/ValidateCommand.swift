@@ -38,6 +38,8 @@ struct ValidateCommand: ParsableCommand {
                 switch error {
                 case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")
                 case .invalidSlug: issues.append("workflows/\(folder): slug: \(error)")
+                case .slugDiffersFromFolder(let path, let slug, _):
+                    issues.append("\(path): slug: \"\(slug)\" differs from the folder; rename the folder or the slug")
                 }
             }
         }

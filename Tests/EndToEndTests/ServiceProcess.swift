@@ -46,7 +46,7 @@ final class ServiceProcess: Sendable {
             drained.enter()
             DispatchQueue.global().async { [self] in
                 while true {
-                    let data = handle.availableData
+                    let data = PipeReader.chunk(handle)
                     if data.isEmpty { break }
                     output.withLock { $0 += String(decoding: data, as: UTF8.self) }
                 }

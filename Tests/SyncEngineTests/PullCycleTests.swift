@@ -105,10 +105,16 @@ import Testing
         #expect(report.failures.first?.reason.contains("malformed response") == true)
         await #expect(throws: (any Error).self) { try await harness.file("workflows/\(broken.slug)/definition.json") }
 
-        // Once Kapso answers properly, the next cycle brings it in.
+        // The same version is not read again (it is reported from the state) until it changes in Kapso.
         await harness.fake.clearRequests()
-        let recovered = try await harness.harnessRecover(broken: broken.id)
+        let waiting = try await harness.engine.runCycle()
+        #expect(waiting.failures.map(\.workflow) == ["\(broken.slug) (\(broken.id))"])
+        #expect(await harness.fake.requests().count == 1)
+        await harness.fake.clearFaults()
+        await harness.fake.simulateEditorEdit(workflowID: broken.id) { $0.name = "Answered properly" }
+        let recovered = try await harness.engine.runCycle()
         #expect(recovered.pulled.map(\.slug) == [broken.slug])
+        #expect(recovered.failures.isEmpty)
     }
 
     @Test func aHostileSlugFromTheAPIIsRefusedAndNothingIsWrittenOutsideTheFolder() async throws {
@@ -153,7 +159,9 @@ import Testing
         #expect(try await !harness.file("workflows/\(gone.slug)/definition.json").isEmpty)
     }
 
-    @Test func aWorkflowRecreatedInKapsoWithTheSameSlugTakesTheFolderOver() async throws {
+    /// The folder of a workflow deleted in Kapso is kept (`deleted_in_kapso: report`), so a new workflow
+    /// with its slug waits, refused by name, until a person removes the folder; it never overwrites it.
+    @Test func aWorkflowRecreatedInKapsoWithTheSameSlugTakesTheFolderOnceItIsRemoved() async throws {
         let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
@@ -161,11 +169,21 @@ import Testing
         await harness.fake.simulateDeletion(workflowID: old.id)
         _ = try await harness.engine.client.send(
             .createWorkflow, body: ["workflow": ["name": "Recreated", "slug": .string(old.slug)]])
+        let refused = try await harness.engine.runCycle()
+        #expect(refused.pulled.isEmpty && refused.missingInKapso == [old.slug])
+        #expect(refused.failures.map(\.reason) == ["folder workflows/\(old.slug) is kept for workflow \(old.id), deleted in Kapso"])
+
+        try await harness.personCommits("Remove the deleted workflow") { checkout in
+            try FileManager.default.removeItem(at: checkout.appendingPathComponent("workflows/\(old.slug)"))
+        }
         let report = try await harness.engine.runCycle()
         #expect(report.pulled.map(\.slug) == [old.slug])
         #expect(report.failures.isEmpty)
         let remoteMap = try JSONParser.parse(try await harness.file(".kapso/remote-map.json"))
-        #expect(remoteMap["workflows"]?[old.slug]?["id"]?.stringValue != old.id)
+        let id = try #require(remoteMap["workflows"]?[old.slug]?["id"]?.stringValue)
+        #expect(id != old.id)
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.failures.isEmpty)
     }
 
     @Test func anAnswerClaimingAnotherWorkflowsFolderIsRefused() async throws {
@@ -253,15 +271,5 @@ import Testing
         #expect(retry.pulled.map(\.slug) == [target.slug])
         #expect(try await harness.git("log", "--format=%s", "-2", "main").hasSuffix("Add README\n"))
         #expect(try await harness.file("README.md") == Array("hi\n".utf8))
-    }
-}
-
-extension SyncHarness {
-    /// Runs cycles until the injected faults for `broken` are used up and it is pulled.
-    func harnessRecover(broken: String) async throws -> CycleReport {
-        while true {
-            let report = try await engine.runCycle()
-            if !report.pulled.isEmpty || report.failures.isEmpty { return report }
-        }
     }
 }

@@ -137,15 +137,11 @@ import Testing
         _ = try await harness.engine.runCycle()
         let slug = "generated-2"
         let (workflow, node) = try await harness.personRewords(slug, to: "from git")
-        // The push reads the function list first; while that answer is held back, someone edits in Kapso.
-        await harness.fake.clearRequests()
-        await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .delay(.seconds(3))))
-        let cycle = Task { try await harness.engine.runCycle() }
-        while await !harness.fake.requests().contains(where: { $0.path == "/functions" }) {
-            try await Task.sleep(for: .milliseconds(10))
+        // Someone edits in Kapso after the cycle's last read, just before its PATCH arrives.
+        await harness.fake.onceBefore(method: "PATCH") { fake in
+            fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Edited during the push" }
         }
-        await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Edited during the push" }
-        let report = try await cycle.value
+        let report = try await harness.engine.runCycle()
         #expect(report.pushed.isEmpty)
         #expect(report.conflicts.first?.reason == "Kapso changed it while it was being pushed (409)")
         let kapso = try #require(await harness.fake.workflow(id: workflow.id))
@@ -195,9 +191,10 @@ import Testing
             }
         }
         // The push that crashed: its intent is on file and Kapso took the change (and normalised it),
-        // but no commit recorded it.
-        await harness.fake.inject(
-            FakeFaultRule(method: "GET", pathPrefix: "/workflows/\(workflow.id)/definition", fault: .status(500), count: 10))
+        // but no commit recorded it. Kapso fails every read after the PATCH.
+        await harness.fake.onceBefore(method: "PATCH") { fake in
+            fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows/\(workflow.id)/definition", fault: .status(500), count: 10))
+        }
         let interrupted = try await harness.engine.runCycle()
         #expect(interrupted.pushed.isEmpty)
         #expect(interrupted.failures.first?.reason.contains("reading it back failed") == true)

@@ -118,7 +118,7 @@ import WorkflowRepo
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = PipeReader.all(pipe.fileHandleForReading)
         process.waitUntilExit()
         return [UInt8](data)
     }

@@ -117,4 +117,120 @@ import WorkflowRepo
     func decides(_ testCase: Case) {
         #expect(ReconcilePlanner.plan(base: testCase.base, local: testCase.local, remote: testCase.remote) == testCase.expected)
     }
+
+    static func moved(_ from: String, to folder: String) -> ReconcilePlanner.Local {
+        .moved(from: from, reason: "workflows/\(folder)/workflow.yaml: slug \"\(from)\" differs from its folder \(folder)")
+    }
+
+    static func base(_ map: RemoteMap, plus other: RemoteMap) -> RemoteMap {
+        var merged = map
+        for entry in other.workflows.values { merged.set(entry) }
+        return merged
+    }
+
+    static let archiving = ReconcilePlanner.Policy(deletedInGit: .archive, deletedInKapso: .remove)
+
+    /// Cases of issue 9: moved folders, tombstones, slug take-over, invalid folders in the way, policies.
+    static let syncRuleCases: [(Case, ReconcilePlanner.Policy)] = [
+        (
+            Case(
+                name: "folder moved in git, slug: still names the workflow", base: base(("1", "a", "d")), local: ["b": moved("a", to: "b")],
+                remote: ["1": .init(slug: "a", hashes: nil)], expected: [.rename(id: "1", from: "a", to: "b")]), archiving
+        ),
+        (
+            Case(
+                name: "folder moved in git while Kapso changed", base: base(("1", "a", "d")), local: ["b": moved("a", to: "b")],
+                remote: ["1": .init(slug: "a", hashes: files("a", "d2"))],
+                expected: [.conflict(id: "1", folder: "b", reason: "folder renamed in git while the workflow changed in Kapso")]),
+            archiving
+        ),
+        (
+            Case(
+                name: "folder copied in git: the copy is invalid, the original untouched", base: base(("1", "a", "d")),
+                local: ["a": .files(hashes: files("a", "d")), "b": moved("a", to: "b")], remote: ["1": .init(slug: "a", hashes: nil)],
+                expected: [.invalid(folder: "b", reason: "workflows/b/workflow.yaml: slug \"a\" differs from its folder b")]), archiving
+        ),
+        (
+            Case(
+                name: "two folders claim one moved workflow: both invalid, nothing archived", base: base(("1", "a", "d")),
+                local: ["b": moved("a", to: "b"), "c": moved("a", to: "c")], remote: ["1": .init(slug: "a", hashes: nil)],
+                expected: [
+                    .invalid(folder: "b", reason: "workflows/b/workflow.yaml: slug \"a\" differs from its folder b"),
+                    .invalid(folder: "c", reason: "workflows/c/workflow.yaml: slug \"a\" differs from its folder c"),
+                ]), archiving
+        ),
+        (
+            Case(
+                name: "slug: names no workflow: invalid, nothing created", base: base(), local: ["b": moved("zz", to: "b")], remote: [:],
+                expected: [.invalid(folder: "b", reason: "workflows/b/workflow.yaml: slug \"zz\" differs from its folder b")]), archiving
+        ),
+        (
+            Case(
+                name: "deleted in git with archive", base: base(("1", "a", "d")), local: [:], remote: ["1": .init(slug: "a", hashes: nil)],
+                expected: [.archive(id: "1", folder: "a")]), archiving
+        ),
+        (
+            Case(
+                name: "deleted in Kapso with remove", base: base(("1", "a", "d")), local: ["a": .files(hashes: files("a", "d"))],
+                remote: [:], expected: [.removeFolder(id: "1", folder: "a")]), archiving
+        ),
+        (
+            Case(
+                name: "tombstone, still archived, content read on a full pass", base: tombstone("1", "a"), local: [:],
+                remote: ["1": .init(slug: "a", hashes: files("a", "d"), status: "archived")], expected: []), archiving
+        ),
+        (
+            Case(
+                name: "tombstone restored in Kapso", base: tombstone("1", "a"), local: [:],
+                remote: ["1": .init(slug: "a", hashes: nil, status: "active")], expected: [.pull(id: "1")]), archiving
+        ),
+        (
+            Case(
+                name: "new workflow takes the slug of one deleted in Kapso whose folder is kept", base: base(("1", "a", "d")),
+                local: ["a": .files(hashes: files("a", "d"))], remote: ["2": .init(slug: "a", hashes: files("a", "x"))],
+                expected: [
+                    .deletedInKapso(id: "1", folder: "a"),
+                    .refuse(id: "2", slug: "a", reason: "folder workflows/a is kept for workflow 1, deleted in Kapso"),
+                ]), ReconcilePlanner.Policy()
+        ),
+        (
+            Case(
+                name: "new workflow takes the folder of one deleted in Kapso and removed", base: base(("1", "a", "d")),
+                local: ["a": .files(hashes: files("a", "d"))], remote: ["2": .init(slug: "a", hashes: files("a", "x"))],
+                expected: [.pull(id: "2")]), archiving
+        ),
+        (
+            Case(
+                name: "slug changed in Kapso to the kept folder of a workflow deleted there", base: base(("1", "a", "d"), ("2", "b", "e")),
+                local: ["a": .files(hashes: files("a", "d")), "b": .files(hashes: files("b", "e"))],
+                remote: ["2": .init(slug: "a", hashes: files("a", "e"))],
+                expected: [
+                    .deletedInKapso(id: "1", folder: "a"),
+                    .refuse(id: "2", slug: "a", reason: "folder workflows/a belongs to workflow 1, deleted in Kapso and kept in git"),
+                ]), ReconcilePlanner.Policy()
+        ),
+        (
+            Case(
+                name: "new workflow in Kapso where git has an unreadable new folder", base: base(),
+                local: ["a": .invalid(reason: "bad JSON")], remote: ["2": .init(slug: "a", hashes: files("a", "x"))],
+                expected: [
+                    .refuse(id: "2", slug: "a", reason: "folder workflows/a in git is in the way and is not in sync"),
+                    .invalid(folder: "a", reason: "bad JSON"),
+                ]), archiving
+        ),
+    ]
+
+    @Test(arguments: syncRuleCases)
+    func decidesTheSyncRules(_ testCase: Case, policy: ReconcilePlanner.Policy) {
+        #expect(
+            ReconcilePlanner.plan(base: testCase.base, local: testCase.local, remote: testCase.remote, policy: policy) == testCase.expected)
+    }
+
+    @Test func asksForKapsosContentBeforeEveryWriteOrPull() {
+        let actions: [Action] = [
+            .push(id: "1", folder: "a"), .pull(id: "2"), .rename(id: "3", from: "c", to: "d"), .archive(id: "4", folder: "e"),
+            .deletedInGit(id: "5", folder: "f"), .create(folder: "g"), .push(id: "6", folder: "h"),
+        ]
+        #expect(ReconcilePlanner.unreadBeforeActing(actions, read: ["6"]) == ["1", "2", "3", "4"])
+    }
 }

@@ -41,6 +41,6 @@ public func runProcess(
 
 private func readToEnd(_ handle: FileHandle) async -> Data {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        DispatchQueue.global().async { continuation.resume(returning: PipeReader.all(handle)) }
     }
 }

@@ -1,0 +1,68 @@
+import SyncEngine
+import Testing
+import WorkflowRepo
+
+@Suite struct OwnWriteRecognizerTests {
+    typealias Parts = WriteDigest.Parts
+    static let none = WriteDigest.triggers([])
+    static let sentHashes = ["workflows/a/definition.json": "sent"]
+    static let push = PushIntent(
+        workflowID: "1", lockVersion: 4, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body", triggersBeforeDigest: "t-old")
+    static let creation = PushIntent(
+        workflowID: "new:a", lockVersion: nil, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body",
+        triggersBeforeDigest: none, creationDigest: "posted")
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let intent: PushIntent
+        let local: [String: String]
+        let kapso: Parts
+        let expected: OwnWriteRecognizer.Outcome
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            name: "the whole push landed", intent: push, local: sentHashes,
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
+        Case(
+            name: "the push landed, then a newer commit", intent: push, local: ["workflows/a/definition.json": "newer"],
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landedThenChangedInGit),
+        Case(
+            name: "the PATCH landed, the triggers not", intent: push, local: sentHashes,
+            kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .unfinished),
+        Case(
+            name: "the PATCH landed, then someone changed the triggers", intent: push, local: sentHashes,
+            kapso: Parts(full: "other", body: "body", triggers: "t-someone", creation: "x"), expected: .notOurs),
+        Case(
+            name: "someone else's edit", intent: push, local: sentHashes,
+            kapso: Parts(full: "other", body: "other", triggers: "t-old", creation: "x"), expected: .notOurs),
+        Case(
+            name: "only the POST landed", intent: creation, local: sentHashes,
+            kapso: Parts(full: "other", body: "other", triggers: none, creation: "posted"), expected: .unfinished),
+        Case(
+            name: "the POST landed, then an editor edit", intent: creation, local: sentHashes,
+            kapso: Parts(full: "other", body: "other", triggers: none, creation: "edited"), expected: .notOurs),
+        Case(
+            name: "the POST landed, then a trigger was added", intent: creation, local: sentHashes,
+            kapso: Parts(full: "other", body: "other", triggers: "t-someone", creation: "posted"), expected: .notOurs),
+        Case(
+            name: "the creation's PATCH landed, not its triggers", intent: creation, local: sentHashes,
+            kapso: Parts(full: "other", body: "body", triggers: none, creation: "x"), expected: .unfinished),
+    ]
+
+    @Test(arguments: cases)
+    func decides(_ testCase: Case) {
+        #expect(OwnWriteRecognizer.decide(intent: testCase.intent, localHashes: testCase.local, kapso: testCase.kapso) == testCase.expected)
+    }
+
+    @Test(arguments: [
+        ("same as git's", "want", "read", TriggerReplacement.Decision.leave),
+        ("unchanged since read", "read", "read", .replace),
+        ("changed in Kapso since read", "someone", "read", .conflict),
+        ("changed in Kapso to git's", "want", "read", .leave),
+    ])
+    func triggers(_ name: String, current: String, readBefore: String, expected: TriggerReplacement.Decision) {
+        #expect(TriggerReplacement.decide(current: current, desired: "want", readBefore: readBefore) == expected, "\(name)")
+    }
+}
