@@ -8,7 +8,7 @@ BUILD_FLAGS ?=
 # The binary to install; empty: build it in release mode first.
 BINARY ?=
 
-.PHONY: deps build release test demo bench install uninstall format lint clean
+.PHONY: deps build release test soak demo bench install uninstall format lint clean
 
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
 # systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
@@ -32,6 +32,14 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
+
+# The model-based randomised sync test over many seeds (SEEDS, from FIRST_SEED); a failing seed
+# prints its whole sequence of operations.
+SEEDS ?= 5000
+FIRST_SEED ?= 1
+soak: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	SOAK_SEEDS=$(SEEDS) SOAK_FIRST_SEED=$(FIRST_SEED) $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedSyncTests
 
 demo: build
 	$(SWIFT) run $(BUILD_FLAGS) kapso-gitsync demo

@@ -16,6 +16,11 @@ public actor GitStore {
 
     /// Objects this store wrote that were not in the repository before: a measure of write cost.
     public private(set) var objectsWritten = 0
+    /// Tests: runs between a push's objects reaching a server by path and its references moving, the
+    /// window in which someone else's push must not be lost.
+    var pushInterleaving: (@Sendable () -> Void)?
+
+    public func setPushInterleaving(_ interleaving: (@Sendable () -> Void)?) { pushInterleaving = interleaving }
 
     /// Opens the bare repository at `path`, creating it (with `initialBranch` as HEAD) when missing.
     public init(path: String, createIfMissing: Bool = true, initialBranch: String = "main") throws(GitError) {

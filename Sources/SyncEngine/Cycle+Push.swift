@@ -50,6 +50,7 @@ extension Cycle {
             throw .state("cannot record the \(what): \(error)")
         }
         try await configuration.remote?.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
+        try engine.crashSeam?(.afterIntent)
     }
 
     /// Reads a folder, validates it and builds what Kapso's write API takes; nil (reported as invalid)

@@ -131,16 +131,39 @@ extension Cycle {
         report.removed.append(folder)
     }
 
-    /// A conflict whose Kapso side is this service's own write, interrupted or with its answer lost, is
-    /// no conflict: `OwnWriteRecognizer` compares what Kapso holds with the intent recorded before it.
+    /// Where a write of this service is still unconfirmed (its intent is on file: the commit that would
+    /// record it never landed), the base does not say what Kapso was last sent, so `OwnWriteRecognizer`
+    /// compares what Kapso holds with the intent. A conflict whose Kapso side is that write, interrupted
+    /// or with its answer lost, is no conflict. A pull over it is one only if Kapso holds exactly that
+    /// write: otherwise git has changed since the write was sent (the pull would revert a newer commit)
+    /// and Kapso's change may or may not contain it, which only a person can tell.
     func recognizingOwnWrite(_ action: ReconcilePlanner.Action) async throws(SyncError) -> ReconcilePlanner.Action {
-        guard case .conflict(let id, let folder, _) = action, case .files(let hashes)? = local.states[folder] else { return action }
+        let id: String
+        let folder: String
+        switch action {
+        case .conflict(let conflictID, let conflictFolder, _):
+            (id, folder) = (conflictID, conflictFolder)
+        case .pull(let pullID), .adopt(let pullID):
+            guard let entry = base.entry(forID: pullID), intents[pullID] != nil else { return action }
+            (id, folder) = (pullID, entry.slug)
+        default:
+            return action
+        }
+        guard case .files(let hashes)? = local.states[folder] else { return action }
         let key = base.entry(forID: id) == nil ? Self.creationKey(folder) : id
         guard let intent = intents[key], let version = remote[id], let kapso = try await digestParts(of: version) else { return action }
+        // Recorded already (the base is past the version it was sent with): nothing unconfirmed.
+        if let sent = intent.lockVersion, let recorded = base.entry(forID: id)?.lockVersion, recorded > sent { return action }
         switch OwnWriteRecognizer.decide(intent: intent, localHashes: hashes, kapso: kapso) {
         case .landed: return .pull(id: id)
         case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
-        case .notOurs: return action
+        case .notOurs:
+            guard case .conflict = action else {
+                return .conflict(
+                    id: id, folder: folder,
+                    reason: "changed in Kapso while a push of an earlier commit is unconfirmed, and git changed since")
+            }
+            return action
         }
     }
 

@@ -32,24 +32,24 @@ extension RemoteSync {
     func publishIntents(git: GitStore, stateDirectory: String, author: Signature, cleanUp: Bool = false) async throws(SyncError) {
         let intents = PushIntent.all(in: stateDirectory)
         let own = Self.intentsPrefix + InstanceID.load(in: stateDirectory)
-        var refspecs: [String] = []
+        var updates: [ReferenceUpdate] = []
         var deleted: [String] = []
         do {
             let current = try await git.resolve(reference: own)
             if intents.isEmpty {
                 if current != nil {
-                    refspecs.append(":\(own)")
+                    updates.append(ReferenceUpdate(reference: own, tip: nil, condition: .always))
                     deleted.append(own)
                 }
             } else if let commit = try await Self.commit(intents, replacing: current, git: git, author: author) {
                 try await git.updateReference(own, to: commit, expected: current, logMessage: "kapso-gitsync: intents")
-                refspecs.append("+\(own):\(own)")
+                updates.append(ReferenceUpdate(reference: own, tip: commit, condition: .always))
             }
             if cleanUp {
                 for reference in try await git.references(withPrefix: Self.intentsPrefix) where reference != own {
                     let theirs = try await Self.intents(at: reference, git: git)
                     if theirs.allSatisfy({ intents[$0.workflowID] == nil }) {
-                        refspecs.append(":\(reference)")
+                        updates.append(ReferenceUpdate(reference: reference, tip: nil, condition: .always))
                         deleted.append(reference)
                     }
                 }
@@ -57,10 +57,10 @@ extension RemoteSync {
         } catch {
             throw .git(error)
         }
-        guard !refspecs.isEmpty else { return }
+        guard !updates.isEmpty else { return }
         let access = try access()
         do {
-            try await git.push(access, refspecs: refspecs)
+            try await git.push(access, updates: updates)
         } catch {
             throw .remote(error)
         }

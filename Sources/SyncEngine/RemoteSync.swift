@@ -107,36 +107,35 @@ public struct RemoteSync: Sendable {
         try await git.updateReference(reference, to: commit, expected: incoming, logMessage: "kapso-gitsync: merge \(mainBranch)")
     }
 
-    /// Pushes the branch (fast-forward only), every local conflict branch (forced: the service owns
-    /// them, and took the server's before the cycle) and the deletion of the ones resolved.
+    /// Pushes the branch (fast-forward only), every local conflict branch and the deletion of the ones
+    /// resolved. A conflict branch is replaced only while the server still holds what this cycle
+    /// fetched (enforced by compare-and-swap on a server reached by path; forced over the network).
     func push(git: GitStore, branch: String) async throws(SyncError) {
         let access = try access()
-        // Each reference to set on the server: forced or not, its new tip (nil: delete it).
-        var updates: [(reference: String, tip: ObjectID?, forced: Bool)] = []
+        var updates: [ReferenceUpdate] = []
         do {
             let reference = "refs/heads/\(branch)"
             if let local = try await git.resolve(reference: reference), try await local != git.resolve(reference: Self.tracking(reference))
             {
-                updates.append((reference, local, false))
+                updates.append(ReferenceUpdate(reference: reference, tip: local, condition: .fastForward))
             }
             let localConflicts = Set(try await git.references(withPrefix: Self.conflictPrefix))
             for name in localConflicts.sorted() {
                 let tip = try await git.resolve(reference: name)
-                if try await tip != git.resolve(reference: Self.tracking(name)) { updates.append((name, tip, true)) }
+                let fetched = try await git.resolve(reference: Self.tracking(name))
+                if tip != fetched { updates.append(ReferenceUpdate(reference: name, tip: tip, condition: .holds(fetched))) }
             }
             for tracking in try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
             where !localConflicts.contains(Self.local(tracking)) {
-                updates.append((Self.local(tracking), nil, true))
+                updates.append(
+                    ReferenceUpdate(
+                        reference: Self.local(tracking), tip: nil, condition: .holds(try await git.resolve(reference: tracking))))
             }
         } catch {
             throw .git(error)
         }
         do {
-            try await git.push(
-                access,
-                refspecs: updates.map { update in
-                    update.tip == nil ? ":\(update.reference)" : "\(update.forced ? "+" : "")\(update.reference):\(update.reference)"
-                })
+            try await git.push(access, updates: updates)
         } catch {
             throw .remote(error)
         }

@@ -20,7 +20,7 @@ public final class SyncEngine: Sendable {
     /// Points between two durable steps of a cycle. Tests make the cycle stop at each one, as a crash
     /// would, and check that the next cycle (of a new engine) finishes the job.
     public enum CrashPoint: String, Sendable, CaseIterable {
-        case afterCreate, afterPatch, afterKapsoWrite, beforeCommit, afterCommitObjects, afterBranchMoved
+        case afterIntent, afterCreate, afterPatch, afterKapsoWrite, beforeCommit, afterCommitObjects, afterBranchMoved
     }
 
     public init(

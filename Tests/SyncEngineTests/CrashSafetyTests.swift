@@ -6,7 +6,9 @@ import TestSupport
 import Testing
 
 @Suite struct CrashSafetyTests {
-    static let pushPoints: [SyncEngine.CrashPoint] = [.afterKapsoWrite, .beforeCommit, .afterCommitObjects, .afterBranchMoved]
+    static let pushPoints: [SyncEngine.CrashPoint] = [
+        .afterIntent, .afterPatch, .afterKapsoWrite, .beforeCommit, .afterCommitObjects, .afterBranchMoved,
+    ]
 
     @Test(arguments: pushPoints)
     func aPushInterruptedAtAnyStepIsFinishedOnceWithoutAFalseConflict(_ point: SyncEngine.CrashPoint) async throws {
@@ -37,7 +39,7 @@ import Testing
         #expect(fsck.status == 0, "\(fsck.output)")
     }
 
-    @Test(arguments: [SyncEngine.CrashPoint.afterCreate, .beforeCommit, .afterBranchMoved])
+    @Test(arguments: [SyncEngine.CrashPoint.afterIntent, .afterCreate, .afterPatch, .beforeCommit, .afterBranchMoved])
     func aCreationInterruptedAtAnyStepCreatesOneWorkflow(_ point: SyncEngine.CrashPoint) async throws {
         let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
         defer { Task { await harness.stop() } }
@@ -56,6 +58,26 @@ import Testing
         #expect(await harness.fake.workflows.count == 2, "one workflow created, not two")
         #expect(await harness.fake.workflow(slug: "welcome-back")?.status == "active")
         let quiet = try await recovery.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
+    }
+
+    /// The push landed, the process died before committing it, and a person committed again to the same
+    /// workflow: Kapso holds this service's own write, so git's newer commit is pushed over it.
+    @Test func aNewerCommitAfterACrashedPushIsPushedNotAConflictWithOurOwnWrite() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 4, seed: 7) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-1"
+        let (before, node) = try await harness.personRewords(slug, to: "first")
+        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: .afterKapsoWrite).runCycle() }
+        _ = try await harness.personRewords(slug, to: "second")
+        let report = try await harness.restartedEngine().runCycle()
+        #expect(report.conflicts.isEmpty, "\(report.summaryLines())")
+        #expect(report.pushed.map(\.slug) == [slug])
+        let kapso = try #require(await harness.fake.workflow(slug: slug))
+        #expect(kapso.lockVersion == before.lockVersion + 2)
+        #expect(kapso.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "second")
+        let quiet = try await harness.restartedEngine().runCycle()
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
     }
 

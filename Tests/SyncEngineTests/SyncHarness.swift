@@ -45,14 +45,18 @@ final class SyncHarness: Sendable {
 
     /// A new engine on the same repository, state directory and fake, as after a restart; it stops
     /// (throws) at `crashPoint` once when one is given.
-    func restartedEngine(crashingAt crashPoint: SyncEngine.CrashPoint? = nil) throws -> SyncEngine {
+    func restartedEngine(
+        crashingAt crashPoint: SyncEngine.CrashPoint? = nil, fullResyncIntervalSeconds: Int? = nil
+    ) throws -> SyncEngine {
+        var configuration = engine.configuration
+        if let fullResyncIntervalSeconds { configuration.fullResyncIntervalSeconds = fullResyncIntervalSeconds }
         var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
         if let crashPoint {
             let crash = CrashOnce(at: crashPoint)
             seam = { point throws(SyncError) in try crash.reached(point) }
         }
         return SyncEngine(
-            client: engine.client, git: try GitStore(path: repositoryPath, createIfMissing: false), configuration: engine.configuration,
+            client: engine.client, git: try GitStore(path: repositoryPath, createIfMissing: false), configuration: configuration,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), crashSeam: seam)
     }
 
@@ -62,8 +66,12 @@ final class SyncHarness: Sendable {
         return result.output
     }
 
-    func file(_ path: String, at revision: String = "main") async throws -> [UInt8] {
-        Array(try await git("show", "\(revision):\(path)").utf8)
+    /// A file on a branch, read in-process (tests read many, and a `git show` each costs a process).
+    func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
+        guard let commit = try await git.resolve(reference: "refs/heads/\(branch)"),
+            let bytes = try await git.readFile(atPath: path, inTree: try await git.tree(ofCommit: commit))
+        else { throw HarnessError(description: "no \(path) on \(branch)") }
+        return bytes
     }
 
     func commitCount() async throws -> Int {
@@ -74,15 +82,25 @@ final class SyncHarness: Sendable {
 }
 
 extension SyncHarness {
-    /// What a person does: clone, change files, commit, push to the repository the service syncs.
+    /// What a person does: bring their clone up to date, change files, commit, push to the repository
+    /// the service syncs. One clone per harness, kept between edits, as a person's would be.
     func personCommits(_ message: String, _ edit: (URL) throws -> Void) async throws {
-        let checkout = directory.url.appendingPathComponent("person-\(UUID().uuidString.prefix(8))")
-        try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+        let checkout = try await personCheckout()
         try edit(checkout)
-        try check(await runGit(["add", "-A"], in: checkout.path))
-        try check(await runGit(["commit", "-q", "-m", message], in: checkout.path))
-        try check(await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout.path))
-        try FileManager.default.removeItem(at: checkout)
+        try check(
+            await runGit(
+                commands: [["add", "-A"], ["commit", "-q", "-m", message], ["push", "-q", "origin", "HEAD:main"]], in: checkout.path))
+    }
+
+    /// The person's clone, at the repository's current main.
+    private func personCheckout() async throws -> URL {
+        let checkout = directory.url.appendingPathComponent("person")
+        if FileManager.default.fileExists(atPath: checkout.path) {
+            try check(await runGit(commands: [["fetch", "-q", "origin"], ["reset", "-q", "--hard", "origin/main"]], in: checkout.path))
+        } else {
+            try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+        }
+        return checkout
     }
 
     /// A person rewords the first send_text node of `slug` in git; returns the workflow as Kapso had it
@@ -100,14 +118,13 @@ extension SyncHarness {
     /// Merges a branch of the synced repository into main the way a pull request would, resolving
     /// conflicts with `resolve` (given the checkout), then pushes.
     func personMerges(_ branch: String, resolve: (URL) throws -> Void) async throws {
-        let checkout = directory.url.appendingPathComponent("merge-\(UUID().uuidString.prefix(8))")
-        try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+        let checkout = try await personCheckout()
         _ = try await runGit(["merge", "--no-ff", "--no-commit", "-q", "origin/\(branch)"], in: checkout.path)
         try resolve(checkout)
-        try check(await runGit(["add", "-A"], in: checkout.path))
-        try check(await runGit(["commit", "-q", "-m", "Merge \(branch)"], in: checkout.path))
-        try check(await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout.path))
-        try FileManager.default.removeItem(at: checkout)
+        try check(
+            await runGit(
+                commands: [["add", "-A"], ["commit", "-q", "-m", "Merge \(branch)"], ["push", "-q", "origin", "HEAD:main"]],
+                in: checkout.path))
     }
 
     private func check(_ result: (status: Int32, output: String)) throws {

@@ -17,13 +17,23 @@ public final class TemporaryDirectory: Sendable {
 
 /// Runs the git CLI the way a person would, to inspect what the product wrote (output and errors together).
 public func runGit(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String) {
+    try await runGit(commands: [arguments], in: directory)
+}
+
+/// Several git commands in one child process (`git … && git …`): a spawn from the large test process
+/// costs far more than from a shell.
+public func runGit(commands: [[String]], in directory: String? = nil) async throws -> (status: Int32, output: String) {
+    let script = commands.map { (["git"] + $0).map(shellQuoted).joined(separator: " ") }.joined(separator: " && ")
     var environment = ProcessInfo.processInfo.environment
     environment["GIT_CONFIG_NOSYSTEM"] = "1"
     environment["GIT_AUTHOR_NAME"] = "Test Person"
     environment["GIT_AUTHOR_EMAIL"] = "person@example.invalid"
     environment["GIT_COMMITTER_NAME"] = "Test Person"
     environment["GIT_COMMITTER_EMAIL"] = "person@example.invalid"
-    let result = try await runProcess(
-        URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments, environment: environment, directory: directory)
+    let result = try await runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], environment: environment, directory: directory)
     return (result.status, result.combined)
+}
+
+private func shellQuoted(_ word: String) -> String {
+    "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

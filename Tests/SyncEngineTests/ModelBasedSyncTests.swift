@@ -1,0 +1,264 @@
+import CanonicalJSON
+import Foundation
+import KapsoFake
+import SyncEngine
+import Synchronization
+import TestSupport
+import Testing
+import WorkflowRepo
+
+/// Random sequences of operations on both sides (seeded, so a failure is reproduced by its seed), checked
+/// against a model of what each side was last told: Kapso renames workflows, moves start nodes
+/// vertically, switches triggers on and off (which does not move `lock_version`) and re-saves without
+/// a change; people in git move start nodes horizontally and add or remove an API trigger; in between,
+/// faults (server errors, lost answers, failed reads), an edit landing right before a write, cycles
+/// killed at every crash point, and conflicts resolved the way a person would (Kapso's version with
+/// their own edits applied again). Every edit touches a field only one side edits, so the end state
+/// says whether any was lost. After the sequence: conflicts resolved, no edit lost on either side, git
+/// and Kapso agree, no duplicate workflow, no intent left, `git fsck` clean, and a quiet cycle writes
+/// nothing. `SOAK_SEEDS` (and `SOAK_FIRST_SEED`) run more seeds: `make soak SEEDS=5000`.
+@Suite struct ModelBasedSyncTests {
+    /// The seeds in a few batches, each run one seed after another: two hundred harnesses at once
+    /// would only fight over two cores.
+    static let batches: [ClosedRange<Int>] = {
+        let environment = ProcessInfo.processInfo.environment
+        let count = max(1, environment["SOAK_SEEDS"].flatMap(Int.init) ?? 200)
+        let first = environment["SOAK_FIRST_SEED"].flatMap(Int.init) ?? 1
+        let size = max(1, (count + 3) / 4)
+        return stride(from: first, to: first + count, by: size).map { $0...min($0 + size, first + count) - 1 }
+    }()
+
+    @Test(arguments: batches)
+    func noEditIsLostAndBothSidesConverge(seeds: ClosedRange<Int>) async throws {
+        for seed in seeds { try await run(seed: seed) }
+    }
+
+    struct Random {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    /// What each side was last told, per workflow id. The Kapso-side name is also set from inside the
+    /// fake (an edit right before a write), hence the lock.
+    final class Model: Sendable {
+        let names = Mutex<[String: String]>([:])
+        let log = Mutex<[String]>([])
+        func note(_ line: String) { log.withLock { $0.append(line) } }
+        var sequence: String { log.withLock { $0.joined(separator: "\n  ") } }
+    }
+
+    func run(seed: Int) async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed)) }
+        defer { Task { await harness.stop() } }
+        var random = Random(state: UInt64(seed) &* 7919 &+ 17)
+        _ = try await harness.engine.runCycle()
+        let workflows = await harness.fake.workflows
+        let ids = workflows.map(\.id)
+        let slugByID = Dictionary(uniqueKeysWithValues: workflows.map { ($0.id, $0.slug) })
+        let model = Model()
+        var startY: [String: Int] = [:]
+        var inboundActive: [String: Bool] = [:]
+        var startX: [String: Int] = [:]
+        var apiTrigger: [String: Bool] = [:]
+        var engine = try harness.restartedEngine()
+
+        for step in 1...12 {
+            let id = ids[random.next(ids.count)]
+            let slug = slugByID[id]!
+            switch random.next(13) {
+            case 0:
+                let name = "Kapso name \(step)"
+                model.note("\(step): Kapso renames \(slug) to \(name)")
+                await harness.fake.simulateEditorEdit(workflowID: id) { $0.name = name }
+                model.names.withLock { $0[id] = name }
+            case 1:
+                let y = 1000 + step
+                model.note("\(step): Kapso moves the start of \(slug) to y \(y)")
+                await harness.fake.simulateEditorEdit(workflowID: id) { $0.setStart("y", to: y) }
+                startY[id] = y
+            case 2:
+                let active = !(inboundActive[id] ?? true)
+                model.note("\(step): Kapso switches the inbound trigger of \(slug) \(active ? "on" : "off") (lock_version stays)")
+                await harness.fake.simulateTriggerEdit(workflowID: id) { triggers in
+                    for index in triggers.indices where triggers[index].triggerType == "inbound_message" { triggers[index].active = active }
+                }
+                inboundActive[id] = active
+            case 3:
+                model.note("\(step): Kapso re-saves \(slug) without a change")
+                await harness.fake.simulateEditorEdit(workflowID: id) { _ in }
+            case 4, 5:
+                let x = 2000 + step
+                model.note("\(step): git moves the start of \(slug) to x \(x)")
+                try await harness.personCommits("Move \(slug)") { checkout in
+                    try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setStartX(x) }
+                }
+                startX[id] = x
+            case 6:
+                let wanted = !(apiTrigger[id] ?? false)
+                model.note("\(step): git \(wanted ? "adds" : "removes") an API trigger on \(slug)")
+                try await harness.personCommits("API trigger on \(slug)") { checkout in
+                    try Self.setAPITrigger(wanted, in: checkout.appendingPathComponent("workflows/\(slug)/workflow.yaml"))
+                }
+                apiTrigger[id] = wanted
+            case 7:
+                let fault = Self.faults[random.next(Self.faults.count)]
+                model.note("\(step): Kapso fails: \(fault.name); cycle")
+                await harness.fake.inject(fault.rule)
+                _ = try? await engine.runCycle()
+                await harness.fake.clearFaults()
+            case 8:
+                let name = "Edited right before a write \(step)"
+                model.note("\(step): Kapso renames \(slug) right before the next PATCH; cycle")
+                await harness.fake.onceBefore(method: "PATCH") { fake in
+                    fake.simulateEditorEdit(workflowID: id) { $0.name = name }
+                    model.names.withLock { $0[id] = name }
+                }
+                _ = try? await engine.runCycle()
+            case 9:
+                let points = SyncEngine.CrashPoint.allCases
+                let point = points[random.next(points.count)]
+                model.note("\(step): a cycle dies at \(point)")
+                _ = try? await harness.restartedEngine(crashingAt: point).runCycle()
+                engine = try harness.restartedEngine()
+            case 10:
+                model.note("\(step): a person resolves the conflicts")
+                try await resolveConflicts(harness, startX: startX, apiTrigger: apiTrigger, slugByID: slugByID)
+            default:
+                model.note("\(step): cycle")
+                _ = try? await engine.runCycle()
+            }
+        }
+
+        // The person resolves what is left, and the service (now reading everything: trigger edits do not
+        // move lock_version) runs until nothing remains.
+        let finalEngine = try harness.restartedEngine(fullResyncIntervalSeconds: 0)
+        var last: CycleReport?
+        for _ in 0..<6 {
+            try await resolveConflicts(harness, startX: startX, apiTrigger: apiTrigger, slugByID: slugByID)
+            let report = try await finalEngine.runCycle()
+            last = report
+            if !report.hasChanges && report.conflicts.isEmpty && report.failures.isEmpty && report.commit == nil { break }
+        }
+        let sequence = "seed \(seed):\n  \(model.sequence)"
+        let final = try #require(last)
+        #expect(
+            !final.hasChanges && final.commit == nil && final.conflicts.isEmpty && final.failures.isEmpty && final.invalid.isEmpty,
+            "no convergence: \(final.summaryLines())\n\(sequence)")
+        let quiet = try await harness.restartedEngine().runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.objectsWritten == 0, "a quiet cycle wrote: \(sequence)")
+
+        #expect(await harness.fake.workflows.count == ids.count, "a workflow was created twice: \(sequence)")
+        let names = model.names.withLock { $0 }
+        for id in ids {
+            let slug = slugByID[id]!
+            let kapso = try #require(await harness.fake.workflow(id: id))
+            let start = kapso.nodes.first { $0["id"]?.stringValue == "start" }?["position"]
+            if let name = names[id] { #expect(kapso.name == name, "Kapso lost its rename of \(slug): \(sequence)") }
+            if let y = startY[id] { #expect(start?["y"]?.numberValue?.intValue == y, "Kapso lost its move of \(slug): \(sequence)") }
+            if let x = startX[id] {
+                #expect(start?["x"]?.numberValue?.intValue == x, "git's move of \(slug) never reached Kapso: \(sequence)")
+            }
+            let inbound = kapso.triggers.first { $0.triggerType == "inbound_message" }
+            if let active = inboundActive[id] {
+                #expect(inbound?.active == active, "Kapso lost its trigger switch on \(slug): \(sequence)")
+            }
+            #expect(
+                kapso.triggers.contains { $0.triggerType == "api_call" } == (apiTrigger[id] ?? false),
+                "git's API trigger on \(slug) is not what Kapso holds: \(sequence)")
+            let yaml = String(decoding: try await harness.file("workflows/\(slug)/workflow.yaml"), as: UTF8.self)
+            #expect(yaml.contains("name: \(kapso.name)\n"), "git and Kapso differ on the name of \(slug): \(sequence)")
+            let definition = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
+            let gitStart = definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == "start" }?["position"]
+            #expect(gitStart == start, "git and Kapso differ on the start of \(slug): \(sequence)")
+        }
+        let intents = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory.path + "/state/intents")) ?? []
+        #expect(intents.isEmpty, "intents left behind: \(intents)\n\(sequence)")
+        #expect(try await harness.git.references(withPrefix: "refs/heads/kapso-gitsync/").isEmpty, "a conflict branch is left: \(sequence)")
+        let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)\n\(sequence)")
+    }
+
+    static let faults: [(name: String, rule: FakeFaultRule)] = [
+        ("every PATCH answers 500", FakeFaultRule(method: "PATCH", fault: .status(500), count: 100)),
+        ("a PATCH lands and its answer is lost", FakeFaultRule(method: "PATCH", fault: .connectionReset)),
+        ("a trigger replacement lands and its answer is lost", FakeFaultRule(method: "PUT", fault: .connectionReset)),
+        ("every definition read answers 503", FakeFaultRule(method: "GET", pathPrefix: "/workflows/", fault: .status(503), count: 100)),
+        ("the list answers 500", FakeFaultRule(method: "GET", pathPrefix: "/workflows", fault: .status(500), count: 100)),
+    ]
+
+    /// Adds or removes the `api_call` trigger at the end of `workflow.yaml` (triggers are its last key).
+    static func setAPITrigger(_ wanted: Bool, in url: URL) throws {
+        let entry = "  - active: false\n    triggerType: api_call\n"
+        var yaml = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: entry, with: "")
+        if wanted { yaml += entry }
+        try Data(yaml.utf8).write(to: url)
+    }
+
+    /// Merges every conflict branch as a person would in a pull request: Kapso's version of the
+    /// workflow with the person's own edits applied again, and the base entry from the branch.
+    func resolveConflicts(
+        _ harness: SyncHarness, startX: [String: Int], apiTrigger: [String: Bool], slugByID: [String: String]
+    ) async throws {
+        let idBySlug = Dictionary(uniqueKeysWithValues: slugByID.map { ($1, $0) })
+        for reference in try await harness.git.references(withPrefix: "refs/heads/kapso-gitsync/conflict/") {
+            let branch = String(reference.dropFirst("refs/heads/".count))
+            // Already merged, waiting for the next cycle to notice and delete it.
+            if let tip = try await harness.git.resolve(reference: reference),
+                let main = try await harness.git.resolve(reference: "refs/heads/main"),
+                try await harness.git.isDescendant(main, of: tip)
+            {
+                continue
+            }
+            let slug = String(branch.dropFirst("kapso-gitsync/conflict/".count))
+            var ours = try RemoteMap(bytes: try await harness.file(".kapso/remote-map.json"))
+            let id = idBySlug[slug]
+            let theirsMap = try RemoteMap(bytes: try await harness.file(".kapso/remote-map.json", at: branch))
+            let theirsDefinition = try await harness.file("workflows/\(slug)/definition.json", at: branch)
+            let theirsYAML = try await harness.file("workflows/\(slug)/workflow.yaml", at: branch)
+            try await harness.personMerges(branch) { checkout in
+                let mapURL = checkout.appendingPathComponent(".kapso/remote-map.json")
+                if let entry = theirsMap.workflows[slug] { ours.set(entry) }
+                try Data(ours.canonicalBytes()).write(to: mapURL)
+                let folder = checkout.appendingPathComponent("workflows/\(slug)")
+                try Data(theirsDefinition).write(to: folder.appendingPathComponent("definition.json"))
+                try Data(theirsYAML).write(to: folder.appendingPathComponent("workflow.yaml"))
+                if let id, let x = startX[id] {
+                    try editJSON(folder.appendingPathComponent("definition.json")) { $0.setStartX(x) }
+                }
+                if let id, let wanted = apiTrigger[id] {
+                    try Self.setAPITrigger(wanted, in: folder.appendingPathComponent("workflow.yaml"))
+                }
+            }
+        }
+    }
+}
+
+extension FakeWorkflow {
+    /// Sets the x or y position of the start node, as the Kapso editor would.
+    mutating func setStart(_ axis: String, to value: Int) {
+        guard let index = nodes.firstIndex(where: { $0["id"]?.stringValue == "start" }), case .object(var node) = nodes[index],
+            case .object(var position)? = node["position"]
+        else { return }
+        position[axis] = .number(JSONNumber(value))
+        node["position"] = .object(position)
+        nodes[index] = .object(node)
+    }
+}
+
+extension JSONValue {
+    /// Sets the x position of the start node.
+    mutating func setStartX(_ x: Int) {
+        guard case .object(var root) = self, case .array(var nodes)? = root["nodes"],
+            let index = nodes.firstIndex(where: { $0["id"]?.stringValue == "start" }), case .object(var node) = nodes[index],
+            case .object(var position)? = node["position"]
+        else { return }
+        position["x"] = .number(JSONNumber(x))
+        node["position"] = .object(position)
+        nodes[index] = .object(node)
+        root["nodes"] = .array(nodes)
+        self = .object(root)
+    }
+}
