@@ -51,6 +51,13 @@ extension Cycle {
                         id: branch.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status,
                         updatedAt: workflow.updatedAt, files: branch.remote.hashes, extra: map.entry(forID: branch.id)?.extra ?? [:]))
                 var treeChanges = branch.remote.blobs.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
+                // A slug changed in Kapso moves the folder on the branch too: merged, the old folder would
+                // stay behind with no base entry and be created again as a second workflow.
+                if let previous = base.entry(forID: branch.id), previous.slug != workflow.slug {
+                    for path in local.blobs[previous.slug, default: [:]].keys.sorted() where branch.remote.blobs[path] == nil {
+                        treeChanges.append(.remove(path: path))
+                    }
+                }
                 treeChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
                 let tree = try await git.updateTree(base: mainTree, changes: treeChanges)
                 let message = CommitMessage.conflict(

@@ -43,7 +43,10 @@ public struct RemoteSync: Sendable {
     /// commit of ours that never reached the server: ours is dropped and the cycle recomputes it; the
     /// push intents, kept until the push lands, make Kapso's side of it recognised, not a conflict.
     /// Local conflict branches become the server's, so a person's edits on them are never overwritten.
-    func fetchAndAlign(git: GitStore, branch: String, author: Signature) async throws(SyncError) {
+    /// Returns what needs a person without stopping the cycle (main that cannot be merged into the
+    /// incoming branch).
+    func fetchAndAlign(git: GitStore, branch: String, author: Signature) async throws(SyncError) -> [String] {
+        var attention: [String] = []
         let access = try access()
         do {
             try await git.fetch(access, refspecs: fetchRefspecs(branch: branch))
@@ -59,7 +62,11 @@ public struct RemoteSync: Sendable {
                         "refs/heads/\(branch)", to: server, expected: local, logMessage: "kapso-gitsync: fetched from the server")
                 }
             }
-            if let mainBranch { try await mergeMain(mainBranch, into: branch, git: git, author: author) }
+            if let mainBranch, !(try await mergeMain(mainBranch, into: branch, git: git, author: author)) {
+                attention.append(
+                    "\(mainBranch) and \(branch) conflict: merge \(mainBranch) into \(branch) by hand; until then what is merged"
+                        + " into \(mainBranch) is not sent to Kapso, and Kapso's changes still reach \(branch)")
+            }
             let serverConflicts = try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
             var onServer: Set<String> = []
             for tracking in serverConflicts {
@@ -77,34 +84,33 @@ public struct RemoteSync: Sendable {
         } catch {
             throw .git(error)
         }
+        return attention
     }
 
     /// Brings the incoming branch up to date with main: main itself while incoming holds nothing main
     /// lacks (merged, or never written); a merge commit when both moved (people merged other changes,
-    /// or squashed the incoming branch: identical changes merge cleanly). A merge that conflicts is an
-    /// error that says so: a person merges main into the incoming branch by hand.
-    private func mergeMain(_ mainBranch: String, into branch: String, git: GitStore, author: Signature) async throws(GitError) {
-        guard let main = try await git.resolve(reference: Self.trackingPrefix + mainBranch) else { return }
+    /// or squashed the incoming branch: identical changes merge cleanly). Returns false when the merge
+    /// conflicts: the incoming branch stays as it is (Kapso's changes still reach it) until a person
+    /// merges main into it by hand.
+    private func mergeMain(_ mainBranch: String, into branch: String, git: GitStore, author: Signature) async throws(GitError) -> Bool {
+        guard let main = try await git.resolve(reference: Self.trackingPrefix + mainBranch) else { return true }
         let reference = "refs/heads/\(branch)"
         let incoming = try await git.resolve(reference: reference)
         guard let incoming, incoming != main else {
             if incoming == nil { try await git.updateReference(reference, to: main, expected: nil, logMessage: "kapso-gitsync: from main") }
-            return
+            return true
         }
         if try await git.isDescendant(main, of: incoming) {
             try await git.updateReference(reference, to: main, expected: incoming, logMessage: "kapso-gitsync: from main")
-            return
+            return true
         }
-        if try await git.isDescendant(incoming, of: main) { return }
-        guard let tree = try await git.mergedTree(ours: incoming, theirs: main) else {
-            throw GitError(
-                function: "merge", code: .other(-13),
-                message: "\(mainBranch) and \(branch) conflict: merge \(mainBranch) into \(branch) by hand, then the service goes on")
-        }
+        if try await git.isDescendant(incoming, of: main) { return true }
+        guard let tree = try await git.mergedTree(ours: incoming, theirs: main) else { return false }
         let commit = try await git.commit(
             tree: tree, parents: [incoming, main], message: "Merge \(mainBranch) into \(branch)\n",
             author: author)
         try await git.updateReference(reference, to: commit, expected: incoming, logMessage: "kapso-gitsync: merge \(mainBranch)")
+        return true
     }
 
     /// Pushes the branch (fast-forward only), every local conflict branch and the deletion of the ones

@@ -78,9 +78,9 @@ public final class SyncEngine: Sendable {
     ) async throws(SyncError) -> CycleReport {
         var round = 1
         while true {
-            try await remote.fetchAndAlign(git: git, branch: configuration.branch, author: configuration.author)
+            let attention = try await remote.fetchAndAlign(git: git, branch: configuration.branch, author: configuration.author)
             try await remote.importIntents(git: git, stateDirectory: configuration.stateDirectory)
-            let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, stop: stop)
+            let report = try await cycle(dryRun: dryRun, statusOfDryRun: statusOfDryRun, stop: stop, attention: attention)
             guard !dryRun else { return report }
             do {
                 try await remote.push(git: git, branch: configuration.branch)
@@ -98,8 +98,9 @@ public final class SyncEngine: Sendable {
         }
     }
 
+    /// `attention`: what the git server side found that needs a person, reported with the cycle.
     private func cycle(
-        dryRun: Bool, statusOfDryRun: Bool, stop: CycleStop?
+        dryRun: Bool, statusOfDryRun: Bool, stop: CycleStop?, attention: [String] = []
     ) async throws(SyncError) -> CycleReport {
         var cycle: Cycle
         do {
@@ -108,6 +109,7 @@ public final class SyncEngine: Sendable {
             // A read cancelled by the stop fails with a transport error: it is the stop, not a failure.
             throw stop?.isRequested == true ? .stopped : error
         }
+        cycle.report.failures += attention.map { .init(workflow: "branch \(configuration.branch)", reason: $0) }
         cycle.writesStatus = !dryRun || statusOfDryRun
         let bulk = !dryRun && cycle.baseTree == nil && cycle.fetchPlan.fetch.count >= Self.bulkImportThreshold
         if bulk {

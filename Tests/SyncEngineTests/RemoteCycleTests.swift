@@ -355,4 +355,43 @@ import Testing
         #expect(containsMain.status == 0)
         #expect(try await server.originGit("show", "kapso-gitsync/incoming:NOTES.md") == "notes\n")
     }
+
+    /// Main and the incoming branch change the same line: the merge waits for a person, and meanwhile
+    /// every other workflow keeps syncing (one conflict used to stop them all until the unit failed).
+    @Test func aConflictBetweenMainAndTheIncomingBranchStopsNothingElse() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        try await server.personPushes("Start") { try "flows\n".write(toFile: $0 + "/README.md", atomically: true, encoding: .utf8) }
+        let engine = try server.instance("a", incoming: true)
+        _ = try await engine.runCycle()
+        let checkout = server.directory.path + "/team"
+        #expect(try await runGit(["clone", "-q", server.origin, checkout]).status == 0)
+        #expect(try await runGit(["merge", "-q", "--no-ff", "--no-edit", "origin/kapso-gitsync/incoming"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
+        let medicopay = try #require(await server.fake.workflow(slug: "medicopay"))
+        await server.fake.simulateEditorEdit(workflowID: medicopay.id) { $0.name = "Named in Kapso" }
+        _ = try await engine.runCycle()
+        try Self.rename("medicopay", to: "Named by the team", in: checkout)
+        #expect(try await runGit(["commit", "-q", "-am", "Rename medicopay"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
+        let other = try #require(await server.fake.workflow(slug: "vigi-atencion"))
+        await server.fake.simulateEditorEdit(workflowID: other.id) { $0.name = "Still flowing" }
+
+        let blocked = try await engine.runCycle()
+        #expect(blocked.failures.contains { $0.workflow == "branch kapso-gitsync/incoming" && $0.reason.contains("by hand") })
+        #expect(blocked.pulled.map(\.slug) == ["vigi-atencion"], "\(blocked.summaryLines())")
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Named in Kapso", "nothing pushed from an unmerged main")
+
+        // A person merges main into the incoming branch, keeping the team's name.
+        #expect(try await runGit(["fetch", "-q", "origin"], in: checkout).status == 0)
+        #expect(try await runGit(["checkout", "-q", "-B", "incoming", "origin/kapso-gitsync/incoming"], in: checkout).status == 0)
+        _ = try await runGit(["merge", "-q", "--no-edit", "origin/main"], in: checkout)
+        #expect(try await runGit(["checkout", "--theirs", "workflows/medicopay/workflow.yaml"], in: checkout).status == 0)
+        #expect(try await runGit(["commit", "-q", "-am", "Merge main"], in: checkout).status == 0)
+        #expect(try await runGit(["push", "-q", "origin", "HEAD:kapso-gitsync/incoming"], in: checkout).status == 0)
+        let resolved = try await engine.runCycle()
+        #expect(resolved.failures.isEmpty, "\(resolved.summaryLines())")
+        #expect(resolved.pushed.map(\.slug) == ["medicopay"])
+        #expect(await server.fake.workflow(slug: "medicopay")?.name == "Named by the team")
+    }
 }

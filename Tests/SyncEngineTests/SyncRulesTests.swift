@@ -280,3 +280,40 @@ import Testing
         #expect(await harness.fake.requests().map(\.method) == ["GET", "GET", "GET"], "three pages")
     }
 }
+
+@Suite struct SlugChangeConflictTests {
+    /// Kapso changes a workflow's slug while git edits it: the conflict branch moves the folder, so
+    /// merging it leaves one folder, never an old folder that the next cycle would create again as a
+    /// second workflow.
+    @Test func aConflictOverASlugChangeMovesTheFolderAndMergingItCreatesNothing() async throws {
+        let harness = try await SyncHarness { await SyncRulesTests.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let workflow = try #require(await harness.fake.workflow(slug: "generated-1"))
+        await harness.fake.simulateEditorEdit(workflowID: workflow.id) {
+            $0.slug = "renamed-in-kapso"
+            $0.name = "Renamed in Kapso"
+        }
+        try await harness.personCommits("Move the start") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/generated-1/definition.json")) { $0.setStartX(777) }
+        }
+        let conflict = try await harness.engine.runCycle()
+        #expect(conflict.conflicts.map(\.workflow) == ["generated-1"])
+        // The branch sits on top of main (until the merge issue forks it from the last synced commit): the
+        // person carries their edit into the moved folder while merging.
+        try await harness.personMerges("kapso-gitsync/conflict/generated-1") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/renamed-in-kapso/definition.json")) { $0.setStartX(777) }
+        }
+
+        let resolved = try await harness.engine.runCycle()
+        #expect(resolved.created.isEmpty, "\(resolved.summaryLines())")
+        #expect(resolved.pushed.map(\.slug) == ["renamed-in-kapso"])
+        #expect(await harness.fake.workflows.count == 3, "no second workflow")
+        let kapso = try #require(await harness.fake.workflow(id: workflow.id))
+        #expect(kapso.name == "Renamed in Kapso")
+        #expect(kapso.nodes.first { $0["id"]?.stringValue == "start" }?["position"]?["x"]?.numberValue?.intValue == 777)
+        await #expect(throws: (any Error).self) { try await harness.file("workflows/generated-1/workflow.yaml") }
+        let quiet = try await harness.engine.runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
+    }
+}
