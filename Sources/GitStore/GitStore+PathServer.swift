@@ -32,12 +32,15 @@ extension GitStore {
         try push(access, refspecs: staged.map { "+\($0.0):\($0.1)" })
         let server: Repository
         do {
-            server = try Repository(openingServerAt: path)
+            server = try Self.open(path)
         } catch {
             throw RemoteError(kind: .unreachable, remote: access.displayURL, message: error.description, rejected: [:])
         }
         defer { for (_, name) in staged { git_reference_remove(server.pointer, name) } }
-        pushInterleaving?()
+        if let interleaving = pushInterleaving {
+            pushInterleaving = nil
+            interleaving()
+        }
         var lost: [String: String] = [:]
         for update in updates {
             do {
@@ -74,15 +77,19 @@ extension GitStore {
         }
         if current == update.tip { return nil }
         let result: Int32
-        if var tipOID = update.tip?.raw {
-            var reference: OpaquePointer?
-            if var expectedOID = current?.raw {
-                result = git_reference_create_matching(
-                    &reference, server.pointer, update.reference, &tipOID, 1, &expectedOID, "kapso-gitsync: push")
-            } else {
-                result = git_reference_create(&reference, server.pointer, update.reference, &tipOID, 0, "kapso-gitsync: push")
+        if let tip = update.tip {
+            let pointer = server.pointer
+            let lock = StaleRefLock(gitDirectory: server.gitDirectory, reference: update.reference, target: tip)
+            result = lock.run {
+                var tipOID = tip.raw
+                var reference: OpaquePointer?
+                defer { git_reference_free(reference) }
+                if var expectedOID = current?.raw {
+                    return git_reference_create_matching(
+                        &reference, pointer, update.reference, &tipOID, 1, &expectedOID, "kapso-gitsync: push")
+                }
+                return git_reference_create(&reference, pointer, update.reference, &tipOID, 0, "kapso-gitsync: push")
             }
-            git_reference_free(reference)
         } else {
             var reference: OpaquePointer?
             let found = git_reference_lookup(&reference, server.pointer, update.reference)

@@ -16,8 +16,8 @@ public actor GitStore {
 
     /// Objects this store wrote that were not in the repository before: a measure of write cost.
     public private(set) var objectsWritten = 0
-    /// Tests: runs between a push's objects reaching a server by path and its references moving, the
-    /// window in which someone else's push must not be lost.
+    /// Tests: runs once, between a push's objects reaching a server by path and its references moving,
+    /// the window in which someone else's push must not be lost.
     var pushInterleaving: (@Sendable () -> Void)?
 
     public func setPushInterleaving(_ interleaving: (@Sendable () -> Void)?) { pushInterleaving = interleaving }
@@ -36,7 +36,7 @@ public actor GitStore {
         }
     }
 
-    private static func open(_ path: String) throws(GitError) -> Repository {
+    static func open(_ path: String) throws(GitError) -> Repository {
         do {
             return try Repository(openingBareAt: path)
         } catch {
@@ -61,20 +61,22 @@ public actor GitStore {
     public func updateReference(
         _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
     ) throws(GitError) {
-        var targetOID = target.raw
-        var reference: OpaquePointer?
-        let result: Int32
-        if var expectedOID = expected?.raw {
-            result = git_reference_create_matching(
-                &reference, repository.pointer, name, &targetOID, 1, &expectedOID, logMessage)
-        } else {
-            result = git_reference_create(&reference, repository.pointer, name, &targetOID, 0, logMessage)
+        let pointer = repository.pointer
+        let lock = StaleRefLock(gitDirectory: repository.gitDirectory, reference: name, target: target)
+        let result = lock.run {
+            var targetOID = target.raw
+            var reference: OpaquePointer?
+            defer { git_reference_free(reference) }
+            if var expectedOID = expected?.raw {
+                return git_reference_create_matching(&reference, pointer, name, &targetOID, 1, &expectedOID, logMessage)
+            }
+            return git_reference_create(&reference, pointer, name, &targetOID, 0, logMessage)
         }
         if result == GIT_EEXISTS.rawValue {
             throw GitError(function: "git_reference_create", code: .refModified, message: "\(name) already exists")
         }
+        if result == GIT_ELOCKED.rawValue { throw lock.lockedError }
         try check(expected == nil ? "git_reference_create" : "git_reference_create_matching", result)
-        git_reference_free(reference)
     }
 
     public func deleteReference(_ name: String) throws(GitError) {

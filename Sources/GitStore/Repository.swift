@@ -17,15 +17,6 @@ final class Repository {
         odb = try Self.odb(of: pointer)
     }
 
-    /// A repository on this machine that is not ours: a git server reached by path.
-    init(openingServerAt path: String) throws(GitError) {
-        _ = libgit2Initialised
-        var repository: OpaquePointer?
-        try check("git_repository_open", git_repository_open(&repository, path))
-        pointer = repository!
-        odb = try Self.odb(of: pointer)
-    }
-
     init(creatingBareAt path: String, initialBranch: String) throws(GitError) {
         _ = libgit2Initialised
         var options = git_repository_init_options()

@@ -33,12 +33,12 @@ extension Cycle {
     mutating func writeConflictBranches() async throws(SyncError) {
         guard !dryRun else { return }
         do {
-            let inConflict = Set(report.conflicts.map(\.workflow))
-            let keep = Set(untouchable.compactMap { base.entry(forID: $0)?.slug })
-            for reference in try await git.references(withPrefix: "refs/heads/\(ConflictBranch.prefix)") {
-                let folder = String(reference.dropFirst("refs/heads/\(ConflictBranch.prefix)".count))
-                if !inConflict.contains(folder) && !keep.contains(folder) { try await git.deleteReference(reference) }
-            }
+            let prefix = "refs/heads/\(ConflictBranch.prefix)"
+            let existing = try await git.references(withPrefix: prefix).map { String($0.dropFirst(prefix.count)) }
+            let gone = ConflictBranchPlanner.toDelete(
+                existing: existing, inConflict: Set(report.conflicts.map(\.workflow)),
+                unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug }))
+            for folder in gone { try await git.deleteReference(prefix + folder) }
             guard !conflictBranches.isEmpty, let mainHead = report.commit ?? head else { return }
             let mainTree = try await git.tree(ofCommit: mainHead)
             for branch in conflictBranches {

@@ -5,7 +5,7 @@ import WorkflowRepo
 
 extension Cycle {
     /// The intent key of a workflow being created from a folder: it has no id yet.
-    static func creationKey(_ folder: String) -> String { "new:\(folder)" }
+    static func creationKey(_ folder: String) -> String { PushIntent.creationKey(folder) }
 
     /// Creates in Kapso a workflow that exists only as a folder in git: POST (always a draft), then the
     /// same complete write as a push (metadata, status, triggers), then Kapso's form into the base.

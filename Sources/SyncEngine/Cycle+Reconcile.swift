@@ -43,17 +43,7 @@ extension Cycle {
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: reason))
             }
         }
-        // A push is recorded once the base is past the lock_version it was sent with (a crash after the
-        // branch moved leaves its intent behind).
-        for (id, intent) in intents where !id.hasPrefix(Self.creationKey("")) {
-            if let sent = intent.lockVersion, let recorded = remoteMap.entry(forID: id)?.lockVersion, recorded > sent {
-                resolvedIntents.append(id)
-            }
-        }
-        // A creation is complete once its folder is in the base with an id.
-        for key in intents.keys where key.hasPrefix(Self.creationKey("")) {
-            if remoteMap.workflows[String(key.dropFirst(Self.creationKey("").count))] != nil { resolvedIntents.append(key) }
-        }
+        resolvedIntents += PushIntent.recorded(intents, by: remoteMap)
     }
 
     /// The planner's view of this cycle: workflows that cannot be read this cycle are left out on every side.

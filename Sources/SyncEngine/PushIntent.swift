@@ -1,4 +1,5 @@
 import Foundation
+import WorkflowRepo
 
 /// Written to the state directory before a PATCH and removed once the commit that records it lands.
 /// After a crash between the two, or an answer lost on the way back, it lets the next cycle recognise
@@ -29,6 +30,24 @@ public struct PushIntent: Codable, Sendable, Equatable {
         self.bodyDigest = bodyDigest
         self.triggersBeforeDigest = triggersBeforeDigest
         self.creationDigest = creationDigest
+    }
+
+    /// The key of a creation's intent: the workflow has no id yet, only its folder.
+    public static func creationKey(_ folder: String) -> String { "new:\(folder)" }
+
+    /// The intents that `map` records, so they can go: a push once the base is past the lock_version it
+    /// was sent with (a crash after the branch moved leaves its intent behind), a creation once its
+    /// folder is in the base with an id.
+    public static func recorded(_ intents: [String: PushIntent], by map: RemoteMap) -> [String] {
+        var recorded: [String] = []
+        for (key, intent) in intents.sorted(by: { $0.key < $1.key }) {
+            if key.hasPrefix(creationKey("")) {
+                if map.workflows[String(key.dropFirst(creationKey("").count))] != nil { recorded.append(key) }
+            } else if let sent = intent.lockVersion, let base = map.entry(forID: key)?.lockVersion, base > sent {
+                recorded.append(key)
+            }
+        }
+        return recorded
     }
 
     static func folder(_ stateDirectory: String) -> URL {

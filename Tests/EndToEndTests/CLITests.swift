@@ -220,7 +220,7 @@ import Testing
         process.environment = ["KAPSO_API_KEY": "fake-key"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try launch(process)
         let line = try #require(output.fileHandleForReading.availableLine())
         #expect(line.hasPrefix("kapso-fake listening on http://127.0.0.1:"))
         #expect(line.hasSuffix("with 3 workflows"))

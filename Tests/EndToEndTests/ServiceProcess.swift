@@ -41,7 +41,7 @@ final class ServiceProcess: Sendable {
         self.process = process
         // Blocking reads on Dispatch threads: never on Swift's cooperative pool, which the fake needs.
         process.terminationHandler = { [self] finished in exitStatus.withLock { $0 = finished.terminationStatus } }
-        try process.run()
+        try launch(process)
         for handle in [standardOutput.fileHandleForReading, standardError.fileHandleForReading] {
             drained.enter()
             DispatchQueue.global().async { [self] in

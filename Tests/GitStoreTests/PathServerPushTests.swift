@@ -49,7 +49,7 @@ import Testing
                     + " && git -c user.name=P -c user.email=p@example.invalid commit -q -m person && git push -q origin \(branch)",
             ]
             process.currentDirectoryURL = URL(fileURLWithPath: checkout)
-            try? process.run()
+            try? launch(process)
             process.waitUntilExit()
         }
     }

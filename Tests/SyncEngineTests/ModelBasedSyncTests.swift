@@ -1,5 +1,6 @@
 import CanonicalJSON
 import Foundation
+import GitStore
 import KapsoFake
 import SyncEngine
 import Synchronization
@@ -45,13 +46,19 @@ import WorkflowRepo
     /// fake (an edit right before a write), hence the lock.
     final class Model: Sendable {
         let names = Mutex<[String: String]>([:])
+        /// Git's side; also set from inside a push (a person pushing while the service pushes).
+        let startX = Mutex<[String: Int]>([:])
         let log = Mutex<[String]>([])
         func note(_ line: String) { log.withLock { $0.append(line) } }
         var sequence: String { log.withLock { $0.joined(separator: "\n  ") } }
     }
 
     func run(seed: Int) async throws {
-        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed)) }
+        // A third of the seeds sync through a git server reached by path, which people push to.
+        let withServer = seed % 3 == 0
+        let harness = try await SyncHarness(withServer: withServer) {
+            await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed))
+        }
         defer { Task { await harness.stop() } }
         var random = Random(state: UInt64(seed) &* 7919 &+ 17)
         _ = try await harness.engine.runCycle()
@@ -61,14 +68,14 @@ import WorkflowRepo
         let model = Model()
         var startY: [String: Int] = [:]
         var inboundActive: [String: Bool] = [:]
-        var startX: [String: Int] = [:]
         var apiTrigger: [String: Bool] = [:]
+        model.note("seed \(seed)\(withServer ? ", through a git server" : "")")
         var engine = try harness.restartedEngine()
 
         for step in 1...12 {
             let id = ids[random.next(ids.count)]
             let slug = slugByID[id]!
-            switch random.next(13) {
+            switch random.next(withServer ? 14 : 13) {
             case 0:
                 let name = "Kapso name \(step)"
                 model.note("\(step): Kapso renames \(slug) to \(name)")
@@ -95,7 +102,7 @@ import WorkflowRepo
                 try await harness.personCommits("Move \(slug)") { checkout in
                     try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setStartX(x) }
                 }
-                startX[id] = x
+                model.startX.withLock { $0[id] = x }
             case 6:
                 let wanted = !(apiTrigger[id] ?? false)
                 model.note("\(step): git \(wanted ? "adds" : "removes") an API trigger on \(slug)")
@@ -125,7 +132,16 @@ import WorkflowRepo
                 engine = try harness.restartedEngine()
             case 10:
                 model.note("\(step): a person resolves the conflicts")
-                try await resolveConflicts(harness, startX: startX, apiTrigger: apiTrigger, slugByID: slugByID)
+                try await resolveConflicts(harness, startX: model.startX.withLock { $0 }, apiTrigger: apiTrigger, slugByID: slugByID)
+            case 13:
+                let x = 3000 + step
+                model.note("\(step): a person pushes a move of the start of \(slug) to x \(x) while the service pushes; cycle")
+                let checkout = try await harness.personCheckout()
+                await engine.git.setPushInterleaving {
+                    Self.personPushesNow(checkout, file: "workflows/\(slug)/definition.json") { $0.setStartX(x) }
+                    model.startX.withLock { $0[id] = x }
+                }
+                _ = try? await engine.runCycle()
             default:
                 model.note("\(step): cycle")
                 _ = try? await engine.runCycle()
@@ -136,6 +152,7 @@ import WorkflowRepo
         // move lock_version) runs until nothing remains.
         let finalEngine = try harness.restartedEngine(fullResyncIntervalSeconds: 0)
         var last: CycleReport?
+        let startX = model.startX.withLock { $0 }
         for _ in 0..<6 {
             try await resolveConflicts(harness, startX: startX, apiTrigger: apiTrigger, slugByID: slugByID)
             let report = try await finalEngine.runCycle()
@@ -181,6 +198,32 @@ import WorkflowRepo
         #expect(fsck.status == 0, "\(fsck.output)\n\(sequence)")
     }
 
+    func isMerged(_ tip: ObjectID, into main: ObjectID, _ store: GitStore) async throws -> Bool {
+        if tip == main { return true }
+        return try await store.isDescendant(main, of: tip)
+    }
+
+    /// A person's edit, commit and push to the server, run to the end before it returns: it runs
+    /// inside the service's push, on its repository's own thread.
+    static func personPushesNow(_ checkout: URL, file: String, _ edit: (inout JSONValue) -> Void) {
+        func git(_ script: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script]
+            process.currentDirectoryURL = checkout
+            var environment = ProcessInfo.processInfo.environment
+            environment["GIT_CONFIG_NOSYSTEM"] = "1"
+            for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = "Test Person" }
+            for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = "person@example.invalid" }
+            process.environment = environment
+            try? launch(process)
+            process.waitUntilExit()
+        }
+        git("git fetch -q origin && git reset -q --hard origin/main")
+        try? editJSON(checkout.appendingPathComponent(file), edit)
+        git("git commit -qam 'Moved while the service pushed' && git push -q origin HEAD:main")
+    }
+
     static let faults: [(name: String, rule: FakeFaultRule)] = [
         ("every PATCH answers 500", FakeFaultRule(method: "PATCH", fault: .status(500), count: 100)),
         ("a PATCH lands and its answer is lost", FakeFaultRule(method: "PATCH", fault: .connectionReset)),
@@ -203,21 +246,28 @@ import WorkflowRepo
         _ harness: SyncHarness, startX: [String: Int], apiTrigger: [String: Bool], slugByID: [String: String]
     ) async throws {
         let idBySlug = Dictionary(uniqueKeysWithValues: slugByID.map { ($1, $0) })
-        for reference in try await harness.git.references(withPrefix: "refs/heads/kapso-gitsync/conflict/") {
+        // What people see: the server when there is one.
+        let shared = try harness.server.map { try GitStore(path: $0, createIfMissing: false) } ?? harness.git
+        func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
+            guard let commit = try await shared.resolve(reference: "refs/heads/\(branch)"),
+                let bytes = try await shared.readFile(atPath: path, inTree: try await shared.tree(ofCommit: commit))
+            else { throw SyncHarness.HarnessError(description: "no \(path) on \(branch)") }
+            return bytes
+        }
+        for reference in try await shared.references(withPrefix: "refs/heads/kapso-gitsync/conflict/") {
             let branch = String(reference.dropFirst("refs/heads/".count))
             // Already merged, waiting for the next cycle to notice and delete it.
-            if let tip = try await harness.git.resolve(reference: reference),
-                let main = try await harness.git.resolve(reference: "refs/heads/main"),
-                try await harness.git.isDescendant(main, of: tip)
+            if let tip = try await shared.resolve(reference: reference), let main = try await shared.resolve(reference: "refs/heads/main"),
+                try await isMerged(tip, into: main, shared)
             {
                 continue
             }
             let slug = String(branch.dropFirst("kapso-gitsync/conflict/".count))
-            var ours = try RemoteMap(bytes: try await harness.file(".kapso/remote-map.json"))
+            var ours = try RemoteMap(bytes: try await file(".kapso/remote-map.json"))
             let id = idBySlug[slug]
-            let theirsMap = try RemoteMap(bytes: try await harness.file(".kapso/remote-map.json", at: branch))
-            let theirsDefinition = try await harness.file("workflows/\(slug)/definition.json", at: branch)
-            let theirsYAML = try await harness.file("workflows/\(slug)/workflow.yaml", at: branch)
+            let theirsMap = try RemoteMap(bytes: try await file(".kapso/remote-map.json", at: branch))
+            let theirsDefinition = try await file("workflows/\(slug)/definition.json", at: branch)
+            let theirsYAML = try await file("workflows/\(slug)/workflow.yaml", at: branch)
             try await harness.personMerges(branch) { checkout in
                 let mapURL = checkout.appendingPathComponent(".kapso/remote-map.json")
                 if let entry = theirsMap.workflows[slug] { ours.set(entry) }

@@ -66,3 +66,32 @@ import WorkflowRepo
         #expect(TriggerReplacement.decide(current: current, desired: "want", readBefore: readBefore) == expected, "\(name)")
     }
 }
+
+@Suite struct PushIntentLedgerTests {
+    @Test func anIntentGoesOnceTheBaseRecordsIt() {
+        var map = RemoteMap()
+        map.set(.init(id: "1", slug: "a", lockVersion: 5, status: "active", updatedAt: nil, files: [:]))
+        map.set(.init(id: "2", slug: "b", lockVersion: 5, status: "active", updatedAt: nil, files: [:]))
+        map.set(.init(id: "9", slug: "made", lockVersion: 2, status: "active", updatedAt: nil, files: [:]))
+        func intent(_ key: String, _ lockVersion: Int?) -> PushIntent {
+            PushIntent(workflowID: key, lockVersion: lockVersion, localHashes: [:], writeDigest: "d")
+        }
+        let intents = [
+            "1": intent("1", 4), "2": intent("2", 5), "3": intent("3", 1), "new:made": intent("new:made", nil),
+            "new:pending": intent("new:pending", nil),
+        ]
+        #expect(PushIntent.recorded(intents, by: map) == ["1", "new:made"])
+    }
+}
+
+@Suite struct ConflictBranchPlannerTests {
+    @Test(arguments: [
+        (["a", "b", "c"], Set(["a"]), Set(["c"]), ["b"]),
+        (["a"], Set<String>(), Set<String>(), ["a"]),
+        (["a"], Set(["a"]), Set<String>(), []),
+        ([], Set(["a"]), Set<String>(), []),
+    ])
+    func deletesOnlyTheBranchesOfConflictsThatAreGone(existing: [String], inConflict: Set<String>, unread: Set<String>, gone: [String]) {
+        #expect(ConflictBranchPlanner.toDelete(existing: existing, inConflict: inConflict, unread: unread) == gone)
+    }
+}

@@ -166,6 +166,17 @@ import WorkflowRepo
         ),
         (
             Case(
+                name: "triggers changed in Kapso (workflow.yaml), definition changed in git", base: base(("1", "a", "d")),
+                local: ["a": .files(hashes: files("a", "d2"))], remote: ["1": .init(slug: "a", hashes: files("a", "d", "y-triggers"))],
+                expected: [.conflict(id: "1", folder: "a", reason: "changed both in git and in Kapso")]), archiving
+        ),
+        (
+            Case(
+                name: "triggers changed in git only", base: base(("1", "a", "d")), local: ["a": .files(hashes: files("a", "d", "y-git"))],
+                remote: ["1": .init(slug: "a", hashes: files("a", "d"))], expected: [.push(id: "1", folder: "a")]), archiving
+        ),
+        (
+            Case(
                 name: "deleted in git with archive", base: base(("1", "a", "d")), local: [:], remote: ["1": .init(slug: "a", hashes: nil)],
                 expected: [.archive(id: "1", folder: "a")]), archiving
         ),

@@ -16,12 +16,22 @@ final class SyncHarness: Sendable {
     let git: GitStore
     let engine: SyncEngine
     var repositoryPath: String { git.path }
+    /// With `withServer`: a bare repository reached by path that the engine fetches from and pushes to,
+    /// and that people push to (the engine's own repository is then a cache of it).
+    let server: String?
 
     init(
         fullResyncIntervalSeconds: Int = 3600, fakeOptions: KapsoFake.Options = .init(apiKey: SyncHarness.apiKey),
-        configure: (inout SyncConfiguration) -> Void = { _ in }, seed: (KapsoFake) async throws -> Void
+        withServer: Bool = false, configure: (inout SyncConfiguration) -> Void = { _ in },
+        seed: (KapsoFake) async throws -> Void
     ) async throws {
         directory = try TemporaryDirectory()
+        let server = withServer ? directory.path + "/server.git" : nil
+        self.server = server
+        if let server {
+            let created = try await runGit(["init", "-q", "--bare", "-b", "main", server])
+            guard created.status == 0 else { throw HarnessError(description: created.output) }
+        }
         fake = KapsoFake(options: fakeOptions)
         try await seed(fake)
         let url = try await fake.start()
@@ -33,7 +43,8 @@ final class SyncHarness: Sendable {
         git = try GitStore(path: directory.path + "/repo.git")
         var configuration = SyncConfiguration(
             branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
-            stateDirectory: directory.path + "/state", fullResyncIntervalSeconds: fullResyncIntervalSeconds)
+            stateDirectory: directory.path + "/state", fullResyncIntervalSeconds: fullResyncIntervalSeconds,
+            remote: server.map { path in RemoteSync { RemoteAccess(url: path) } })
         configure(&configuration)
         engine = SyncEngine(
             client: client, git: git,
@@ -92,13 +103,13 @@ extension SyncHarness {
                 commands: [["add", "-A"], ["commit", "-q", "-m", message], ["push", "-q", "origin", "HEAD:main"]], in: checkout.path))
     }
 
-    /// The person's clone, at the repository's current main.
-    private func personCheckout() async throws -> URL {
+    /// The person's clone (of the server, when there is one), at its current main.
+    func personCheckout() async throws -> URL {
         let checkout = directory.url.appendingPathComponent("person")
         if FileManager.default.fileExists(atPath: checkout.path) {
             try check(await runGit(commands: [["fetch", "-q", "origin"], ["reset", "-q", "--hard", "origin/main"]], in: checkout.path))
         } else {
-            try check(await runGit(["clone", "-q", repositoryPath, checkout.path]))
+            try check(await runGit(["clone", "-q", server ?? repositoryPath, checkout.path]))
         }
         return checkout
     }

@@ -317,3 +317,45 @@ import Testing
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
     }
 }
+
+@Suite struct StopDuringASecondRoundTests {
+    /// With a git server, a stop that arrives once writing has begun lets the cycle finish, and a second
+    /// round (someone pushed meanwhile) then reads only part of a full pass. A workflow left unread was
+    /// taken as equal to the base, so git's change to it was pushed over Kapso's trigger edit.
+    @Test func aWorkflowLeftUnreadByAStopIsNotPushedOverKapsosEdit() async throws {
+        let harness = try await SyncHarness(fullResyncIntervalSeconds: 0, withServer: true) {
+            await $0.seedGenerated(workflows: 12, nodesPerWorkflow: 3, seed: 3)
+        }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        // The oldest workflow comes last in the list: past the first window of reads.
+        let target = try #require(await harness.fake.workflow(slug: "generated-0"))
+        await harness.fake.simulateTriggerEdit(workflowID: target.id) { triggers in
+            for index in triggers.indices { triggers[index].active = false }
+        }
+        try await harness.personCommits("Move generated-5") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/generated-5/definition.json")) { $0.setStartX(5) }
+        }
+        // While the service pushes, a person pushes a change to generated-0, and the service is told to stop.
+        let stop = CycleStop()
+        let checkout = try await harness.personCheckout()
+        await harness.engine.git.setPushInterleaving {
+            ModelBasedSyncTests.personPushesNow(checkout, file: "workflows/generated-0/definition.json") { $0.setStartX(99) }
+            stop.request()
+        }
+        await harness.fake.clearRequests()
+        _ = try? await harness.engine.runCycle(stop: stop)
+
+        let requests = await harness.fake.requests()
+        #expect(requests.contains { $0.method == "PATCH" }, "the first round pushed generated-5")
+        #expect(
+            requests.filter { $0.path == "/workflows/\(target.id)/definition" }.count == 1,
+            "read by the first round's full pass only: the stopped second round never read it")
+        let kapso = try #require(await harness.fake.workflow(id: target.id))
+        #expect(kapso.triggers.allSatisfy { !$0.active }, "Kapso's trigger edit survives")
+        #expect(!requests.contains { $0.method == "PUT" })
+        let next = try await harness.engine.runCycle()
+        #expect(next.conflicts.map(\.workflow) == ["generated-0"], "\(next.summaryLines())")
+        #expect(await harness.fake.workflow(id: target.id)?.triggers.allSatisfy { !$0.active } == true)
+    }
+}

@@ -85,7 +85,7 @@ public final class GitHTTPServer: Sendable {
         process.arguments = ["python3", scriptPath, root, token, portFile]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         self.process = process
         var port: String?
         for _ in 0..<600 {

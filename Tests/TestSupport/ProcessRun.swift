@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The outcome of a child process.
 public struct ProcessResult: Sendable {
@@ -28,7 +29,7 @@ public func runProcess(
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
         do {
-            try process.run()
+            try launch(process)
         } catch {
             process.terminationHandler = nil
             continuation.resume(throwing: error)
@@ -44,3 +45,12 @@ private func readToEnd(_ handle: FileHandle) async -> Data {
         DispatchQueue.global().async { continuation.resume(returning: PipeReader.all(handle)) }
     }
 }
+
+/// Foundation's `Process.run()` crashed the test process (a bad pointer in `memcpy`) when parallel
+/// tests started processes at the same moment: every test starts its processes through this one lock.
+/// Only the start is serialised; the processes run and are waited for in parallel.
+public func launch(_ process: Process) throws {
+    try launchLock.withLock { _ in try process.run() }
+}
+
+private let launchLock = Mutex<Void>(())
