@@ -141,7 +141,11 @@ public struct RemoteSync: Sendable {
             throw .git(error)
         }
         do {
-            try await git.push(access, updates: updates)
+            // The branch first, the conflict branches only once it landed: a conflict branch on the server
+            // must never be based on a commit that lost its race and will be computed again.
+            let branchUpdates = updates.filter { $0.condition == .fastForward }
+            try await git.push(access, updates: branchUpdates)
+            try await git.push(access, updates: updates.filter { $0.condition != .fastForward })
         } catch {
             throw .remote(error)
         }

@@ -132,6 +132,12 @@ extension SyncHarness {
         let checkout = try await personCheckout()
         _ = try await runGit(["merge", "--no-ff", "--no-commit", "-q", "origin/\(branch)"], in: checkout.path)
         try resolve(checkout)
+        // A person does not commit conflict markers: a conflict left in another file is the test's failure.
+        let unmerged = try await runGit(["diff", "--name-only", "--diff-filter=U"], in: checkout.path).output
+        for path in unmerged.split(separator: "\n") {
+            let text = (try? String(contentsOf: checkout.appendingPathComponent(String(path)), encoding: .utf8)) ?? ""
+            if text.contains("<<<<<<< ") { throw HarnessError(description: "merging \(branch) left a conflict in \(path)") }
+        }
         try check(
             await runGit(
                 commands: [["add", "-A"], ["commit", "-q", "-m", "Merge \(branch)"], ["push", "-q", "origin", "HEAD:main"]],

@@ -359,3 +359,33 @@ import Testing
         #expect(await harness.fake.workflow(id: target.id)?.triggers.allSatisfy { !$0.active } == true)
     }
 }
+
+@Suite struct ConflictBranchOnAServerTests {
+    /// The service's push of its branch loses a race with a person's push: the conflict branch made in
+    /// that round must not reach the server, or it would be based on a commit that is computed again and
+    /// never lands (merging it brought that commit's changes along). Found by the model-based soak.
+    @Test func aConflictBranchIsPushedOnlyOnTopOfABranchThatLanded() async throws {
+        let harness = try await SyncHarness(withServer: true) { await SyncRulesTests.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let target = try #require(await harness.fake.workflow(slug: "generated-1"))
+        await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Renamed in Kapso" }
+        let other = try #require(await harness.fake.workflow(slug: "generated-2"))
+        await harness.fake.simulateEditorEdit(workflowID: other.id) { $0.name = "Pulled in the round that loses" }
+        try await harness.personCommits("Move generated-1") { checkout in
+            try editJSON(checkout.appendingPathComponent("workflows/generated-1/definition.json")) { $0.setStartX(11) }
+        }
+        let checkout = try await harness.personCheckout()
+        await harness.engine.git.setPushInterleaving {
+            ModelBasedSyncTests.personPushesNow(checkout, file: "workflows/generated-0/definition.json") { $0.setStartX(22) }
+        }
+        let report = try await harness.engine.runCycle()
+        #expect(report.conflicts.map(\.workflow) == ["generated-1"])
+        let server = try #require(harness.server)
+        let branch = "kapso-gitsync/conflict/generated-1"
+        let parentOnMain = try await runGit(["--git-dir", server, "merge-base", "--is-ancestor", "\(branch)^", "main"])
+        #expect(parentOnMain.status == 0, "the conflict branch is based on a commit of the server's main")
+        let mainLog = try await runGit(["--git-dir", server, "log", "--format=%s", "main"])
+        #expect(mainLog.output.contains("Moved while the service pushed"), "the person's push is kept")
+    }
+}

@@ -1,0 +1,151 @@
+import CanonicalJSON
+import Foundation
+import KapsoFake
+import Synchronization
+import TestSupport
+import Testing
+
+/// The real `kapso-gitsync sync` killed with `SIGKILL` at random moments (seeded), between edits in
+/// Kapso and in git, Kapso answering slowly so that kills land inside cycles: inside reads, writes,
+/// commits and reference updates. Then it runs to the end, and nothing may be lost, repeated or left
+/// locked.
+@Suite struct KilledSyncTests {
+    struct Random {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func aSyncKilledAnywhereLosesAndRepeatsNothing(seed: Int) async throws {
+        let setup = try await EndToEndSetup.make { url in
+            """
+            kapso:
+              api_url: \(url.absoluteString)
+              requests_per_minute: 0
+            repository:
+              path: repo.git
+            status:
+              listen: "off"
+            """
+        }
+        defer { Task { await setup.fake.stop() } }
+        let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        #expect(first.status == 0, "\(first.combined)")
+        var random = Random(state: UInt64(seed) &* 104_729)
+        let workflows = await setup.fake.workflows
+        // Kapso renames the first half; people move the start node of the second half: no conflicts.
+        let kapsoSide = Array(workflows.prefix(workflows.count / 2))
+        let gitSide = Array(workflows.suffix(from: workflows.count / 2))
+        var names: [String: String] = [:]
+        var moves: [String: Int] = [:]
+        var log: [String] = []
+        var kills = 0
+        let checkout = setup.directory.path + "/person"
+        #expect(try await runGit(["clone", "-q", setup.repository, checkout]).status == 0)
+        await setup.fake.inject(FakeFaultRule(fault: .delay(.milliseconds(15)), count: 100_000))
+
+        for round in 1...8 {
+            let kapso = kapsoSide[random.next(kapsoSide.count)]
+            let name = "Renamed in round \(round)"
+            await setup.fake.simulateEditorEdit(workflowID: kapso.id) { $0.name = name }
+            names[kapso.id] = name
+            let git = gitSide[random.next(gitSide.count)]
+            let x = 5000 + round
+            let pulled = try await runGit(commands: [["fetch", "-q", "origin"], ["reset", "-q", "--hard", "origin/main"]], in: checkout)
+            #expect(pulled.status == 0, "\(pulled.output)")
+            try editStart(x: x, in: checkout + "/workflows/\(git.slug)/definition.json")
+            let pushed = try await runGit(
+                commands: [["commit", "-qam", "Move \(git.slug)"], ["push", "-q", "origin", "HEAD:main"]], in: checkout)
+            #expect(pushed.status == 0, "\(pushed.output)")
+            moves[git.id] = x
+            let delay = random.next(400)
+            let killed = try await runKilled(after: .milliseconds(delay), setup: setup)
+            log.append(
+                "round \(round): Kapso renames \(kapso.slug), git moves \(git.slug); \(killed ? "killed" : "ended") after \(delay) ms")
+            if killed { kills += 1 }
+        }
+        #expect(kills > 0, "some syncs were killed in the middle")
+
+        await setup.fake.clearFaults()
+        let sequence = "seed \(seed):\n  " + log.joined(separator: "\n  ")
+        var last: ProcessResult?
+        for _ in 0..<3 {
+            let result = try await ProcessRunner.run(
+                "kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+            last = result
+            if result.standardOutput.hasPrefix("in sync") { break }
+        }
+        let final = try #require(last)
+        #expect(final.status == 0 && final.standardOutput.hasPrefix("in sync"), "\(final.combined)\n\(sequence)")
+        #expect(await setup.fake.workflows.count == workflows.count, "nothing created twice: \(sequence)")
+        for workflow in workflows {
+            let now = try #require(await setup.fake.workflow(id: workflow.id))
+            if let name = names[workflow.id] { #expect(now.name == name, "Kapso's rename of \(workflow.slug) lost: \(sequence)") }
+            if let x = moves[workflow.id] {
+                let start = now.nodes.first { $0["data"]?["node_type"]?.stringValue == "start" }
+                #expect(start?["position"]?["x"]?.numberValue?.intValue == x, "git's move of \(workflow.slug) lost: \(sequence)")
+            }
+        }
+        let fsck = try await runGit(["--git-dir", setup.repository, "fsck", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)\n\(sequence)")
+        let locks = try await runProcess(URL(fileURLWithPath: "/usr/bin/find"), [setup.repository, "-name", "*.lock"])
+        #expect(locks.standardOutput.isEmpty, "locks left: \(locks.standardOutput)\n\(sequence)")
+    }
+
+    /// Starts `sync` and kills it with SIGKILL after `delay`, unless it ends first; whether it was killed.
+    func runKilled(after delay: Duration, setup: EndToEndSetup) async throws -> Bool {
+        let process = Process()
+        process.executableURL = ProcessRunner.executable("kapso-gitsync")
+        process.arguments = ["sync", "--config", setup.configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "CREDENTIALS_DIRECTORY")
+        environment.merge(setup.environment) { _, new in new }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        // Set once the process is reaped: its pid may then belong to another process, never to be killed.
+        let ended = Ended()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+            process.terminationHandler = { finished in
+                ended.flag.withLock { $0 = true }
+                continuation.resume(returning: finished.terminationReason == .uncaughtSignal)
+            }
+            do {
+                try launch(process)
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            Task {
+                try? await Task.sleep(for: delay)
+                ended.flag.withLock { if !$0 { kill(pid, SIGKILL) } }
+            }
+        }
+    }
+
+    final class Ended: Sendable {
+        let flag = Mutex(false)
+    }
+
+    /// Moves the start node of a definition in a person's checkout, keeping the file canonical.
+    func editStart(x: Int, in path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        var value = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
+        guard case .object(var root) = value, case .array(var nodes)? = root["nodes"],
+            let index = nodes.firstIndex(where: { $0["data"]?["node_type"]?.stringValue == "start" }),
+            case .object(var node) = nodes[index], case .object(var position)? = node["position"]
+        else { throw CocoaError(.fileReadCorruptFile) }
+        position["x"] = .number(JSONNumber(x))
+        node["position"] = .object(position)
+        nodes[index] = .object(node)
+        root["nodes"] = .array(nodes)
+        value = .object(root)
+        try Data(CanonicalJSONWriter.canonicalBytes(value)).write(to: url)
+    }
+}
