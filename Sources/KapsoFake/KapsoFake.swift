@@ -81,7 +81,8 @@ public actor KapsoFake {
         }
         self.server = server
         serverTask = Task { try await server.run() }
-        try await server.waitUntilListening()
+        // FlyingFox's default of 5 s is not enough on a loaded two-core machine running many tests.
+        try await server.waitUntilListening(timeout: 60)
         guard case .ip4(_, let boundPort)? = await server.listeningAddress else {
             throw FakeSeeder.SeedError(description: "the fake did not report a listening address")
         }

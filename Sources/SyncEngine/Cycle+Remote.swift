@@ -23,9 +23,10 @@ extension Cycle {
     mutating func fetch(_ toFetch: [WorkflowSummary]) async throws(SyncError) {
         guard !toFetch.isEmpty else { return }
         defer {
-            for summary in toFetch where remote[summary.id] == nil && state.unreadable[summary.id] == nil {
+            for summary in toFetch where remote[summary.id] == nil {
                 untouchable.insert(summary.id)
-                state.pendingFetch.insert(summary.id)
+                // An answer found unreadable just now waits for its next version; anything else is read next cycle.
+                if state.unreadable[summary.id]?.lockVersion != summary.lockVersion { state.pendingFetch.insert(summary.id) }
             }
         }
         let references = try await referenceMaps()

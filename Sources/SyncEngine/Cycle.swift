@@ -79,7 +79,9 @@ struct Cycle {
         // After a crash mid-push, Kapso's version must be read to be recognised as this service's own write.
         var known = state.knownVersions
         for id in intents.keys { known.removeValue(forKey: id) }
-        state.pendingFetch.formIntersection(list.workflows.map(\.id))
+        let listedIDs = Set(list.workflows.map(\.id))
+        state.pendingFetch.formIntersection(listedIDs)
+        state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) }
         fetchPlan = PullPlanner.plan(
             list: list, base: base, known: known, fullPass: fullPass, pending: state.pendingFetch, unreadable: state.unreadable)
         report.failures = fetchPlan.rejected

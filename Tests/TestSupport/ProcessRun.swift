@@ -28,11 +28,15 @@ public func runProcess(
     let errorTask = Task { await readToEnd(error.fileHandleForReading) }
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try launch(process)
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
+        // Started from a Dispatch thread: waiting for the start lock must not hold one of the two
+        // threads of Swift's cooperative pool, which the in-process fakes need.
+        DispatchQueue.global().async {
+            do {
+                try launch(process)
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
         }
     }
     return ProcessResult(
