@@ -29,12 +29,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-# The model-based sync test runs on its own after the rest: its hundreds of cycles would starve the
-# in-process fakes and the service processes of the other tests on a two-core machine.
+# The randomised tests (the model-based sync test, the sync killed at random moments) run on their own
+# after the rest: their hundreds of cycles and processes would starve the in-process fakes and the
+# service processes of the other tests on a two-core machine.
+HEAVY_TESTS = ModelBasedSyncTests|KilledSyncTests
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS) --skip ModelBasedSyncTests
-	$(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedSyncTests
+	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS) --skip '$(HEAVY_TESTS)'
+	$(SWIFT) test --skip-build $(BUILD_FLAGS) --filter '$(HEAVY_TESTS)'
 
 # The model-based randomised sync test over many seeds (SEEDS, from FIRST_SEED); a failing seed
 # prints its whole sequence of operations.
