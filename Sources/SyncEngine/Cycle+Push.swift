@@ -1,4 +1,5 @@
 import CanonicalJSON
+import Foundation
 import GitStore
 import KapsoAPI
 import WorkflowRepo
@@ -44,11 +45,20 @@ extension Cycle {
     /// Records the intent in the state directory and, with a git server, on the server, before the
     /// write it announces: a server that cannot be reached stops the cycle before Kapso is touched.
     func recordIntent(_ intent: PushIntent, what: String) async throws(SyncError) {
-        do {
-            try intent.record(in: configuration.stateDirectory)
-        } catch {
-            throw .state("cannot record the \(what): \(error)")
+        let directory = configuration.stateDirectory
+        // The record is synced to disk; an fsync can take long on a busy disk, and two of them on Swift's
+        // two-thread cooperative pool would stall every task of the process (the status server too).
+        let failure: String? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    try intent.record(in: directory)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: "\(error)")
+                }
+            }
         }
+        if let failure { throw .state("cannot record the \(what): \(failure)") }
         try await configuration.remote?.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
         try engine.crashSeam?(.afterIntent)
     }
