@@ -42,9 +42,17 @@ test: deps
 # prints its whole sequence of operations.
 SEEDS ?= 5000
 FIRST_SEED ?= 1
+# At most 500 seeds per test process: a run of 3,000 in one process ran out of file descriptors
+# (a leak across seeds, not yet found).
 soak: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	SOAK_SEEDS=$(SEEDS) SOAK_FIRST_SEED=$(FIRST_SEED) $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedSyncTests
+	@set -e; first=$(FIRST_SEED); end=$$(( $(FIRST_SEED) + $(SEEDS) )); \
+	while [ $$first -lt $$end ]; do \
+		count=$$(( end - first < 500 ? end - first : 500 )); \
+		echo "seeds $$first to $$(( first + count - 1 ))"; \
+		SOAK_SEEDS=$$count SOAK_FIRST_SEED=$$first $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedSyncTests; \
+		first=$$(( first + count )); \
+	done
 
 demo: build
 	$(SWIFT) run $(BUILD_FLAGS) kapso-gitsync demo
