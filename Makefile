@@ -42,8 +42,8 @@ test: deps
 # prints its whole sequence of operations.
 SEEDS ?= 5000
 FIRST_SEED ?= 1
-# At most 500 seeds per test process: a run of 3,000 in one process ran out of file descriptors
-# (a leak across seeds, not yet found).
+# At most 500 seeds per test process, so that a long soak's failure costs one chunk and a leak in the
+# test harness (there was one: two pipe descriptors per process started) cannot end the whole run.
 soak: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	@set -e; first=$(FIRST_SEED); end=$$(( $(FIRST_SEED) + $(SEEDS) )); \

@@ -46,7 +46,13 @@ public func runProcess(
 
 private func readToEnd(_ handle: FileHandle) async -> Data {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: PipeReader.all(handle)) }
+        DispatchQueue.global().async {
+            let data = PipeReader.all(handle)
+            // Foundation does not close a pipe's read end when the `Pipe` goes: without this, every
+            // process a test runs leaks two descriptors (a long soak ran out of them).
+            try? handle.close()
+            continuation.resume(returning: data)
+        }
     }
 }
 
