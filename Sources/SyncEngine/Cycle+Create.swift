@@ -23,7 +23,7 @@ extension Cycle {
         var intent = PushIntent(
             workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes, writeDigest: parts.full,
             bodyDigest: parts.body, triggersBeforeDigest: WriteDigest.triggers([]),
-            creationDigest: WriteDigest.creationAsSent(localWorkflow))
+            creationDigest: WriteDigest.creationAsSent(localWorkflow), baseFiles: [:])
         try await recordIntent(intent, what: "creation intent for \(folder)")
         var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
         creation["name"] = write.workflow["name"]

@@ -37,7 +37,7 @@ extension Cycle {
         let parts = WriteDigest.parts(of: localWorkflow)
         let intent = PushIntent(
             workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: parts.full,
-            bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers)
+            bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers, baseFiles: base.entry(forID: id)?.files ?? [:])
         try await recordIntent(intent, what: "push intent for \(folder)")
         try await completeWrite(id: id, folder: folder, write: write, intent: intent, asCreation: false)
     }
@@ -121,7 +121,8 @@ extension Cycle {
                     try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
                     return false
                 }
-                switch OwnWriteRecognizer.decide(intent: intent, localHashes: intent.localHashes, kapso: kapso) {
+                switch OwnWriteRecognizer.decide(
+                    intent: intent, baseFiles: intent.baseFiles ?? [:], localHashes: intent.localHashes, kapso: kapso) {
                 case .landed, .landedThenChangedInGit:
                     recordWrite(version, id: id, folder: folder, asCreation: asCreation)
                     return true

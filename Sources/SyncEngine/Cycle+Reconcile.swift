@@ -144,7 +144,8 @@ extension Cycle {
         guard let intent = intents[key], let version = remote[id], let kapso = try await digestParts(of: version) else { return action }
         // Recorded already (the base is past the version it was sent with): nothing unconfirmed.
         if let sent = intent.lockVersion, let recorded = base.entry(forID: id)?.lockVersion, recorded > sent { return action }
-        switch OwnWriteRecognizer.decide(intent: intent, localHashes: hashes, kapso: kapso) {
+        switch OwnWriteRecognizer.decide(
+            intent: intent, baseFiles: base.entry(forID: id)?.files ?? [:], localHashes: hashes, kapso: kapso) {
         case .landed: return .pull(id: id)
         case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
         case .notOurs:

@@ -15,10 +15,16 @@ public enum OwnWriteRecognizer {
         case notOurs
     }
 
-    public static func decide(intent: PushIntent, localHashes: [String: String], kapso: WriteDigest.Parts) -> Outcome {
+    /// `baseFiles`: the base entry's files now (empty when the base has no entry for the workflow).
+    public static func decide(
+        intent: PushIntent, baseFiles: [String: String], localHashes: [String: String], kapso: WriteDigest.Parts
+    ) -> Outcome {
+        let baseMoved = intent.baseFiles != baseFiles
         if kapso.full == intent.writeDigest {
-            return localHashes == intent.localHashes ? .landed : .landedThenChangedInGit
+            if localHashes == intent.localHashes { return .landed }
+            return baseMoved ? .notOurs : .landedThenChangedInGit
         }
+        guard !baseMoved else { return .notOurs }
         if let body = intent.bodyDigest, kapso.body == body, kapso.triggers == intent.triggersBeforeDigest {
             return .unfinished
         }

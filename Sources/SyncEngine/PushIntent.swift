@@ -18,10 +18,15 @@ public struct PushIntent: Codable, Sendable, Equatable {
     public var triggersBeforeDigest: String?
     /// For a creation: what the POST alone leaves in Kapso (a draft, no triggers).
     public var creationDigest: String?
+    /// The base entry's files when the write was decided (empty for a creation). The intent speaks
+    /// only for that base: a person who merges a conflict branch moves the base to the Kapso version
+    /// they resolved against, and Kapso's edits since then are theirs, not an unfinished write of ours.
+    /// Nil in an intent written before this was recorded: then only an exact match is recognised.
+    public var baseFiles: [String: String]?
 
     public init(
         workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String, bodyDigest: String? = nil,
-        triggersBeforeDigest: String? = nil, creationDigest: String? = nil
+        triggersBeforeDigest: String? = nil, creationDigest: String? = nil, baseFiles: [String: String]?
     ) {
         self.workflowID = workflowID
         self.lockVersion = lockVersion
@@ -30,6 +35,7 @@ public struct PushIntent: Codable, Sendable, Equatable {
         self.bodyDigest = bodyDigest
         self.triggersBeforeDigest = triggersBeforeDigest
         self.creationDigest = creationDigest
+        self.baseFiles = baseFiles
     }
 
     /// The key of a creation's intent: the workflow has no id yet, only its folder.

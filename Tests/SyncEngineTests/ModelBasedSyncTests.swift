@@ -34,6 +34,14 @@ import WorkflowRepo
         for seed in seeds { try await run(seed: seed) }
     }
 
+    /// Seeds that once found a hole, kept beyond the default range: 1752 (a person merged a conflict
+    /// branch made obsolete by Kapso's revert, while a push was cut off after its PATCH; finishing the
+    /// push undid Kapso's revert).
+    @Test(arguments: [1752])
+    func seedThatOnceFailed(seed: Int) async throws {
+        try await run(seed: seed)
+    }
+
     struct Random {
         var state: UInt64
         mutating func next(_ bound: Int) -> Int {

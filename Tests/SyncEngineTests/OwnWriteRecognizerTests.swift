@@ -6,15 +6,25 @@ import WorkflowRepo
     typealias Parts = WriteDigest.Parts
     static let none = WriteDigest.triggers([])
     static let sentHashes = ["workflows/a/definition.json": "sent"]
+    static let baseHashes = ["workflows/a/definition.json": "base"]
     static let push = PushIntent(
-        workflowID: "1", lockVersion: 4, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body", triggersBeforeDigest: "t-old")
+        workflowID: "1", lockVersion: 4, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body", triggersBeforeDigest: "t-old",
+        baseFiles: baseHashes)
     static let creation = PushIntent(
         workflowID: "new:a", lockVersion: nil, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body",
-        triggersBeforeDigest: none, creationDigest: "posted")
+        triggersBeforeDigest: none, creationDigest: "posted", baseFiles: [:])
+    static var pushOfAnOlderRelease: PushIntent {
+        var intent = push
+        intent.baseFiles = nil
+        return intent
+    }
+    /// The base a person's merge of a conflict branch left: the Kapso version they resolved against.
+    static let resolvedBase = ["workflows/a/definition.json": "kapso-at-conflict"]
 
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
         let intent: PushIntent
+        var base: [String: String]? = nil
         let local: [String: String]
         let kapso: Parts
         let expected: OwnWriteRecognizer.Outcome
@@ -49,11 +59,31 @@ import WorkflowRepo
         Case(
             name: "the creation's PATCH landed, not its triggers", intent: creation, local: sentHashes,
             kapso: Parts(full: "other", body: "body", triggers: none, creation: "x"), expected: .unfinished),
+        Case(
+            name: "the PATCH landed, then a person merged a conflict branch (base moved)", intent: push, base: resolvedBase,
+            local: ["workflows/a/definition.json": "resolved"],
+            kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .notOurs),
+        Case(
+            name: "the push landed, then a person merged a conflict branch (base moved)", intent: push, base: resolvedBase,
+            local: ["workflows/a/definition.json": "resolved"],
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .notOurs),
+        Case(
+            name: "the push landed and git holds it, whatever the base", intent: push, base: resolvedBase, local: sentHashes,
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
+        Case(
+            name: "an intent that does not say its base: the PATCH landed", intent: pushOfAnOlderRelease, local: sentHashes,
+            kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .notOurs),
+        Case(
+            name: "an intent that does not say its base: the whole push landed", intent: pushOfAnOlderRelease, local: sentHashes,
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
     ]
 
     @Test(arguments: cases)
     func decides(_ testCase: Case) {
-        #expect(OwnWriteRecognizer.decide(intent: testCase.intent, localHashes: testCase.local, kapso: testCase.kapso) == testCase.expected)
+        let base = testCase.base ?? testCase.intent.baseFiles ?? Self.baseHashes
+        #expect(
+            OwnWriteRecognizer.decide(intent: testCase.intent, baseFiles: base, localHashes: testCase.local, kapso: testCase.kapso)
+                == testCase.expected)
     }
 
     @Test(arguments: [
@@ -74,7 +104,7 @@ import WorkflowRepo
         map.set(.init(id: "2", slug: "b", lockVersion: 5, status: "active", updatedAt: nil, files: [:]))
         map.set(.init(id: "9", slug: "made", lockVersion: 2, status: "active", updatedAt: nil, files: [:]))
         func intent(_ key: String, _ lockVersion: Int?) -> PushIntent {
-            PushIntent(workflowID: key, lockVersion: lockVersion, localHashes: [:], writeDigest: "d")
+            PushIntent(workflowID: key, lockVersion: lockVersion, localHashes: [:], writeDigest: "d", baseFiles: [:])
         }
         let intents = [
             "1": intent("1", 4), "2": intent("2", 5), "3": intent("3", 1), "new:made": intent("new:made", nil),
