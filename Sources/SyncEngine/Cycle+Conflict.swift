@@ -22,7 +22,7 @@ extension Cycle {
             return
         }
         let branch = ConflictBranch(id: id, folder: folder, reason: reason, remote: fetched)
-        conflictBranches.append(branch)
+        outcome.conflictBranches.append(branch)
         report.conflicts.append(.init(workflow: folder, reason: reason, branch: branch.name))
     }
 
@@ -39,12 +39,12 @@ extension Cycle {
                 existing: existing, inConflict: Set(report.conflicts.map(\.workflow)),
                 unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug }))
             for folder in gone { try await git.deleteReference(prefix + folder) }
-            guard !conflictBranches.isEmpty, let mainHead = report.commit ?? head else { return }
+            guard !outcome.conflictBranches.isEmpty, let mainHead = report.commit ?? head else { return }
             let mainTree = try await git.tree(ofCommit: mainHead)
-            for branch in conflictBranches {
+            for branch in outcome.conflictBranches {
                 let existing = try await git.resolve(reference: branch.reference)
                 if let existing, try await holdsKapsoVersion(existing, branch) { continue }
-                var map = remoteMap
+                var map = outcome.remoteMap
                 let workflow = branch.remote.workflow
                 map.set(
                     RemoteMap.Entry(

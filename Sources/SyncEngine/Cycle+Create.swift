@@ -4,9 +4,6 @@ import KapsoAPI
 import WorkflowRepo
 
 extension Cycle {
-    /// The intent key of a workflow being created from a folder: it has no id yet.
-    static func creationKey(_ folder: String) -> String { PushIntent.creationKey(folder) }
-
     /// Creates in Kapso a workflow that exists only as a folder in git: POST (always a draft), then the
     /// same complete write as a push (metadata, status, triggers), then Kapso's form into the base.
     /// Never twice: the intent recorded before the POST lets the next cycle recognise the workflow it
@@ -21,10 +18,10 @@ extension Cycle {
         }
         let parts = WriteDigest.parts(of: localWorkflow)
         var intent = PushIntent(
-            workflowID: Self.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes, writeDigest: parts.full,
+            workflowID: PushIntent.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes, writeDigest: parts.full,
             bodyDigest: parts.body, triggersBeforeDigest: WriteDigest.triggers([]),
             creationDigest: WriteDigest.creationAsSent(localWorkflow), baseFiles: [:])
-        try await recordIntent(intent, what: "creation intent for \(folder)")
+        try await recordIntent(intent)
         var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
         creation["name"] = write.workflow["name"]
         creation["description"] = write.workflow["description"]
@@ -32,19 +29,16 @@ extension Cycle {
         do {
             created = try WorkflowSummary(try await client.send(.createWorkflow, body: ["workflow": .object(creation)]))
         } catch let error as KapsoAPIError {
-            // Only a refusal says that nothing was created. After a server error, a lost answer or an
-            // unreadable one the workflow may exist: the intent stays, and the next cycle recognises it
-            // (same slug, Kapso holding exactly what was sent) or creates it.
-            if let status = error.status, (400..<500).contains(status) {
-                PushIntent.remove(id: Self.creationKey(folder), in: configuration.stateDirectory)
-            }
-            if error.status == 422 {
+            guard case .report(let invalid, let discardIntent) = WriteFailurePolicy.afterCreate(status: error.status) else { return }
+            if discardIntent { intents.discard(PushIntent.creationKey(folder)) }
+            if invalid {
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused to create it: \(error)"))
             } else {
                 report.failures.append(.init(workflow: "workflows/\(folder)", reason: "create: \(error)"))
             }
             return
         } catch {
+            // An answer that could not be read: the workflow may exist, the intent stays.
             report.failures.append(.init(workflow: "workflows/\(folder)", reason: "create: Kapso's answer: \(error)"))
             return
         }

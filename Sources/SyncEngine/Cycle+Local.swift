@@ -19,7 +19,7 @@ extension Cycle {
             workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: baseTree)
             if let workflowsTree, let cached = engine.cache.withLock({ $0.local }), cached.tree == workflowsTree {
                 local = cached.snapshot
-                localAfter = local
+                outcome.localAfter = local
                 return
             }
             files = try await git.files(inTree: baseTree, under: RepositoryLayout.workflowsFolder)
@@ -57,7 +57,7 @@ extension Cycle {
             }
         }
         state.localFiles = state.localFiles.filter { folders[$0.key] != nil }
-        localAfter = local
+        outcome.localAfter = local
         if let workflowsTree {
             let snapshot = local
             engine.cache.withLock { $0.local = (workflowsTree, snapshot) }

@@ -38,27 +38,14 @@ extension Cycle {
         let intent = PushIntent(
             workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: parts.full,
             bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers, baseFiles: base.entry(forID: id)?.files ?? [:])
-        try await recordIntent(intent, what: "push intent for \(folder)")
+        try await recordIntent(intent)
         try await completeWrite(id: id, folder: folder, write: write, intent: intent, asCreation: false)
     }
 
     /// Records the intent in the state directory and, with a git server, on the server, before the
     /// write it announces: a server that cannot be reached stops the cycle before Kapso is touched.
-    func recordIntent(_ intent: PushIntent, what: String) async throws(SyncError) {
-        let directory = configuration.stateDirectory
-        // The record is synced to disk; an fsync can take long on a busy disk, and two of them on Swift's
-        // two-thread cooperative pool would stall every task of the process (the status server too).
-        let failure: String? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    try intent.record(in: directory)
-                    continuation.resume(returning: nil)
-                } catch {
-                    continuation.resume(returning: "\(error)")
-                }
-            }
-        }
-        if let failure { throw .state("cannot record the \(what): \(failure)") }
+    func recordIntent(_ intent: PushIntent) async throws(SyncError) {
+        try await intents.record(intent)
         try await configuration.remote?.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
         try engine.crashSeam?(.afterIntent)
     }
@@ -114,32 +101,30 @@ extension Cycle {
         do {
             _ = try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)])
         } catch {
-            if error.status == 409 {
-                // Kapso changed after this cycle read it, or a retry met this cycle's own write whose
-                // answer was lost: what Kapso holds tells which.
-                guard let version = try await readBack(id: id), let kapso = try await digestParts(of: version) else {
-                    try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
-                    return false
-                }
-                switch OwnWriteRecognizer.decide(
-                    intent: intent, baseFiles: intent.baseFiles ?? [:], localHashes: intent.localHashes, kapso: kapso) {
-                case .landed, .landedThenChangedInGit:
-                    recordWrite(version, id: id, folder: folder, asCreation: asCreation)
-                    return true
-                case .unfinished where kapso.body == intent.bodyDigest:
-                    break
-                default:
-                    if !asCreation { PushIntent.remove(id: intent.workflowID, in: configuration.stateDirectory) }
-                    try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
-                    return false
-                }
-            } else {
-                // A refusal is final; after a lost answer or a server error the write may have landed,
-                // and the intent must stay for the next cycle to recognise it.
-                if !asCreation, let status = error.status, (400..<500).contains(status) {
-                    PushIntent.remove(id: intent.workflowID, in: configuration.stateDirectory)
-                }
-                reportWriteFailure(error, id: id, folder: folder)
+            // A 409: Kapso changed after this cycle read it, or a retry met this cycle's own write whose
+            // answer was lost; what Kapso holds now tells which.
+            var readBack: OwnWriteRecognizer.Outcome?
+            var bodyLanded = false
+            let version = error.status == 409 ? try await self.readBack(id: id) : nil
+            if let version, let kapso = try await digestParts(of: version) {
+                readBack = OwnWriteRecognizer.decide(
+                    intent: intent, baseFiles: intent.baseFiles ?? [:], localHashes: intent.localHashes, kapso: kapso)
+                bodyLanded = kapso.body == intent.bodyDigest
+            }
+            switch WriteFailurePolicy.afterPatch(status: error.status, readBack: readBack, bodyLanded: bodyLanded, asCreation: asCreation) {
+            case .recordLanded:
+                guard let version else { return false }
+                recordWrite(version, id: id, folder: folder, asCreation: asCreation)
+                return true
+            case .continueWithTriggers:
+                break
+            case .conflict(let discardIntent):
+                if discardIntent { intents.discard(intent.workflowID) }
+                try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
+                return false
+            case .report(let invalid, let discardIntent):
+                if discardIntent { intents.discard(intent.workflowID) }
+                reportWriteFailure(error, id: id, folder: folder, invalid: invalid)
                 return false
             }
         }
@@ -153,7 +138,7 @@ extension Cycle {
                 current: current, desired: WriteDigest.triggers(write.fileTriggers), readBefore: intent.triggersBeforeDigest ?? current)
             if decision == .replace { _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)]) }
         } catch {
-            reportWriteFailure(error, id: id, folder: folder)
+            reportWriteFailure(error, id: id, folder: folder, invalid: error.status == 422)
             return false
         }
         if decision == .conflict {
@@ -172,8 +157,8 @@ extension Cycle {
         return true
     }
 
-    private mutating func reportWriteFailure(_ error: KapsoAPIError, id: String, folder: String) {
-        if error.status == 422 {
+    private mutating func reportWriteFailure(_ error: KapsoAPIError, id: String, folder: String, invalid: Bool) {
+        if invalid {
             report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused it: \(error)"))
         } else {
             report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "push: \(error)"))
@@ -186,7 +171,7 @@ extension Cycle {
         let entry = CommitMessage.PulledWorkflow(
             slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
         if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
-        resolvedIntents.append(id)
+        intents.resolve(id)
     }
 
     /// Reads a workflow again and stores its files as blobs; nil when Kapso does not answer well.

@@ -36,14 +36,17 @@ extension Cycle {
             case .deletedInKapso(_, let folder):
                 report.missingInKapso.append(folder)
             case .forget(let id, let folder):
-                if remoteMap.workflows[folder]?.id == id { remoteMap.remove(slug: folder) }
+                if outcome.remoteMap.workflows[folder]?.id == id { outcome.remoteMap.remove(slug: folder) }
             case .refuse(let id, let slug, let reason):
                 report.failures.append(.init(workflow: "\(slug) (\(id))", reason: reason))
             case .invalid(let folder, let reason):
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: reason))
             }
         }
-        resolvedIntents += PushIntent.recorded(intents, by: remoteMap)
+        intents.resolveRecorded(by: outcome.remoteMap)
+        var gitFiles: [String: [String: String]] = [:]
+        for (folder, state) in local.states { if case .files(let hashes) = state { gitFiles[folder] = hashes } }
+        intents.resolveSettled(base: base, kapso: remote.mapValues(\.hashes), git: gitFiles)
     }
 
     /// The planner's view of this cycle: workflows that cannot be read this cycle are left out on every side.
@@ -103,7 +106,7 @@ extension Cycle {
             return
         }
         let previous = base.entry(forID: id)
-        remoteMap.set(
+        outcome.remoteMap.set(
             RemoteMap.Entry(
                 id: id, slug: folder, lockVersion: answer.lockVersion, status: answer.status, updatedAt: answer.updatedAt, files: [:],
                 extra: previous?.extra ?? [:]))
@@ -113,10 +116,10 @@ extension Cycle {
 
     /// The workflow is gone from Kapso: remove its folder and its base entry.
     mutating func removeFolder(id: String, folder: String) {
-        for path in local.blobs[folder, default: [:]].keys.sorted() { changes.append(.remove(path: path)) }
-        localAfter.blobs.removeValue(forKey: folder)
-        localAfter.states.removeValue(forKey: folder)
-        remoteMap.remove(slug: folder)
+        for path in local.blobs[folder, default: [:]].keys.sorted() { outcome.changes.append(.remove(path: path)) }
+        outcome.localAfter.blobs.removeValue(forKey: folder)
+        outcome.localAfter.states.removeValue(forKey: folder)
+        outcome.remoteMap.remove(slug: folder)
         state.knownVersions.removeValue(forKey: id)
         report.removed.append(folder)
     }
@@ -140,12 +143,13 @@ extension Cycle {
             return action
         }
         guard case .files(let hashes)? = local.states[folder] else { return action }
-        let key = base.entry(forID: id) == nil ? Self.creationKey(folder) : id
+        let key = base.entry(forID: id) == nil ? PushIntent.creationKey(folder) : id
         guard let intent = intents[key], let version = remote[id], let kapso = try await digestParts(of: version) else { return action }
         // Recorded already (the base is past the version it was sent with): nothing unconfirmed.
         if let sent = intent.lockVersion, let recorded = base.entry(forID: id)?.lockVersion, recorded > sent { return action }
         switch OwnWriteRecognizer.decide(
-            intent: intent, baseFiles: base.entry(forID: id)?.files ?? [:], localHashes: hashes, kapso: kapso) {
+            intent: intent, baseFiles: base.entry(forID: id)?.files ?? [:], localHashes: hashes, kapso: kapso)
+        {
         case .landed: return .pull(id: id)
         case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
         case .notOurs:
@@ -173,24 +177,24 @@ extension Cycle {
         let previous = base.entry(forID: id)
         let folder = workflow.slug
         for (path, blob) in fetched.blobs where local.blobs[folder]?[path] != blob {
-            changes.append(.upsert(path: path, blob: blob))
+            outcome.changes.append(.upsert(path: path, blob: blob))
         }
         if let previous, previous.slug != folder {
             for path in local.blobs[previous.slug, default: [:]].keys where fetched.hashes[path] == nil {
-                changes.append(.remove(path: path))
+                outcome.changes.append(.remove(path: path))
             }
-            localAfter.blobs.removeValue(forKey: previous.slug)
-            localAfter.states.removeValue(forKey: previous.slug)
+            outcome.localAfter.blobs.removeValue(forKey: previous.slug)
+            outcome.localAfter.states.removeValue(forKey: previous.slug)
         }
-        localAfter.blobs[folder] = fetched.blobs
-        localAfter.states[folder] = .files(hashes: fetched.hashes)
-        remoteMap.set(
+        outcome.localAfter.blobs[folder] = fetched.blobs
+        outcome.localAfter.states[folder] = .files(hashes: fetched.hashes)
+        outcome.remoteMap.set(
             RemoteMap.Entry(
                 id: id, slug: folder, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,
                 files: fetched.hashes, extra: previous?.extra ?? [:]))
         state.knownVersions[id] = .init(lockVersion: workflow.lockVersion, files: fetched.hashes)
         state.localFiles[folder] = .init(blobs: fetched.blobs.mapValues(\.hex), hashes: fetched.hashes)
-        if intents[id] != nil { resolvedIntents.append(id) }
+        if intents[id] != nil { intents.resolve(id) }
         return workflow
     }
 }

@@ -5,41 +5,45 @@ import KapsoAPI
 import Logging
 import WorkflowRepo
 
-/// The working state of one sync cycle; its steps live in the `Cycle+…` files, in the order they run.
+/// The working state of one sync cycle; its steps live in the `Cycle+…` files, in the order they run:
+/// `Cycle+Remote` (read Kapso), `Cycle+Local` (read git), `Cycle+Reconcile` (plan, then carry out each
+/// action: `Cycle+Push`, `Cycle+Create`, `Cycle+Conflict`), then `commit` and `finish` here. Decisions
+/// are made by pure types (`PullPlanner`, `ReconcilePlanner`, `OwnWriteRecognizer`,
+/// `TriggerReplacement`, `WriteFailurePolicy`, `ConflictBranchPlanner`); the cycle carries them out.
 struct Cycle {
     let engine: SyncEngine
     let dryRun: Bool
     /// Asked between fetches: a stop requested while reading Kapso ends the cycle before any write.
     let shouldStop: @Sendable () -> Bool
     var writesStatus: Bool
-    var report: CycleReport
+
+    // Read before anything is decided, and never changed.
     let requestsBefore: Int
     let objectsBefore: Int
-
     let head: ObjectID?
     let baseTree: ObjectID?
     /// The remote-map as read from the head: the base of every comparison.
     let base: RemoteMap
-    /// The remote-map as this cycle leaves it.
-    var remoteMap: RemoteMap
     let savedState: SyncState
-    var state: SyncState
     let now: Double
     let list: WorkflowList
     let fetchPlan: PullPlanner.Plan
-    let intents: [String: PushIntent]
 
+    // Read during the cycle: by `fetchRemote` and `readLocal`, and again after a write (`readBack`).
     /// Workflows read from Kapso this cycle, by id, with their canonical files already stored as blobs.
     var remote: [String: RemoteVersion] = [:]
     /// Ids this cycle must leave alone: unreadable, refused, or failed to fetch.
     var untouchable: Set<String> = []
     var local: LocalSnapshot = LocalSnapshot()
-    /// The workflow folders as this cycle's commit leaves them, so the next cycle need not read them.
-    var localAfter: LocalSnapshot = LocalSnapshot()
     var references: ReferenceMaps?
-    var changes: [TreeChange] = []
-    var conflictBranches: [ConflictBranch] = []
-    var resolvedIntents: [String] = []
+
+    // Changed by the actions.
+    /// For git: the commit and the conflict branches.
+    var outcome: CycleOutcome
+    /// For the state directory: what is known to match the base, what is still to read.
+    var state: SyncState
+    var intents: PushIntentLedger
+    var report: CycleReport
 
     var git: GitStore { engine.git }
     var client: KapsoClient { engine.client }
@@ -61,12 +65,12 @@ struct Cycle {
             throw .git(error)
         }
         base = try await Self.readRemoteMap(engine: engine, tree: baseTree)
-        remoteMap = base
+        outcome = CycleOutcome(remoteMap: base)
         savedState = engine.cache.withLock { $0.state } ?? SyncState.load(from: engine.configuration.stateDirectory)
         state = savedState
         let currentTime = Date().timeIntervalSince1970
         now = currentTime
-        intents = PushIntent.all(in: engine.configuration.stateDirectory)
+        intents = PushIntentLedger(stateDirectory: engine.configuration.stateDirectory)
         let interval = Double(engine.configuration.fullResyncIntervalSeconds)
         let fullPass = savedState.lastFullPass.map { currentTime - $0 >= interval } ?? true
         report.fullPass = fullPass
@@ -78,7 +82,7 @@ struct Cycle {
         report.listed = list.workflows.count
         // After a crash mid-push, Kapso's version must be read to be recognised as this service's own write.
         var known = state.knownVersions
-        for id in intents.keys { known.removeValue(forKey: id) }
+        for id in intents.open.keys { known.removeValue(forKey: id) }
         let listedIDs = Set(list.workflows.map(\.id))
         state.pendingFetch.formIntersection(listedIDs)
         state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) }
@@ -132,10 +136,10 @@ struct Cycle {
 
     /// One commit on the branch for everything pulled and every push recorded, moved by compare-and-swap.
     mutating func commit() async throws(SyncError) {
-        guard !dryRun, !changes.isEmpty || remoteMap != base else { return }
+        guard !dryRun, !outcome.changes.isEmpty || outcome.remoteMap != base else { return }
         do {
-            var allChanges = changes
-            let remoteMapBytes = remoteMap.canonicalBytes()
+            var allChanges = outcome.changes
+            let remoteMapBytes = outcome.remoteMap.canonicalBytes()
             let remoteMapBlob = try await git.writeBlob(remoteMapBytes)
             allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: remoteMapBlob))
             // The project files the CLI writes are created once and then left to their owner.
@@ -163,7 +167,7 @@ struct Cycle {
                 engine.cache.withLock { $0.remoteMap = (remoteMapBlob, written) }
             }
             if let workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: tree) {
-                let snapshot = localAfter
+                let snapshot = outcome.localAfter
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
             }
             try engine.crashSeam?(.afterBranchMoved)
@@ -189,10 +193,8 @@ struct Cycle {
             return
         }
         // With a git server the intents stay until the push has landed there (see `cycleWithServer`).
-        if configuration.remote == nil {
-            for id in resolvedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
-        }
-        report.landedIntents = resolvedIntents
+        if configuration.remote == nil { PushIntentLedger.clear(intents.resolved, in: configuration.stateDirectory) }
+        report.landedIntents = intents.resolved
         // What a full pass could not read is in `pendingFetch`: it is read next cycle, not by another full pass.
         if report.fullPass { state.lastFullPass = now }
         if state != savedState {
@@ -209,7 +211,7 @@ struct Cycle {
 
     private func saveStatus() throws(SyncError) {
         var bySlug: [String: String] = [:]
-        for (slug, entry) in remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
+        for (slug, entry) in outcome.remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
         do {
             // A dry run that reports (a suspended service) has synced nothing: the last success stays as it was.
             let lastSuccess = dryRun ? StatusFile.load(from: configuration.stateDirectory)?.lastSuccessAt : now

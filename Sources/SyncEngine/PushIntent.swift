@@ -1,7 +1,7 @@
-import Foundation
 import WorkflowRepo
 
-/// Written to the state directory before a PATCH and removed once the commit that records it lands.
+/// What this service is about to write to one workflow, on file (see `PushIntentLedger`) from before
+/// the write until the commit that records it lands.
 /// After a crash between the two, or an answer lost on the way back, it lets the next cycle recognise
 /// Kapso's newer version as its own write (Kapso's version has the digest of what was sent, and the
 /// files in git are still the ones sent) and take it, instead of reporting a conflict with itself. A
@@ -56,38 +56,17 @@ public struct PushIntent: Codable, Sendable, Equatable {
         return recorded
     }
 
-    static func folder(_ stateDirectory: String) -> URL {
-        URL(fileURLWithPath: stateDirectory).appendingPathComponent("intents")
-    }
-
-    static func url(_ stateDirectory: String, id: String) -> URL {
-        folder(stateDirectory).appendingPathComponent(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
-            .appendingPathExtension("json")
-    }
-
-    /// Durable before it returns (file and folder synced): the write it announces comes next.
-    func record(in stateDirectory: String) throws {
-        try FileManager.default.createDirectory(at: Self.folder(stateDirectory), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(try encoder.encode(self), to: Self.url(stateDirectory, id: workflowID), durable: true)
-    }
-
-    static func remove(id: String, in stateDirectory: String) {
-        try? FileManager.default.removeItem(at: url(stateDirectory, id: id))
-    }
-
-    static func all(in stateDirectory: String) -> [String: PushIntent] {
-        let folder = folder(stateDirectory)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        var intents: [String: PushIntent] = [:]
-        for name in names where name.hasSuffix(".json") {
-            if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path),
-                let intent = try? JSONDecoder().decode(PushIntent.self, from: data)
-            {
-                intents[intent.workflowID] = intent
-            }
+    /// The push intents with nothing left to recognise: the workflow's files are the same in the base,
+    /// in git and in Kapso (read this cycle). A write that changed nothing, or one undone in git
+    /// before it was confirmed, leaves such an intent; kept, it would never be recorded (no commit
+    /// follows an equal workflow) and would make every cycle read the workflow again.
+    /// `kapso`: files by workflow id, as read this cycle; `git`: files by folder.
+    public static func settled(
+        _ intents: [String: PushIntent], base: RemoteMap, kapso: [String: [String: String]], git: [String: [String: String]]
+    ) -> [String] {
+        intents.keys.sorted().filter { key in
+            guard let entry = base.entry(forID: key), !entry.files.isEmpty, let read = kapso[key] else { return false }
+            return read == entry.files && git[entry.slug] == entry.files
         }
-        return intents
     }
 }

@@ -12,11 +12,11 @@ extension RemoteSync {
 
     /// After a fetch: every intent the server holds and the state directory lacks is copied there.
     func importIntents(git: GitStore, stateDirectory: String) async throws(SyncError) {
-        let local = PushIntent.all(in: stateDirectory)
+        let local = PushIntentLedger.load(from: stateDirectory)
         do {
             for reference in try await git.references(withPrefix: Self.intentsPrefix) {
                 for intent in try await Self.intents(at: reference, git: git) where local[intent.workflowID] == nil {
-                    try? intent.record(in: stateDirectory)
+                    try? PushIntentLedger.write(intent, to: stateDirectory)
                 }
             }
         } catch {
@@ -30,7 +30,7 @@ extension RemoteSync {
     /// instance's, once its writes are recorded). A server that cannot be reached fails the cycle
     /// before the write.
     func publishIntents(git: GitStore, stateDirectory: String, author: Signature, cleanUp: Bool = false) async throws(SyncError) {
-        let intents = PushIntent.all(in: stateDirectory)
+        let intents = PushIntentLedger.load(from: stateDirectory)
         let own = Self.intentsPrefix + InstanceID.load(in: stateDirectory)
         var updates: [ReferenceUpdate] = []
         var deleted: [String] = []
@@ -86,12 +86,10 @@ extension RemoteSync {
     private static func commit(
         _ intents: [String: PushIntent], replacing current: ObjectID?, git: GitStore, author: Signature
     ) async throws(GitError) -> ObjectID? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var changes: [TreeChange] = []
         for (id, intent) in intents.sorted(by: { $0.key < $1.key }) {
-            let name = (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id) + ".json"
-            changes.append(.upsert(path: name, blob: try await git.writeBlob([UInt8]((try? encoder.encode(intent)) ?? Data()))))
+            let bytes = [UInt8]((try? PushIntentLedger.encoded(intent)) ?? Data())
+            changes.append(.upsert(path: PushIntentLedger.fileName(id), blob: try await git.writeBlob(bytes)))
         }
         let tree = try await git.updateTree(base: nil, changes: changes)
         if let current, try await git.tree(ofCommit: current) == tree { return nil }

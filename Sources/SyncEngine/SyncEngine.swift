@@ -91,7 +91,7 @@ public final class SyncEngine: Sendable {
                 continue
             }
             // Only now is the write recorded where every instance can see it.
-            for id in report.landedIntents { PushIntent.remove(id: id, in: configuration.stateDirectory) }
+            PushIntentLedger.clear(report.landedIntents, in: configuration.stateDirectory)
             try await remote.publishIntents(
                 git: git, stateDirectory: configuration.stateDirectory, author: configuration.author, cleanUp: true)
             return report

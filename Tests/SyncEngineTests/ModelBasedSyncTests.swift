@@ -36,8 +36,9 @@ import WorkflowRepo
 
     /// Seeds that once found a hole, kept beyond the default range: 1752 (a person merged a conflict
     /// branch made obsolete by Kapso's revert, while a push was cut off after its PATCH; finishing the
-    /// push undid Kapso's revert).
-    @Test(arguments: [1752])
+    /// push undid Kapso's revert); 2227 (a push cut off after its PATCH, then undone in git: its intent
+    /// was never recorded, and every cycle read the workflow again).
+    @Test(arguments: [1752, 2227])
     func seedThatOnceFailed(seed: Int) async throws {
         try await run(seed: seed)
     }

@@ -112,6 +112,24 @@ import WorkflowRepo
         ]
         #expect(PushIntent.recorded(intents, by: map) == ["1", "new:made"])
     }
+
+    @Test func anIntentGoesWhenEverySideHoldsTheSame() {
+        let same = ["workflows/a/definition.json": "x"]
+        let other = ["workflows/a/definition.json": "y"]
+        var map = RemoteMap()
+        for (id, slug) in [("1", "a"), ("2", "b"), ("3", "c"), ("4", "d")] {
+            map.set(.init(id: id, slug: slug, lockVersion: 5, status: "active", updatedAt: nil, files: same))
+        }
+        map.set(.init(id: "5", slug: "tomb", lockVersion: 5, status: "archived", updatedAt: nil, files: [:]))
+        let intents = Dictionary(
+            uniqueKeysWithValues: ["1", "2", "3", "4", "5", "new:e"].map {
+                ($0, PushIntent(workflowID: $0, lockVersion: 5, localHashes: same, writeDigest: "d", baseFiles: same))
+            })
+        // 1: equal everywhere; 2: Kapso differs; 3: git differs; 4: Kapso not read this cycle; 5: a tombstone.
+        let kapso = ["1": same, "2": other, "3": same, "5": [:]]
+        let git = ["a": same, "b": same, "c": other, "d": same]
+        #expect(PushIntent.settled(intents, base: map, kapso: kapso, git: git) == ["1"])
+    }
 }
 
 @Suite struct ConflictBranchPlannerTests {
