@@ -21,7 +21,10 @@ extension GitStore {
     public func push(_ access: RemoteAccess, updates: [ReferenceUpdate]) throws(RemoteError) {
         guard !updates.isEmpty else { return }
         guard let path = Self.serverPath(access.url) else {
-            try push(access, refspecs: updates.map(\.refspec))
+            // The server moves each reference only from the value this push read (receive-pack checks it).
+            let interleaving = pushInterleaving
+            pushInterleaving = nil
+            try push(access, refspecs: updates.map(\.refspec), beforeUpdate: interleaving)
             return
         }
         let token = UUID().uuidString.lowercased()

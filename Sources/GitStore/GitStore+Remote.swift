@@ -79,8 +79,13 @@ extension GitStore {
     /// Pushes `refspecs` (`refs/heads/main:refs/heads/main`, `+src:dst` to force, `:dst` to delete).
     /// A reference the server refuses through the per-reference report is a failure, never a success.
     public func push(_ access: RemoteAccess, refspecs: [String]) throws(RemoteError) {
+        try push(access, refspecs: refspecs, beforeUpdate: nil)
+    }
+
+    /// `beforeUpdate`: see `RemoteCallbackState.beforeUpdate`.
+    func push(_ access: RemoteAccess, refspecs: [String], beforeUpdate: (() -> Void)?) throws(RemoteError) {
         guard !refspecs.isEmpty else { return }
-        try withRemote(access) { remote, callbacks throws(RemoteError) in
+        try withRemote(access, beforeUpdate: beforeUpdate) { remote, callbacks throws(RemoteError) in
             var options = git_push_options()
             git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
             options.callbacks = callbacks
@@ -89,7 +94,8 @@ extension GitStore {
     }
 
     private func withRemote(
-        _ access: RemoteAccess, _ operation: (OpaquePointer, git_remote_callbacks) throws(RemoteError) -> Int32
+        _ access: RemoteAccess, beforeUpdate: (() -> Void)? = nil,
+        _ operation: (OpaquePointer, git_remote_callbacks) throws(RemoteError) -> Int32
     ) throws(RemoteError) {
         let localPath = access.url.hasPrefix("file://") ? String(access.url.dropFirst("file://".count)) : access.url
         if localPath.hasPrefix("/") || localPath.hasPrefix("."), !FileManager.default.fileExists(atPath: localPath) {
@@ -102,12 +108,13 @@ extension GitStore {
             throw RemoteError(kind: .other, remote: access.displayURL, message: Self.lastMessage(), rejected: [:])
         }
         defer { git_remote_free(remote) }
-        let state = RemoteCallbackState(access: access)
+        let state = RemoteCallbackState(access: access, beforeUpdate: beforeUpdate)
         var callbacks = git_remote_callbacks()
         git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
         callbacks.credentials = credentialCallback
         callbacks.certificate_check = certificateCallback
         callbacks.push_update_reference = pushUpdateReferenceCallback
+        callbacks.push_negotiation = pushNegotiationCallback
         let result: Int32 = try withExtendedLifetime(state) { () throws(RemoteError) -> Int32 in
             callbacks.payload = Unmanaged.passUnretained(state).toOpaque()
             return try operation(remote, callbacks)

@@ -16,8 +16,9 @@ public actor GitStore {
 
     /// Objects this store wrote that were not in the repository before: a measure of write cost.
     public private(set) var objectsWritten = 0
-    /// Tests: runs once, between a push's objects reaching a server by path and its references moving,
-    /// the window in which someone else's push must not be lost.
+    /// Tests: runs once inside the next push, in the window in which someone else's push must not be
+    /// lost: between its objects reaching a server by path and the references moving there, or, over
+    /// the network, between reading the server's references and sending the updates.
     var pushInterleaving: (@Sendable () -> Void)?
 
     public func setPushInterleaving(_ interleaving: (@Sendable () -> Void)?) { pushInterleaving = interleaving }

@@ -12,9 +12,13 @@ final class RemoteCallbackState {
     /// `refs/heads/x` → the server's reason, for references the server refused (hooks, protection).
     var rejected: [String: String] = [:]
     var sshKeyOffered = false
+    /// Run once the server's references are known and before the update commands are sent: where a
+    /// test has a person push in between (`GitStore.setPushInterleaving`).
+    var beforeUpdate: (() -> Void)?
 
-    init(access: RemoteAccess) {
+    init(access: RemoteAccess, beforeUpdate: (() -> Void)? = nil) {
         self.access = access
+        self.beforeUpdate = beforeUpdate
         (host, port) = Self.hostAndPort(access.url)
     }
 
@@ -123,6 +127,16 @@ let certificateCallback: git_transport_certificate_check_cb = { cert, valid, hos
         state.failure = "the host key of \(name) does not match the known_hosts file: refusing to connect (a changed key or an impostor)"
         return GIT_ECERTIFICATE.rawValue
     }
+}
+
+let pushNegotiationCallback: git_push_negotiation = { _, _, payload in
+    guard let payload else { return 0 }
+    let state = Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue()
+    if let beforeUpdate = state.beforeUpdate {
+        state.beforeUpdate = nil
+        beforeUpdate()
+    }
+    return 0
 }
 
 let pushUpdateReferenceCallback: git_push_update_reference_cb = { reference, status, payload in

@@ -44,7 +44,7 @@ extension Cycle {
 
     /// Records the intent in the state directory and, with a git server, on the server, before the
     /// write it announces: a server that cannot be reached stops the cycle before Kapso is touched.
-    func recordIntent(_ intent: PushIntent) async throws(SyncError) {
+    mutating func recordIntent(_ intent: PushIntent) async throws(SyncError) {
         try await intents.record(intent)
         try await configuration.remote?.publishIntents(git: git, stateDirectory: configuration.stateDirectory, author: configuration.author)
         try engine.crashSeam?(.afterIntent)

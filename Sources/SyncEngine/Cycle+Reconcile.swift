@@ -44,9 +44,7 @@ extension Cycle {
             }
         }
         intents.resolveRecorded(by: outcome.remoteMap)
-        var gitFiles: [String: [String: String]] = [:]
-        for (folder, state) in local.states { if case .files(let hashes) = state { gitFiles[folder] = hashes } }
-        intents.resolveSettled(base: base, kapso: remote.mapValues(\.hashes), git: gitFiles)
+        intents.resolveSettled(base: base, kapso: remote.mapValues { (slug: $0.workflow.slug, files: $0.hashes) })
     }
 
     /// The planner's view of this cycle: workflows that cannot be read this cycle are left out on every side.

@@ -56,17 +56,17 @@ public struct PushIntent: Codable, Sendable, Equatable {
         return recorded
     }
 
-    /// The push intents with nothing left to recognise: the workflow's files are the same in the base,
-    /// in git and in Kapso (read this cycle). A write that changed nothing, or one undone in git
-    /// before it was confirmed, leaves such an intent; kept, it would never be recorded (no commit
-    /// follows an equal workflow) and would make every cycle read the workflow again.
-    /// `kapso`: files by workflow id, as read this cycle; `git`: files by folder.
+    /// The push intents with nothing left to recognise: Kapso, read this cycle, holds exactly the base
+    /// (files and slug), so no part of the write is there, or the write changed nothing. Kept, such an
+    /// intent would never be recorded (no commit records an unchanged workflow) and would make every
+    /// cycle read the workflow again: a write undone in git before it was confirmed, a folder removed
+    /// after a write that failed. `kapso`: files and slug by workflow id, as read this cycle.
     public static func settled(
-        _ intents: [String: PushIntent], base: RemoteMap, kapso: [String: [String: String]], git: [String: [String: String]]
+        _ intents: [String: PushIntent], base: RemoteMap, kapso: [String: (slug: String, files: [String: String])]
     ) -> [String] {
         intents.keys.sorted().filter { key in
             guard let entry = base.entry(forID: key), !entry.files.isEmpty, let read = kapso[key] else { return false }
-            return read == entry.files && git[entry.slug] == entry.files
+            return read.files == entry.files && read.slug == entry.slug
         }
     }
 }

@@ -16,6 +16,8 @@ struct PushIntentLedger: Sendable {
     let open: [String: PushIntent]
     /// Keys whose write this cycle recorded in git, in the order found.
     private(set) var resolved: [String] = []
+    /// Keys whose intent this cycle recorded: their writes may have landed after Kapso was read.
+    private(set) var recordedThisCycle: Set<String> = []
 
     init(stateDirectory: String) {
         self.stateDirectory = stateDirectory
@@ -26,7 +28,8 @@ struct PushIntentLedger: Sendable {
 
     /// Durable before it returns. The fsyncs run on a Dispatch thread: on a busy disk they take long, and
     /// two of them on Swift's two-thread cooperative pool would stall every task of the process.
-    func record(_ intent: PushIntent) async throws(SyncError) {
+    mutating func record(_ intent: PushIntent) async throws(SyncError) {
+        recordedThisCycle.insert(intent.workflowID)
         let directory = stateDirectory
         let failure: String? = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -57,9 +60,11 @@ struct PushIntentLedger: Sendable {
         for key in PushIntent.recorded(open, by: map) { resolve(key) }
     }
 
-    /// Resolves the intents of workflows that are the same on every side (`PushIntent.settled`).
-    mutating func resolveSettled(base: RemoteMap, kapso: [String: [String: String]], git: [String: [String: String]]) {
-        for key in PushIntent.settled(open, base: base, kapso: kapso, git: git) { resolve(key) }
+    /// Resolves the intents with nothing left to recognise (`PushIntent.settled`), but none recorded
+    /// this cycle: Kapso was read before their writes.
+    mutating func resolveSettled(base: RemoteMap, kapso: [String: (slug: String, files: [String: String])]) {
+        let earlier = open.filter { !recordedThisCycle.contains($0.key) }
+        for key in PushIntent.settled(earlier, base: base, kapso: kapso) { resolve(key) }
     }
 
     /// Removes the intents whose writes are recorded where every instance can see them.

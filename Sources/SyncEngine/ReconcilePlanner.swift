@@ -184,7 +184,11 @@ public enum ReconcilePlanner {
                 if case .moved(let from, _) = state, !claimedFolders.contains(folder) { return (from, folder) }
                 return nil
             }, by: \.0)
-        for folder in local.keys.sorted() where !claimedFolders.contains(folder) {
+        // Folders that say which workflow they hold (`.moved`) are paired before a definition is matched:
+        // a copy made next to a moved folder must not take the workflow from it.
+        let newFolders = local.keys.sorted().filter { !claimedFolders.contains($0) }
+        let saysWhich = newFolders.filter { if case .files = local[$0]! { false } else { true } }
+        for folder in saysWhich + newFolders.filter({ !saysWhich.contains($0) }) {
             switch local[folder]! {
             case .invalid(let reason):
                 actions.append(.invalid(folder: folder, reason: reason))

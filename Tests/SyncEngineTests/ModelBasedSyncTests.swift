@@ -10,8 +10,10 @@ import WorkflowRepo
 
 /// Random sequences of operations on both sides (seeded, so a failure is reproduced by its seed), checked
 /// against a model of what each side was last told: Kapso renames workflows, moves start nodes
-/// vertically, switches triggers on and off (which does not move `lock_version`) and re-saves without
-/// a change; people in git move start nodes horizontally and add or remove an API trigger; in between,
+/// vertically, switches triggers on and off (which does not move `lock_version`), switches the status
+/// between draft and active and re-saves without a change; people in git move start nodes
+/// horizontally, add or remove an API trigger, move folders (`git mv`), create folders for new
+/// workflows and remove folders (reported, never archived, by default); in between,
 /// faults (server errors, lost answers, failed reads), an edit landing right before a write, cycles
 /// killed at every crash point, and conflicts resolved the way a person would (Kapso's version with
 /// their own edits applied again). Every edit touches a field only one side edits, so the end state
@@ -31,16 +33,28 @@ import WorkflowRepo
 
     @Test(arguments: batches)
     func noEditIsLostAndBothSidesConverge(seeds: ClosedRange<Int>) async throws {
-        for seed in seeds { try await run(seed: seed) }
+        for seed in seeds { await check(seed: seed, folderOperations: true) }
     }
 
     /// Seeds that once found a hole, kept beyond the default range: 1752 (a person merged a conflict
     /// branch made obsolete by Kapso's revert, while a push was cut off after its PATCH; finishing the
     /// push undid Kapso's revert); 2227 (a push cut off after its PATCH, then undone in git: its intent
     /// was never recorded, and every cycle read the workflow again).
+    /// They ran before folders were moved, created and removed: their sequences are those of that time.
     @Test(arguments: [1752, 2227])
     func seedThatOnceFailed(seed: Int) async throws {
-        try await run(seed: seed)
+        await check(seed: seed, folderOperations: false)
+    }
+
+    /// Runs one seed; an error thrown on the way (a person's merge that fails, a file missing) is
+    /// reported with the sequence that led to it.
+    func check(seed: Int, folderOperations: Bool) async {
+        let model = Model()
+        do {
+            try await run(seed: seed, folderOperations: folderOperations, model: model)
+        } catch {
+            Issue.record("\(error)\nseed \(seed):\n  \(model.sequence)")
+        }
     }
 
     struct Random {
@@ -57,15 +71,23 @@ import WorkflowRepo
         let names = Mutex<[String: String]>([:])
         /// Git's side; also set from inside a push (a person pushing while the service pushes).
         let startX = Mutex<[String: Int]>([:])
+        /// Git's folder for each workflow: people move folders.
+        let folder = Mutex<[String: String]>([:])
+        /// Workflows whose folder a person removed (and has not restored).
+        let removed = Mutex<Set<String>>([])
+        func folder(of id: String) -> String { folder.withLock { $0[id]! } }
+        func isRemoved(_ id: String) -> Bool { removed.withLock { $0.contains(id) } }
         let log = Mutex<[String]>([])
         func note(_ line: String) { log.withLock { $0.append(line) } }
         var sequence: String { log.withLock { $0.joined(separator: "\n  ") } }
     }
 
-    func run(seed: Int) async throws {
-        // A third of the seeds sync through a git server reached by path, which people push to.
+    func run(seed: Int, folderOperations: Bool, model: Model) async throws {
+        // A third of the seeds sync through a git server, which people push to: half of them reach it by
+        // path, half over HTTP (`git http-backend`).
         let withServer = seed % 3 == 0
-        let harness = try await SyncHarness(withServer: withServer) {
+        let overHTTP = withServer && seed % 2 == 1
+        let harness = try await SyncHarness(withServer: withServer, serverOverHTTP: overHTTP) {
             await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed))
         }
         defer { Task { await harness.stop() } }
@@ -74,17 +96,26 @@ import WorkflowRepo
         let workflows = await harness.fake.workflows
         let ids = workflows.map(\.id)
         let slugByID = Dictionary(uniqueKeysWithValues: workflows.map { ($0.id, $0.slug) })
-        let model = Model()
         var startY: [String: Int] = [:]
         var inboundActive: [String: Bool] = [:]
         var apiTrigger: [String: Bool] = [:]
-        model.note("seed \(seed)\(withServer ? ", through a git server" : "")")
+        var status = Dictionary(uniqueKeysWithValues: workflows.map { ($0.id, $0.status) })
+        var made: [String] = []
+        model.folder.withLock { $0 = slugByID }
+        model.note("seed \(seed)\(withServer ? ", through a git server" : "")\(overHTTP ? " over HTTP" : "")")
         var engine = try harness.restartedEngine()
 
         for step in 1...12 {
             let id = ids[random.next(ids.count)]
-            let slug = slugByID[id]!
-            switch random.next(withServer ? 14 : 13) {
+            let slug = model.folder(of: id)
+            var operation = random.next(withServer ? 14 : 13)
+            if folderOperations {
+                operation = random.next(withServer ? 18 : 17)
+                if !withServer && operation >= 13 { operation += 1 }
+            }
+            // A removed folder cannot be edited in git: the person's edit becomes a plain cycle.
+            if model.isRemoved(id) && [4, 5, 6, 13, 14, 16, 17].contains(operation) { operation = 11 }
+            switch operation {
             case 0:
                 let name = "Kapso name \(step)"
                 model.note("\(step): Kapso renames \(slug) to \(name)")
@@ -141,7 +172,7 @@ import WorkflowRepo
                 engine = try harness.restartedEngine()
             case 10:
                 model.note("\(step): a person resolves the conflicts")
-                try await resolveConflicts(harness, startX: model.startX.withLock { $0 }, apiTrigger: apiTrigger, slugByID: slugByID)
+                try await resolveConflicts(harness, model: model, apiTrigger: apiTrigger)
             case 13:
                 let x = 3000 + step
                 model.note("\(step): a person pushes a move of the start of \(slug) to x \(x) while the service pushes; cycle")
@@ -151,6 +182,39 @@ import WorkflowRepo
                     model.startX.withLock { $0[id] = x }
                 }
                 _ = try? await engine.runCycle()
+            case 14:
+                let to = "moved-\(step)"
+                model.note("\(step): git moves the folder of \(slug) to \(to) (git mv)")
+                try await harness.personCommits("Move \(slug) to \(to)") { checkout in
+                    let workflows = checkout.appendingPathComponent("workflows")
+                    try FileManager.default.moveItem(
+                        at: workflows.appendingPathComponent(slug), to: workflows.appendingPathComponent(to))
+                }
+                model.folder.withLock { $0[id] = to }
+            case 15:
+                let next = status[id] == "active" ? "draft" : "active"
+                model.note("\(step): Kapso sets the status of \(slug) to \(next)")
+                await harness.fake.simulateEditorEdit(workflowID: id) { $0.status = next }
+                status[id] = next
+            case 16:
+                let new = "made-\(step)"
+                model.note("\(step): git creates \(new), a copy of \(slug)")
+                try await harness.personCommits("Create \(new)") { checkout in
+                    let workflows = checkout.appendingPathComponent("workflows")
+                    let folder = workflows.appendingPathComponent(new)
+                    try FileManager.default.copyItem(at: workflows.appendingPathComponent(slug), to: folder)
+                    try Self.setYAMLLines(["slug": new, "name": "Made \(step)"], in: folder.appendingPathComponent("workflow.yaml"))
+                    // Its own definition: a copy left identical, with the original removed, is a rename (the
+                    // planner's rule, in its table tests).
+                    try editJSON(folder.appendingPathComponent("definition.json")) { $0.setStartX(5000 + step) }
+                }
+                made.append(new)
+            case 17:
+                model.note("\(step): git removes the folder of \(slug)")
+                try await harness.personCommits("Remove \(slug)") { checkout in
+                    try FileManager.default.removeItem(at: checkout.appendingPathComponent("workflows/\(slug)"))
+                }
+                model.removed.withLock { _ = $0.insert(id) }
             default:
                 model.note("\(step): cycle")
                 _ = try? await engine.runCycle()
@@ -163,7 +227,7 @@ import WorkflowRepo
         var last: CycleReport?
         let startX = model.startX.withLock { $0 }
         for _ in 0..<6 {
-            try await resolveConflicts(harness, startX: startX, apiTrigger: apiTrigger, slugByID: slugByID)
+            try await resolveConflicts(harness, model: model, apiTrigger: apiTrigger)
             let report = try await finalEngine.runCycle()
             last = report
             if !report.hasChanges && report.conflicts.isEmpty && report.failures.isEmpty && report.commit == nil { break }
@@ -176,26 +240,41 @@ import WorkflowRepo
         let quiet = try await harness.restartedEngine().runCycle()
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.objectsWritten == 0, "a quiet cycle wrote: \(sequence)")
 
-        #expect(await harness.fake.workflows.count == ids.count, "a workflow was created twice: \(sequence)")
+        let everything = await harness.fake.workflows
+        #expect(everything.count == ids.count + made.count, "a workflow was created twice, or not at all: \(sequence)")
+        for new in made {
+            let kapso = everything.filter { $0.slug == new }
+            #expect(kapso.count == 1 && kapso.first?.status != "archived", "\(new) is not in Kapso once: \(sequence)")
+            let yaml = String(decoding: try await harness.file("workflows/\(new)/workflow.yaml"), as: UTF8.self)
+            #expect(kapso.first.map { yaml.contains("name: \($0.name)\n") } == true, "git and Kapso differ on \(new): \(sequence)")
+        }
         let names = model.names.withLock { $0 }
         for id in ids {
-            let slug = slugByID[id]!
+            let slug = model.folder(of: id)
             let kapso = try #require(await harness.fake.workflow(id: id))
             let start = kapso.nodes.first { $0["id"]?.stringValue == "start" }?["position"]
             if let name = names[id] { #expect(kapso.name == name, "Kapso lost its rename of \(slug): \(sequence)") }
             if let y = startY[id] { #expect(start?["y"]?.numberValue?.intValue == y, "Kapso lost its move of \(slug): \(sequence)") }
-            if let x = startX[id] {
-                #expect(start?["x"]?.numberValue?.intValue == x, "git's move of \(slug) never reached Kapso: \(sequence)")
-            }
+            #expect(kapso.status == status[id], "Kapso lost its status change of \(slug): \(sequence)")
             let inbound = kapso.triggers.first { $0.triggerType == "inbound_message" }
             if let active = inboundActive[id] {
                 #expect(inbound?.active == active, "Kapso lost its trigger switch on \(slug): \(sequence)")
+            }
+            if model.isRemoved(id) {
+                // Removed in git, kept in Kapso (the default policy reports it): git's edits went with the folder.
+                #expect((try? await harness.file("workflows/\(slug)/workflow.yaml")) == nil, "\(slug) came back: \(sequence)")
+                continue
+            }
+            #expect(kapso.slug == slug, "git's move of \(slug) never reached Kapso (\(kapso.slug)): \(sequence)")
+            if let x = startX[id] {
+                #expect(start?["x"]?.numberValue?.intValue == x, "git's move of \(slug) never reached Kapso: \(sequence)")
             }
             #expect(
                 kapso.triggers.contains { $0.triggerType == "api_call" } == (apiTrigger[id] ?? false),
                 "git's API trigger on \(slug) is not what Kapso holds: \(sequence)")
             let yaml = String(decoding: try await harness.file("workflows/\(slug)/workflow.yaml"), as: UTF8.self)
             #expect(yaml.contains("name: \(kapso.name)\n"), "git and Kapso differ on the name of \(slug): \(sequence)")
+            #expect(yaml.contains("status: \(kapso.status)\n"), "git and Kapso differ on the status of \(slug): \(sequence)")
             let definition = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
             let gitStart = definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == "start" }?["position"]
             #expect(gitStart == start, "git and Kapso differ on the start of \(slug): \(sequence)")
@@ -249,12 +328,20 @@ import WorkflowRepo
         try Data(yaml.utf8).write(to: url)
     }
 
+    /// Replaces the first line of each `key: ` in `workflow.yaml` (the CLI writes one scalar per line).
+    static func setYAMLLines(_ values: [String: String], in url: URL) throws {
+        var lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
+        for (key, value) in values {
+            if let index = lines.firstIndex(where: { $0.hasPrefix("\(key): ") }) { lines[index] = "\(key): \(value)" }
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: url)
+    }
+
     /// Merges every conflict branch as a person would in a pull request: Kapso's version of the
-    /// workflow with the person's own edits applied again, and the base entry from the branch.
-    func resolveConflicts(
-        _ harness: SyncHarness, startX: [String: Int], apiTrigger: [String: Bool], slugByID: [String: String]
-    ) async throws {
-        let idBySlug = Dictionary(uniqueKeysWithValues: slugByID.map { ($1, $0) })
+    /// workflow with the person's own edits applied again (moves of the start node, the API trigger,
+    /// the folder's place), and the base entry from the branch. A workflow whose folder they removed
+    /// and that changed in Kapso since, they restore.
+    func resolveConflicts(_ harness: SyncHarness, model: Model, apiTrigger: [String: Bool]) async throws {
         // What people see: the server when there is one.
         let shared = try harness.server.map { try GitStore(path: $0, createIfMissing: false) } ?? harness.git
         func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
@@ -263,6 +350,7 @@ import WorkflowRepo
             else { throw SyncHarness.HarnessError(description: "no \(path) on \(branch)") }
             return bytes
         }
+        let startX = model.startX.withLock { $0 }
         for reference in try await shared.references(withPrefix: "refs/heads/kapso-gitsync/conflict/") {
             let branch = String(reference.dropFirst("refs/heads/".count))
             // Already merged, waiting for the next cycle to notice and delete it.
@@ -271,26 +359,45 @@ import WorkflowRepo
             {
                 continue
             }
-            let slug = String(branch.dropFirst("kapso-gitsync/conflict/".count))
             var ours = try RemoteMap(bytes: try await file(".kapso/remote-map.json"))
-            let id = idBySlug[slug]
             let theirsMap = try RemoteMap(bytes: try await file(".kapso/remote-map.json", at: branch))
-            let theirsDefinition = try await file("workflows/\(slug)/definition.json", at: branch)
-            let theirsYAML = try await file("workflows/\(slug)/workflow.yaml", at: branch)
+            // The workflow, as the branch's commit names it (its folder may have moved since).
+            let trailer = try await runGit([
+                "--git-dir", harness.server ?? harness.repositoryPath, "log", "-1", "--format=%(trailers:key=Kapso-Conflict,valueonly)",
+                reference,
+            ]).output
+            guard let idField = trailer.split(separator: " ").first(where: { $0.hasPrefix("id=") }),
+                let entry = theirsMap.entry(forID: String(idField.dropFirst(3)))
+            else {
+                throw SyncHarness.HarnessError(description: "\(branch) names no workflow: \(trailer)")
+            }
+            let id = entry.id
+            let kapsoSlug = entry.slug
+            // Their own folder for it (where they moved it, or had it before removing it); a workflow they
+            // created has no other.
+            let gitFolder = model.folder.withLock { $0[id] } ?? kapsoSlug
+            let theirsDefinition = try await file("workflows/\(kapsoSlug)/definition.json", at: branch)
+            let theirsYAML = try await file("workflows/\(kapsoSlug)/workflow.yaml", at: branch)
             try await harness.personMerges(branch) { checkout in
-                let mapURL = checkout.appendingPathComponent(".kapso/remote-map.json")
-                if let entry = theirsMap.workflows[slug] { ours.set(entry) }
-                try Data(ours.canonicalBytes()).write(to: mapURL)
-                let folder = checkout.appendingPathComponent("workflows/\(slug)")
+                ours.set(entry)
+                try Data(ours.canonicalBytes()).write(to: checkout.appendingPathComponent(".kapso/remote-map.json"))
+                let workflows = checkout.appendingPathComponent("workflows")
+                let folder = workflows.appendingPathComponent(gitFolder)
+                if gitFolder != kapsoSlug {
+                    // Their folder moved in git: Kapso's files go there, and stay recognised as moved by their `slug:`.
+                    try? FileManager.default.removeItem(at: workflows.appendingPathComponent(kapsoSlug))
+                }
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 try Data(theirsDefinition).write(to: folder.appendingPathComponent("definition.json"))
                 try Data(theirsYAML).write(to: folder.appendingPathComponent("workflow.yaml"))
-                if let id, let x = startX[id] {
+                if let x = startX[id] {
                     try editJSON(folder.appendingPathComponent("definition.json")) { $0.setStartX(x) }
                 }
-                if let id, let wanted = apiTrigger[id] {
+                if let wanted = apiTrigger[id] {
                     try Self.setAPITrigger(wanted, in: folder.appendingPathComponent("workflow.yaml"))
                 }
             }
+            model.removed.withLock { _ = $0.remove(id) }
         }
     }
 }

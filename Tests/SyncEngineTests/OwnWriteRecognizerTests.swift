@@ -113,7 +113,7 @@ import WorkflowRepo
         #expect(PushIntent.recorded(intents, by: map) == ["1", "new:made"])
     }
 
-    @Test func anIntentGoesWhenEverySideHoldsTheSame() {
+    @Test func anIntentGoesWhenKapsoHoldsExactlyTheBase() {
         let same = ["workflows/a/definition.json": "x"]
         let other = ["workflows/a/definition.json": "y"]
         var map = RemoteMap()
@@ -125,10 +125,12 @@ import WorkflowRepo
             uniqueKeysWithValues: ["1", "2", "3", "4", "5", "new:e"].map {
                 ($0, PushIntent(workflowID: $0, lockVersion: 5, localHashes: same, writeDigest: "d", baseFiles: same))
             })
-        // 1: equal everywhere; 2: Kapso differs; 3: git differs; 4: Kapso not read this cycle; 5: a tombstone.
-        let kapso = ["1": same, "2": other, "3": same, "5": [:]]
-        let git = ["a": same, "b": same, "c": other, "d": same]
-        #expect(PushIntent.settled(intents, base: map, kapso: kapso, git: git) == ["1"])
+        // 1: Kapso holds the base; 2: other files; 3: another slug (a rename landed); 4: not read this
+        // cycle; 5: a tombstone; new:e: a creation, recorded only by its folder in the base.
+        let kapso: [String: (slug: String, files: [String: String])] = [
+            "1": ("a", same), "2": ("b", other), "3": ("renamed", same), "5": ("tomb", [:]), "new:e": ("e", same),
+        ]
+        #expect(PushIntent.settled(intents, base: map, kapso: kapso) == ["1"])
     }
 }
 

@@ -152,6 +152,13 @@ import WorkflowRepo
         ),
         (
             Case(
+                name: "folder moved, and a copy with its own slug made beside it: the moved folder keeps the workflow",
+                base: base(("1", "a", "d")), local: ["m": .files(hashes: files("m", "d")), "z": moved("a", to: "z")],
+                remote: ["1": .init(slug: "a", hashes: nil)], expected: [.rename(id: "1", from: "a", to: "z"), .create(folder: "m")]),
+            archiving
+        ),
+        (
+            Case(
                 name: "two folders claim one moved workflow: both invalid, nothing archived", base: base(("1", "a", "d")),
                 local: ["b": moved("a", to: "b"), "c": moved("a", to: "c")], remote: ["1": .init(slug: "a", hashes: nil)],
                 expected: [

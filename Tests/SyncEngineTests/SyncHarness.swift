@@ -19,19 +19,26 @@ final class SyncHarness: Sendable {
     /// With `withServer`: a bare repository reached by path that the engine fetches from and pushes to,
     /// and that people push to (the engine's own repository is then a cache of it).
     let server: String?
+    /// With `serverOverHTTP`: `git http-backend` serving `server`, which the engine then reaches over
+    /// HTTP (people still push to it by path).
+    let http: GitHTTPServer?
 
     init(
         fullResyncIntervalSeconds: Int = 3600, fakeOptions: KapsoFake.Options = .init(apiKey: SyncHarness.apiKey),
-        withServer: Bool = false, configure: (inout SyncConfiguration) -> Void = { _ in },
+        withServer: Bool = false, serverOverHTTP: Bool = false, configure: (inout SyncConfiguration) -> Void = { _ in },
         seed: (KapsoFake) async throws -> Void
     ) async throws {
         directory = try TemporaryDirectory()
-        let server = withServer ? directory.path + "/server.git" : nil
+        let server = withServer || serverOverHTTP ? directory.path + "/server.git" : nil
         self.server = server
         if let server {
             let created = try await runGit(["init", "-q", "--bare", "-b", "main", server])
             guard created.status == 0 else { throw HarnessError(description: created.output) }
         }
+        let token = "http-token-\(UUID().uuidString)"
+        http = serverOverHTTP ? try await GitHTTPServer(root: directory.path, token: token, directory: directory) : nil
+        let access: RemoteAccess? =
+            if let http { RemoteAccess(url: http.baseURL + "/server.git", httpsToken: token) } else { server.map { RemoteAccess(url: $0) } }
         fake = KapsoFake(options: fakeOptions)
         try await seed(fake)
         let url = try await fake.start()
@@ -44,7 +51,7 @@ final class SyncHarness: Sendable {
         var configuration = SyncConfiguration(
             branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
             stateDirectory: directory.path + "/state", fullResyncIntervalSeconds: fullResyncIntervalSeconds,
-            remote: server.map { path in RemoteSync { RemoteAccess(url: path) } })
+            remote: access.map { access in RemoteSync { access } })
         configure(&configuration)
         engine = SyncEngine(
             client: client, git: git,
