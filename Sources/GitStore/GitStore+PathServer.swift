@@ -81,17 +81,9 @@ extension GitStore {
         if current == update.tip { return nil }
         let result: Int32
         if let tip = update.tip {
-            let pointer = server.pointer
             let lock = StaleRefLock(gitDirectory: server.gitDirectory, reference: update.reference, target: tip)
             result = lock.run {
-                var tipOID = tip.raw
-                var reference: OpaquePointer?
-                defer { git_reference_free(reference) }
-                if var expectedOID = current?.raw {
-                    return git_reference_create_matching(
-                        &reference, pointer, update.reference, &tipOID, 1, &expectedOID, "kapso-gitsync: push")
-                }
-                return git_reference_create(&reference, pointer, update.reference, &tipOID, 0, "kapso-gitsync: push")
+                server.compareAndSwapReference(update.reference, to: tip, expected: current, logMessage: "kapso-gitsync: push")
             }
         } else {
             var reference: OpaquePointer?

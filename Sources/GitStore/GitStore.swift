@@ -62,17 +62,9 @@ public actor GitStore {
     public func updateReference(
         _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
     ) throws(GitError) {
-        let pointer = repository.pointer
+        let repository = repository
         let lock = StaleRefLock(gitDirectory: repository.gitDirectory, reference: name, target: target)
-        let result = lock.run {
-            var targetOID = target.raw
-            var reference: OpaquePointer?
-            defer { git_reference_free(reference) }
-            if var expectedOID = expected?.raw {
-                return git_reference_create_matching(&reference, pointer, name, &targetOID, 1, &expectedOID, logMessage)
-            }
-            return git_reference_create(&reference, pointer, name, &targetOID, 0, logMessage)
-        }
+        let result = lock.run { repository.compareAndSwapReference(name, to: target, expected: expected, logMessage: logMessage) }
         if result == GIT_EEXISTS.rawValue {
             throw GitError(function: "git_reference_create", code: .refModified, message: "\(name) already exists")
         }

@@ -34,6 +34,19 @@ final class Repository {
         odb = try Self.odb(of: pointer)
     }
 
+    /// Moves `name` to `target` from `expected` (nil: creates it, only if it does not exist), inside
+    /// libgit2's own reference lock: a compare-and-swap. Returns libgit2's code; the caller runs it
+    /// under `StaleRefLock`, which recovers a lock a dead process of ours left.
+    func compareAndSwapReference(_ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String) -> Int32 {
+        var targetOID = target.raw
+        var reference: OpaquePointer?
+        defer { git_reference_free(reference) }
+        if var expectedOID = expected?.raw {
+            return git_reference_create_matching(&reference, pointer, name, &targetOID, 1, &expectedOID, logMessage)
+        }
+        return git_reference_create(&reference, pointer, name, &targetOID, 0, logMessage)
+    }
+
     /// The `.git` folder (the repository itself when bare).
     var gitDirectory: String {
         String(cString: git_repository_path(pointer))

@@ -9,18 +9,7 @@ import Testing
 
     /// A fake seeded with the real-workflow fixtures, and a configuration pointing at it.
     func setUp(extraConfig: String = "") async throws -> Setup {
-        try await EndToEndSetup.make { url in
-            """
-            kapso:
-              api_url: \(url.absoluteString)
-              requests_per_minute: 0
-            repository:
-              path: repo.git
-            status:
-              listen: "off"
-            \(extraConfig)
-            """
-        }
+        try await EndToEndSetup.forSync(extraConfig: extraConfig)
     }
 
     @Test func syncPullsEverythingThenFindsNothingToDo() async throws {

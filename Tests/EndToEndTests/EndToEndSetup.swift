@@ -23,4 +23,20 @@ struct EndToEndSetup {
         try Data(configuration(url).utf8).write(to: URL(fileURLWithPath: configPath))
         return EndToEndSetup(directory: directory, fake: fake, apiKey: apiKey, configPath: configPath)
     }
+
+    /// For one-shot `sync` runs: the fake, no rate limit, a local repository, no status server.
+    static func forSync(extraConfig: String = "") async throws -> EndToEndSetup {
+        try await make { url in
+            """
+            kapso:
+              api_url: \(url.absoluteString)
+              requests_per_minute: 0
+            repository:
+              path: repo.git
+            status:
+              listen: "off"
+            \(extraConfig)
+            """
+        }
+    }
 }

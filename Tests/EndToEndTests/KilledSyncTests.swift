@@ -10,31 +10,13 @@ import Testing
 /// commits and reference updates. Then it runs to the end, and nothing may be lost, repeated or left
 /// locked.
 @Suite struct KilledSyncTests {
-    struct Random {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
-    }
-
     @Test(arguments: [1, 2, 3])
     func aSyncKilledAnywhereLosesAndRepeatsNothing(seed: Int) async throws {
-        let setup = try await EndToEndSetup.make { url in
-            """
-            kapso:
-              api_url: \(url.absoluteString)
-              requests_per_minute: 0
-            repository:
-              path: repo.git
-            status:
-              listen: "off"
-            """
-        }
+        let setup = try await EndToEndSetup.forSync()
         defer { Task { await setup.fake.stop() } }
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         #expect(first.status == 0, "\(first.combined)")
-        var random = Random(state: UInt64(seed) &* 104_729)
+        var random = SeededRandom(state: UInt64(seed) &* 104_729)
         let workflows = await setup.fake.workflows
         // Kapso renames the first half; people move the start node of the second half: no conflicts.
         let kapsoSide = Array(workflows.prefix(workflows.count / 2))

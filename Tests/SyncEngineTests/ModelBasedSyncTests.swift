@@ -57,14 +57,6 @@ import WorkflowRepo
         }
     }
 
-    struct Random {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
-    }
-
     /// What each side was last told, per workflow id. The Kapso-side name is also set from inside the
     /// fake (an edit right before a write), hence the lock.
     final class Model: Sendable {
@@ -91,7 +83,7 @@ import WorkflowRepo
             await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed))
         }
         defer { Task { await harness.stop() } }
-        var random = Random(state: UInt64(seed) &* 7919 &+ 17)
+        var random = SeededRandom(state: UInt64(seed) &* 7919 &+ 17)
         _ = try await harness.engine.runCycle()
         let workflows = await harness.fake.workflows
         let ids = workflows.map(\.id)
@@ -178,10 +170,13 @@ import WorkflowRepo
                 model.note("\(step): a person pushes a move of the start of \(slug) to x \(x) while the service pushes; cycle")
                 let checkout = try await harness.personCheckout()
                 await engine.git.setPushInterleaving {
-                    Self.personPushesNow(checkout, file: "workflows/\(slug)/definition.json") { $0.setStartX(x) }
-                    model.startX.withLock { $0[id] = x }
+                    if Self.personPushesNow(checkout, file: "workflows/\(slug)/definition.json", { $0.setStartX(x) }) {
+                        model.startX.withLock { $0[id] = x }
+                    }
                 }
                 _ = try? await engine.runCycle()
+                // Only during this cycle's push: when it pushed nothing, the person did not push either.
+                await engine.git.setPushInterleaving(nil)
             case 14:
                 let to = "moved-\(step)"
                 model.note("\(step): git moves the folder of \(slug) to \(to) (git mv)")
@@ -293,8 +288,10 @@ import WorkflowRepo
 
     /// A person's edit, commit and push to the server, run to the end before it returns: it runs
     /// inside the service's push, on its repository's own thread.
-    static func personPushesNow(_ checkout: URL, file: String, _ edit: (inout JSONValue) -> Void) {
-        func git(_ script: String) {
+    /// Returns whether the push landed.
+    @discardableResult
+    static func personPushesNow(_ checkout: URL, file: String, _ edit: (inout JSONValue) -> Void) -> Bool {
+        func git(_ script: String) -> Bool {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", script]
@@ -304,12 +301,14 @@ import WorkflowRepo
             for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = "Test Person" }
             for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = "person@example.invalid" }
             process.environment = environment
-            try? launch(process)
+            guard (try? launch(process)) != nil else { return false }
             process.waitUntilExit()
+            return process.terminationStatus == 0
         }
-        git("git fetch -q origin && git reset -q --hard origin/main")
-        try? editJSON(checkout.appendingPathComponent(file), edit)
-        git("git commit -qam 'Moved while the service pushed' && git push -q origin HEAD:main")
+        guard git("git fetch -q origin && git reset -q --hard origin/main"),
+            (try? editJSON(checkout.appendingPathComponent(file), edit)) != nil
+        else { return false }
+        return git("git commit -qam 'Moved while the service pushed' && git push -q origin HEAD:main")
     }
 
     static let faults: [(name: String, rule: FakeFaultRule)] = [

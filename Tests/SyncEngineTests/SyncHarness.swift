@@ -137,13 +137,21 @@ extension SyncHarness {
     /// conflicts with `resolve` (given the checkout), then pushes.
     func personMerges(_ branch: String, resolve: (URL) throws -> Void) async throws {
         let checkout = try await personCheckout()
-        _ = try await runGit(["merge", "--no-ff", "--no-commit", "-q", "origin/\(branch)"], in: checkout.path)
+        // Without rename detection (which git 2.39's default strategy, ort, does not let one turn off): a
+        // folder removed in main and a similar one created there would take the branch's edits of the
+        // removed one, a conflict in a workflow the branch is not about.
+        _ = try await runGit(
+            ["merge", "--no-ff", "--no-commit", "-q", "-s", "recursive", "-X", "no-renames", "origin/\(branch)"], in: checkout.path)
         try resolve(checkout)
         // A person does not commit conflict markers: a conflict left in another file is the test's failure.
         let unmerged = try await runGit(["diff", "--name-only", "--diff-filter=U"], in: checkout.path).output
         for path in unmerged.split(separator: "\n") {
             let text = (try? String(contentsOf: checkout.appendingPathComponent(String(path)), encoding: .utf8)) ?? ""
-            if text.contains("<<<<<<< ") { throw HarnessError(description: "merging \(branch) left a conflict in \(path)") }
+            if text.contains("<<<<<<< ") {
+                let graph = try await runGit(
+                    ["log", "--graph", "--oneline", "--stat", "-n", "12", "HEAD", "origin/\(branch)"], in: checkout.path)
+                throw HarnessError(description: "merging \(branch) left a conflict in \(path):\n\(text)\n\(graph.output)")
+            }
         }
         try check(
             await runGit(
