@@ -34,6 +34,7 @@ release: deps
 # service processes of the other tests on a two-core machine.
 HEAVY_TESTS = ModelBasedSyncTests|KilledSyncTests
 test: deps
+	python3 scripts/check-architecture
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS) --skip '$(HEAVY_TESTS)'
 	$(SWIFT) test --skip-build $(BUILD_FLAGS) --filter '$(HEAVY_TESTS)'

@@ -75,7 +75,7 @@ extension Cycle {
         let deletions = actions.filter(\.deletes).count
         let workflows = max(base.workflows.count, list.workflows.count, 1)
         let brake = configuration.deletionBrake
-        if deletions > brake.count && deletions * 100 > brake.percent * workflows {
+        if ReconcilePlanner.exceedsDeletionBrake(deletions: deletions, workflows: workflows, brake: brake) {
             throw .deletionBrake(
                 deletions: deletions, workflows: workflows, limit: "more than \(brake.count) and more than \(brake.percent)%")
         }
@@ -145,19 +145,9 @@ extension Cycle {
         guard let intent = intents[key], let version = remote[id], let kapso = try await digestParts(of: version) else { return action }
         // Recorded already (the base is past the version it was sent with): nothing unconfirmed.
         if let sent = intent.lockVersion, let recorded = base.entry(forID: id)?.lockVersion, recorded > sent { return action }
-        switch OwnWriteRecognizer.decide(
+        let outcome = OwnWriteRecognizer.decide(
             intent: intent, baseFiles: base.entry(forID: id)?.files ?? [:], localHashes: hashes, kapso: kapso)
-        {
-        case .landed: return .pull(id: id)
-        case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
-        case .notOurs:
-            guard case .conflict = action else {
-                return .conflict(
-                    id: id, folder: folder,
-                    reason: "changed in Kapso while a push of an earlier commit is unconfirmed, and git changed since")
-            }
-            return action
-        }
+        return OwnWriteRecognizer.revise(action, id: id, folder: folder, by: outcome)
     }
 
     /// Takes Kapso's version of a workflow: its files into the folder (moving the folder when the slug

@@ -35,6 +35,25 @@ public enum OwnWriteRecognizer {
     }
 }
 
+extension OwnWriteRecognizer {
+    /// The planner's action for a workflow with an unconfirmed write of this service (`action` is a
+    /// conflict, a pull or an adopt), revised by what Kapso holds: the write landed (take Kapso's form),
+    /// landed or half landed with git since moved on (push git's files), or someone else's edit. A pull
+    /// or an adopt over someone else's edit becomes a conflict: git changed since the write was sent,
+    /// and whether Kapso's change contains that is for a person to tell.
+    public static func revise(_ action: ReconcilePlanner.Action, id: String, folder: String, by outcome: Outcome) -> ReconcilePlanner.Action
+    {
+        switch outcome {
+        case .landed: return .pull(id: id)
+        case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
+        case .notOurs:
+            if case .conflict = action { return action }
+            return .conflict(
+                id: id, folder: folder, reason: "changed in Kapso while a push of an earlier commit is unconfirmed, and git changed since")
+        }
+    }
+}
+
 /// Decides whether a push replaces the triggers: triggers are their own resource in Kapso and do not
 /// move `lock_version`, so what Kapso holds right after the PATCH is compared with what this cycle
 /// read before deciding to push. A change in between is someone else's, and is not replaced.

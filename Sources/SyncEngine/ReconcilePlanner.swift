@@ -243,6 +243,13 @@ public enum ReconcilePlanner {
             : .conflict(id: entry.id, folder: folder, reason: "folder renamed in git while the workflow changed in Kapso")
     }
 
+    /// Whether a cycle would archive or remove too many workflows: more than `brake.count` and more
+    /// than `brake.percent` of them. A mass deletion is far more often a mistake (a bad merge, an API
+    /// answering an empty list) than intent, and the whole cycle is refused.
+    public static func exceedsDeletionBrake(deletions: Int, workflows: Int, brake: (count: Int, percent: Int)) -> Bool {
+        deletions > brake.count && deletions * 100 > brake.percent * max(workflows, 1)
+    }
+
     /// The workflows whose Kapso content must be read before `actions` are carried out: a write is
     /// never decided on a version that was only assumed to equal the base (a trigger edit does not
     /// move `lock_version`), and a pull needs the content it writes.

@@ -86,6 +86,34 @@ import WorkflowRepo
                 == testCase.expected)
     }
 
+    static let unconfirmed = "changed in Kapso while a push of an earlier commit is unconfirmed, and git changed since"
+
+    static let revisions: [(ReconcilePlanner.Action, OwnWriteRecognizer.Outcome, ReconcilePlanner.Action)] = [
+        (.conflict(id: "1", folder: "a", reason: "both"), .landed, .pull(id: "1")),
+        (.conflict(id: "1", folder: "a", reason: "both"), .landedThenChangedInGit, .push(id: "1", folder: "a")),
+        (.conflict(id: "1", folder: "a", reason: "both"), .unfinished, .push(id: "1", folder: "a")),
+        (.conflict(id: "1", folder: "a", reason: "both"), .notOurs, .conflict(id: "1", folder: "a", reason: "both")),
+        (.pull(id: "1"), .landed, .pull(id: "1")),
+        (.pull(id: "1"), .notOurs, .conflict(id: "1", folder: "a", reason: unconfirmed)),
+        (.adopt(id: "1"), .notOurs, .conflict(id: "1", folder: "a", reason: unconfirmed)),
+        (.adopt(id: "1"), .unfinished, .push(id: "1", folder: "a")),
+    ]
+
+    @Test(arguments: revisions)
+    func revisesThePlan(action: ReconcilePlanner.Action, outcome: OwnWriteRecognizer.Outcome, expected: ReconcilePlanner.Action) {
+        #expect(OwnWriteRecognizer.revise(action, id: "1", folder: "a", by: outcome) == expected)
+    }
+
+    @Test(arguments: [
+        (3, 10, false),  // not more than the count
+        (4, 10, true),
+        (4, 50, false),  // 8%: not more than the percentage
+        (4, 0, true),  // no workflow in the base or the list: counted as one
+    ])
+    func brakesMassDeletions(deletions: Int, workflows: Int, brakes: Bool) {
+        #expect(ReconcilePlanner.exceedsDeletionBrake(deletions: deletions, workflows: workflows, brake: (count: 3, percent: 10)) == brakes)
+    }
+
     @Test(arguments: [
         ("same as git's", "want", "read", TriggerReplacement.Decision.leave),
         ("unchanged since read", "read", "read", .replace),
