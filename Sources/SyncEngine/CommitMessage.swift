@@ -2,7 +2,8 @@
 /// workflow, and trailers (`Kapso-Workflow: <slug> id=<id> lock_version=<n>`) a machine can read
 /// with `git interpret-trailers --parse`.
 public enum CommitMessage {
-    public struct PulledWorkflow: Sendable, Equatable {
+    /// A workflow a cycle pulled, pushed or created, as its commit message names it.
+    public struct SyncedWorkflow: Sendable, Equatable {
         public let slug: String
         public let name: String
         public let id: String
@@ -18,7 +19,7 @@ public enum CommitMessage {
         }
     }
 
-    public static func pull(_ workflows: [PulledWorkflow], cycleID: String) -> String {
+    public static func pull(_ workflows: [SyncedWorkflow], cycleID: String) -> String {
         let sorted = workflows.sorted { $0.slug < $1.slug }
         let subject: String
         if sorted.count == 1, let only = sorted.first {
@@ -44,7 +45,7 @@ public enum CommitMessage {
     /// A cycle's commit: the pull message when nothing was pushed; otherwise pushes and pulls together,
     /// with a `Kapso-Pushed` trailer per push.
     public static func cycle(
-        pulled: [PulledWorkflow], pushed: [PulledWorkflow], archived: [String] = [], removed: [String] = [], cycleID: String
+        pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], archived: [String] = [], removed: [String] = [], cycleID: String
     ) -> String {
         guard !pushed.isEmpty || !archived.isEmpty || !removed.isEmpty else { return pull(pulled, cycleID: cycleID) }
         let subject: String

@@ -168,7 +168,7 @@ extension Cycle {
     /// Makes Kapso's form of a write that landed the files and the base, and reports it.
     private mutating func recordWrite(_ version: RemoteVersion, id: String, folder: String, asCreation: Bool) {
         _ = takeRemote(id)
-        let entry = CommitMessage.PulledWorkflow(
+        let entry = CommitMessage.SyncedWorkflow(
             slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
         if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
         intents.resolve(id)

@@ -8,7 +8,7 @@ import WorkflowRepo
 /// The working state of one sync cycle; its steps live in the `Cycle+…` files, in the order they run:
 /// `Cycle+Remote` (read Kapso), `Cycle+Local` (read git), `Cycle+Reconcile` (plan, then carry out each
 /// action: `Cycle+Push`, `Cycle+Create`, `Cycle+Conflict`), then `commit` and `finish` here. Decisions
-/// are made by pure types (`PullPlanner`, `ReconcilePlanner`, `OwnWriteRecognizer`,
+/// are made by pure types (`FetchPlanner`, `ReconcilePlanner`, `OwnWriteRecognizer`,
 /// `TriggerReplacement`, `WriteFailurePolicy`, `ConflictBranchPlanner`); the cycle carries them out.
 struct Cycle {
     let engine: SyncEngine
@@ -27,7 +27,7 @@ struct Cycle {
     let savedState: SyncState
     let now: Double
     let list: WorkflowList
-    let fetchPlan: PullPlanner.Plan
+    let fetchPlan: FetchPlanner.Plan
 
     // Read during the cycle: by `fetchRemote` and `readLocal`, and again after a write (`readBack`).
     /// Workflows read from Kapso this cycle, by id, with their canonical files already stored as blobs.
@@ -86,7 +86,7 @@ struct Cycle {
         let listedIDs = Set(list.workflows.map(\.id))
         state.pendingFetch.formIntersection(listedIDs)
         state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) }
-        fetchPlan = PullPlanner.plan(
+        fetchPlan = FetchPlanner.plan(
             list: list, base: base, known: known, fullPass: fullPass, pending: state.pendingFetch, unreadable: state.unreadable)
         report.failures = fetchPlan.rejected
         let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(fetchPlan.fetch.map(\.id)).subtracting(fetchPlan.upToDate.map(\.id))

@@ -12,13 +12,13 @@ public struct CycleReport: Sendable {
     public var cycleID: String
     public var listed = 0
     public var fetched = 0
-    public var pulled: [CommitMessage.PulledWorkflow] = []
-    public var pushed: [CommitMessage.PulledWorkflow] = []
-    public var created: [CommitMessage.PulledWorkflow] = []
+    public var pulled: [CommitMessage.SyncedWorkflow] = []
+    public var pushed: [CommitMessage.SyncedWorkflow] = []
+    public var created: [CommitMessage.SyncedWorkflow] = []
     /// Fetched, found to hold the same content as the base: nothing written.
     public var unchanged = 0
-    public var failures: [PullPlanner.Rejection] = []
-    public var invalid: [PullPlanner.Rejection] = []
+    public var failures: [FetchPlanner.Rejection] = []
+    public var invalid: [FetchPlanner.Rejection] = []
     public var conflicts: [Conflict] = []
     public var missingInKapso: [String] = []
     public var deletedInGit: [String] = []

@@ -44,7 +44,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
         var workflows: [String: Workflow] = [:]
         for (slug, id) in base { workflows[slug] = Workflow(slug: slug, id: id, state: "in_sync") }
         if report.dryRun {
-            let pending: [(String, [CommitMessage.PulledWorkflow])] = [
+            let pending: [(String, [CommitMessage.SyncedWorkflow])] = [
                 ("pending_pull", report.pulled), ("pending_push", report.pushed), ("pending_create", report.created),
             ]
             for (state, list) in pending {

@@ -7,7 +7,7 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// The time of the last completed full pass, in seconds since the epoch.
     public var lastFullPass: Double?
     /// Workflow id → the lock_version known to hold the same content as the base.
-    public var knownVersions: [String: PullPlanner.KnownVersion] = [:]
+    public var knownVersions: [String: FetchPlanner.KnownVersion] = [:]
     /// Folder → the blob ids of its two files and the hashes of their canonical form. Blob ids fix the
     /// content, so the record stays true for as long as the blobs are the same.
     public var localFiles: [String: LocalFilesRecord] = [:]
@@ -16,7 +16,7 @@ public struct SyncState: Codable, Sendable, Equatable {
     public var pendingFetch: Set<String> = []
     /// Workflow id → a `lock_version` whose answer could not be turned into files, and why: reported
     /// every cycle, read again only when the version moves or on the next full pass.
-    public var unreadable: [String: PullPlanner.Unreadable] = [:]
+    public var unreadable: [String: FetchPlanner.Unreadable] = [:]
 
     public struct LocalFilesRecord: Codable, Sendable, Equatable {
         public var blobs: [String: String]

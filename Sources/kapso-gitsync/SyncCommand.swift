@@ -4,7 +4,7 @@ import SyncEngine
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sync", abstract: "Run one sync cycle: pull every workflow that changed in Kapso into one commit.")
+        commandName: "sync", abstract: "Run one sync cycle: changes in Kapso are committed to git, changes in git are sent to Kapso.")
 
     @OptionGroup var options: GlobalOptions
 

@@ -4,7 +4,7 @@ import SyncEngine
 import Testing
 import WorkflowRepo
 
-@Suite struct PullPlannerTests {
+@Suite struct FetchPlannerTests {
     static func summary(_ id: String, _ slug: String, lock: Int?) -> JSONValue {
         [
             "id": .string(id), "name": .string("Name \(id)"), "slug": .string(slug), "status": "active",
@@ -20,7 +20,7 @@ import WorkflowRepo
         let name: String
         let list: [JSONValue]
         let base: [RemoteMap.Entry]
-        var known: [String: PullPlanner.KnownVersion] = [:]
+        var known: [String: FetchPlanner.KnownVersion] = [:]
         var fullPass = false
         let fetch: [String]
         let upToDate: [String]
@@ -67,7 +67,7 @@ import WorkflowRepo
     @Test(arguments: cases)
     func plans(_ testCase: Case) {
         let base = RemoteMap(workflows: Dictionary(uniqueKeysWithValues: testCase.base.map { ($0.slug, $0) }))
-        let plan = PullPlanner.plan(
+        let plan = FetchPlanner.plan(
             list: WorkflowList(items: testCase.list), base: base, known: testCase.known, fullPass: testCase.fullPass)
         #expect(plan.fetch.map(\.id) == testCase.fetch)
         #expect(plan.upToDate.map(\.id) == testCase.upToDate)
@@ -75,7 +75,7 @@ import WorkflowRepo
     }
 
     @Test func unreadableEntriesAreRejectedByName() {
-        let plan = PullPlanner.plan(
+        let plan = FetchPlanner.plan(
             list: WorkflowList(items: [["id": "x", "name": "Broken"], Self.summary("1", "a", lock: 1)]), base: RemoteMap(), known: [:],
             fullPass: false)
         #expect(plan.rejected.map(\.workflow) == ["\"Broken\""])

@@ -1,10 +1,10 @@
 import KapsoAPI
 import WorkflowRepo
 
-/// Decides, with no I/O, which workflows a pull must fetch: those new to the base, those whose
+/// Decides, with no I/O, which workflows a cycle must read from Kapso: those new to the base, those whose
 /// `lock_version` moved since the base (unless that version is already known to hold the same
 /// content), and all of them on a full pass.
-public enum PullPlanner {
+public enum FetchPlanner {
     public struct Plan: Sendable, Equatable {
         /// Workflows whose definition and triggers must be read.
         public var fetch: [WorkflowSummary] = []
