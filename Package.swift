@@ -41,6 +41,7 @@ let package = Package(
             name: "WorkflowRepo",
             dependencies: ["CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
+        .target(name: "WorkflowMerge", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "SyncEngine",
             dependencies: [
@@ -93,6 +94,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["KapsoFake", "KapsoAPI"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WorkflowMergeTests", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"], swiftSettings: strict),
         .testTarget(name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
