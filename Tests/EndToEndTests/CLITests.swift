@@ -12,7 +12,7 @@ import Testing
         try await EndToEndSetup.forSync(extraConfig: extraConfig)
     }
 
-    @Test func syncPullsEverythingThenFindsNothingToDo() async throws {
+    @Test(Fixtures.required) func syncPullsEverythingThenFindsNothingToDo() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
@@ -34,7 +34,7 @@ import Testing
         #expect(try await runGit(["grep", "-q", setup.apiKey], in: clone).status != 0)
     }
 
-    @Test func planExitsTwoWhenChangesArePendingAndZeroWhenInSync() async throws {
+    @Test(Fixtures.required) func planExitsTwoWhenChangesArePendingAndZeroWhenInSync() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let pending = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", setup.configPath], environment: setup.environment)
@@ -46,7 +46,7 @@ import Testing
         #expect(clean.status == 0)
     }
 
-    @Test func aWrongKeyFailsWithExitOneNamingTheEndpointNotTheKey() async throws {
+    @Test(Fixtures.required) func aWrongKeyFailsWithExitOneNamingTheEndpointNotTheKey() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let wrongKey = "wrong-\(UUID().uuidString)"
@@ -57,7 +57,7 @@ import Testing
         #expect(!result.combined.contains(wrongKey))
     }
 
-    @Test func theKeyCanComeFromASystemdCredential() async throws {
+    @Test(Fixtures.required) func theKeyCanComeFromASystemdCredential() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let credentials = setup.directory.path + "/credentials"
@@ -68,7 +68,7 @@ import Testing
         #expect(result.status == 0, "\(result.combined)")
     }
 
-    @Test func aWorkflowThatCannotBeSyncedMakesExitThree() async throws {
+    @Test(Fixtures.required) func aWorkflowThatCannotBeSyncedMakesExitThree() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let target = try #require(await setup.fake.workflow(slug: "medicopay"))
@@ -96,7 +96,7 @@ import Testing
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 
-    @Test func statusTellsWhatTheLastCycleFound() async throws {
+    @Test(Fixtures.required) func statusTellsWhatTheLastCycleFound() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let none = try await ProcessRunner.run("kapso-gitsync", ["status", "--config", setup.configPath])
@@ -122,7 +122,7 @@ import Testing
         #expect(!json.combined.contains(setup.apiKey))
     }
 
-    @Test func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {
+    @Test(Fixtures.required) func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let result = try await ProcessRunner.run(
@@ -134,7 +134,7 @@ import Testing
         #expect(!result.combined.contains(setup.apiKey))
     }
 
-    @Test func aMissingKeyIsAClearError() async throws {
+    @Test(Fixtures.required) func aMissingKeyIsAClearError() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let result = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath])
@@ -142,7 +142,7 @@ import Testing
         #expect(result.standardError.contains("no API key: set KAPSO_API_KEY"))
     }
 
-    @Test func theDemoRunsEndToEnd() async throws {
+    @Test(Fixtures.required) func theDemoRunsEndToEnd() async throws {
         let directory = try TemporaryDirectory()
         let result = try await ProcessRunner.run(
             "kapso-gitsync", ["demo", "--directory", directory.path + "/demo", "--seed", Fixtures.directory.path])
@@ -175,7 +175,7 @@ import Testing
         }
     }
 
-    @Test func validateChecksACheckoutForAPullRequest() async throws {
+    @Test(Fixtures.required) func validateChecksACheckoutForAPullRequest() async throws {
         let directory = try TemporaryDirectory()
         let workflows = directory.url.appendingPathComponent("workflows")
         for folder in Fixtures.folders {
@@ -224,7 +224,7 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    @Test func syncWithAGitServerPushesWhatItCommits() async throws {
+    @Test(Fixtures.required) func syncWithAGitServerPushesWhatItCommits() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let origin = setup.directory.path + "/origin.git"

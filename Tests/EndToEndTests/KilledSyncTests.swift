@@ -10,7 +10,7 @@ import Testing
 /// commits and reference updates. Then it runs to the end, and nothing may be lost, repeated or left
 /// locked.
 @Suite struct KilledSyncTests {
-    @Test(arguments: [1, 2, 3])
+    @Test(Fixtures.required, arguments: [1, 2, 3])
     func aSyncKilledAnywhereLosesAndRepeatsNothing(seed: Int) async throws {
         let setup = try await EndToEndSetup.forSync()
         defer { Task { await setup.fake.stop() } }

@@ -30,7 +30,7 @@ import Testing
 
     static let firstCycleDone = "cycle finished"
 
-    @Test func readinessMetricsAndStatusTellTheTruthAboutEveryCycle() async throws {
+    @Test(Fixtures.required) func readinessMetricsAndStatusTellTheTruthAboutEveryCycle() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try setup.start()
@@ -70,7 +70,7 @@ import Testing
         #expect(!service.text.contains(setup.apiKey))
     }
 
-    @Test func sighupAndPostSyncRunACycleAtOnce() async throws {
+    @Test(Fixtures.required) func sighupAndPostSyncRunACycleAtOnce() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try setup.start()
@@ -94,7 +94,7 @@ import Testing
         #expect(await service.waitForExit() == 0)
     }
 
-    @Test func aSignedGitHubPushTriggersACycleAndABadSignatureDoesNot() async throws {
+    @Test(Fixtures.required) func aSignedGitHubPushTriggersACycleAndABadSignatureDoesNot() async throws {
         let secret = "webhook-secret-\(UUID().uuidString)"
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
@@ -132,7 +132,7 @@ import Testing
         #expect(!service.text.contains(secret))
     }
 
-    @Test func sigtermDuringASlowCycleStopsBeforeAnyWriteAndExitsZero() async throws {
+    @Test(Fixtures.required) func sigtermDuringASlowCycleStopsBeforeAnyWriteAndExitsZero() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         // Reads that would take minutes: the stop must cancel them, not wait for them.
@@ -149,7 +149,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: setup.repository + ".state/sync-state.json"))
     }
 
-    @Test func theNotifySocketHearsReadyStatusWatchdogAndStopping() async throws {
+    @Test(Fixtures.required) func theNotifySocketHearsReadyStatusWatchdogAndStopping() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let socket = try NotifySocket(path: setup.directory.path + "/notify.sock")
@@ -167,7 +167,7 @@ import Testing
         #expect(await service.waitForExit() == 0)
     }
 
-    @Test func aSpentFailureBudgetExitsNonZeroWithoutLeakingTheKey() async throws {
+    @Test(Fixtures.required) func aSpentFailureBudgetExitsNonZeroWithoutLeakingTheKey() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let wrongKey = "wrong-key-\(UUID().uuidString)"
@@ -183,7 +183,7 @@ import Testing
         #expect(!service.text.contains(setup.apiKey))
     }
 
-    @Test func suspendedTheServicePlansAndReportsButWritesNothing() async throws {
+    @Test(Fixtures.required) func suspendedTheServicePlansAndReportsButWritesNothing() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try setup.start(environment: ["KAPSO_GITSYNC_SYNC_SUSPEND": "true"])
@@ -203,7 +203,7 @@ import Testing
         #expect(await service.waitForExit() == 0)
     }
 
-    @Test func aPortInUseIsAClearStartUpError() async throws {
+    @Test(Fixtures.required) func aPortInUseIsAClearStartUpError() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let first = try setup.start()
@@ -215,7 +215,7 @@ import Testing
         #expect(await first.waitForExit() == 0)
     }
 
-    @Test func sigtermWhileACycleWritesLetsItFinishThenExitsZero() async throws {
+    @Test(Fixtures.required) func sigtermWhileACycleWritesLetsItFinishThenExitsZero() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try setup.start()
@@ -252,7 +252,7 @@ import Testing
         #expect(log.output.contains("Kapso-Pushed: medicopay"), "the push is recorded in git: \(log.output)")
     }
 
-    @Test func manyRequestsDuringACycleMakeExactlyOneMoreCycle() async throws {
+    @Test(Fixtures.required) func manyRequestsDuringACycleMakeExactlyOneMoreCycle() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try setup.start()
@@ -275,7 +275,7 @@ import Testing
         #expect(await service.waitForExit() == 0)
     }
 
-    @Test func underJournaldLinesCarryTheirPriority() async throws {
+    @Test(Fixtures.required) func underJournaldLinesCarryTheirPriority() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
         let service = try ServiceProcess(

@@ -19,7 +19,7 @@ import Testing
         ]
     }
 
-    @Test func seededFixturesComeBackAsStoredInTheReadShape() async throws {
+    @Test(Fixtures.required) func seededFixturesComeBackAsStoredInTheReadShape() async throws {
         let server = try await FakeServer.start { try await $0.seed(fromDirectory: Fixtures.directory.path) }
         defer { Task { await server.stop() } }
         let client = server.client()

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 @Suite struct PullCycleTests {
-    @Test func firstImportWritesTheCLIsFilesAndASecondCycleWritesNothing() async throws {
+    @Test(Fixtures.required) func firstImportWritesTheCLIsFilesAndASecondCycleWritesNothing() async throws {
         let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
         defer { Task { await harness.stop() } }
 

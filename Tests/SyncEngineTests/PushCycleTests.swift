@@ -67,7 +67,7 @@ import Testing
         #expect(quiet.commit == nil && !quiet.hasChanges)
     }
 
-    @Test func kapsosNormalisedFormIsRecordedSoTheNextCycleSeesNoChange() async throws {
+    @Test(Fixtures.required) func kapsosNormalisedFormIsRecordedSoTheNextCycleSeesNoChange() async throws {
         let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
@@ -174,7 +174,7 @@ import Testing
         #expect(report.needsAttention)
     }
 
-    @Test func afterACrashBetweenThePatchAndTheCommitTheNextCycleTakesKapsosFormWithoutAFalseConflict() async throws {
+    @Test(Fixtures.required) func afterACrashBetweenThePatchAndTheCommitTheNextCycleTakesKapsosFormWithoutAFalseConflict() async throws {
         let harness = try await SyncHarness { try await $0.seed(fromDirectory: Fixtures.directory.path) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()

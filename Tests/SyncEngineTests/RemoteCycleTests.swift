@@ -9,7 +9,8 @@ import Testing
 
 /// The branch on a git server (a bare repository reached by path, as `file://` is), people pushing
 /// to it with the git CLI, and instances of the service that each keep a local copy.
-@Suite struct RemoteCycleTests {
+/// On the real-workflow fixtures (`makeServer`).
+@Suite(Fixtures.required) struct RemoteCycleTests {
     struct Server {
         let directory: TemporaryDirectory
         let fake: KapsoFake

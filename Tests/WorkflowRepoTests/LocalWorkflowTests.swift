@@ -5,7 +5,7 @@ import Testing
 import WorkflowRepo
 
 @Suite struct LocalWorkflowTests {
-    @Test(arguments: Fixtures.folders)
+    @Test(Fixtures.required, arguments: Fixtures.folders)
     func theCLIsFilesAreAlreadyCanonical(folder: URL) throws {
         let definition = try Fixtures.bytes(folder.appendingPathComponent("definition.json"))
         let yaml = try Fixtures.bytes(folder.appendingPathComponent("workflow.yaml"))

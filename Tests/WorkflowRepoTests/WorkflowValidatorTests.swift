@@ -21,7 +21,7 @@ import WorkflowRepo
 
     static let decide = node("route", "decide", config: ["decision_type": "ai", "conditions": [["label": "yes"], ["label": "no"]]])
 
-    @Test(arguments: Fixtures.folders)
+    @Test(Fixtures.required, arguments: Fixtures.folders)
     func theRealWorkflowsAreValid(folder: URL) throws {
         let yaml = try Fixtures.bytes(folder.appendingPathComponent("workflow.yaml"))
         let slug = try #require(String(decoding: yaml, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("slug: ") }?.dropFirst(6))
