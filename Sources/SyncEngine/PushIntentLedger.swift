@@ -6,7 +6,9 @@ import WorkflowRepo
 /// 2. discarded when Kapso refused the write, so that nothing was written (`discard`);
 /// 3. kept after a lost answer, a server error or a crash, for the next cycle to recognise the write
 ///    (`OwnWriteRecognizer`) instead of taking it for someone else's;
-/// 4. resolved once this cycle's commit records the write in the base (`resolve`, `resolveRecorded`);
+/// 4. resolved once this cycle's commit records the write in the base (`resolve`, `resolveRecorded`),
+///    or once Kapso holds exactly the base, so that nothing of the write is left to recognise
+///    (`resolveSettled`);
 /// 5. cleared once that commit is where every instance sees it (`clear`): at once without a git
 ///    server, after the push with one. With a server the intents are also published there and a new
 ///    instance imports them (`RemoteSync+Intents`).
