@@ -44,13 +44,19 @@ public final class SyncLoop: Service, Sendable {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await loop()
+            // Cancelled (another service of the group failed), the loop stops as on a graceful shutdown.
+            try await withTaskCancellationHandler {
+                try await loop()
+            } onCancel: { [self] in
+                requestStop()
+            }
         } onGracefulShutdown: { [self] in
             requestStop()
         }
     }
 
-    /// Also called on cancellation: a cycle already writing runs to its end either way.
+    /// On a graceful shutdown and on cancellation: a cycle that only reads stops at once, one already
+    /// writing runs to its end.
     func requestStop() {
         guard !stopRequested.exchange(true, ordering: .sequentiallyConsistent) else { return }
         currentStop.withLock { $0 }?.request()
