@@ -6,7 +6,8 @@ import TestSupport
 import Testing
 
 /// The git server over SSH: OpenSSH's sshd with `git-shell`, keys and a `known_hosts` made by the test.
-@Suite struct SSHRemoteTests {
+/// On the real-workflow fixtures (`RemoteCycleTests.makeServer`).
+@Suite(Fixtures.required) struct SSHRemoteTests {
     func access(_ ssh: SSHServer, origin: String, key: String, knownHosts: String, passphrase: String? = nil) -> RemoteAccess {
         let hosts = KnownHosts(text: knownHosts)
         return RemoteAccess(
