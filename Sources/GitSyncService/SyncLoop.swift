@@ -44,7 +44,8 @@ public final class SyncLoop: Service, Sendable {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            // Cancelled (another service of the group failed), the loop stops as on a graceful shutdown.
+            // Cancelled (another service of the group failed): no new cycle starts, and the running one is
+            // cancelled with this task wherever it is, as safe as a crash (its intents are on file).
             try await withTaskCancellationHandler {
                 try await loop()
             } onCancel: { [self] in
@@ -55,8 +56,8 @@ public final class SyncLoop: Service, Sendable {
         }
     }
 
-    /// On a graceful shutdown and on cancellation: a cycle that only reads stops at once, one already
-    /// writing runs to its end.
+    /// On a graceful shutdown (and on cancellation): a cycle that only reads stops at once; on a graceful
+    /// shutdown, one already writing runs to its end.
     func requestStop() {
         guard !stopRequested.exchange(true, ordering: .sequentiallyConsistent) else { return }
         currentStop.withLock { $0 }?.request()
@@ -108,9 +109,30 @@ public final class SyncLoop: Service, Sendable {
         defer { currentStop.withLock { $0 = nil } }
         if stopRequested.load(ordering: .sequentiallyConsistent) { stop.request() }
         let engine = self.engine
-        let task = Task { try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop) }
-        stop.onCancel { task.cancel() }
-        let outcome = await task.result.mapError { $0 as? SyncError ?? .state("\($0)") }
+        // The cycle and a watcher of its stop, in one group: a stop while the cycle only reads cancels
+        // it through the group; a cycle that ends first ends the watcher.
+        let outcome = await withTaskGroup(of: Result<CycleReport, SyncError>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop))
+                } catch {
+                    return .failure(error as? SyncError ?? .state("\(error)"))
+                }
+            }
+            group.addTask {
+                await stop.untilCancelling()
+                return nil
+            }
+            var outcome: Result<CycleReport, SyncError> = .failure(.stopped)
+            while let next = await group.next() {
+                group.cancelAll()
+                if let next {
+                    outcome = next
+                    break
+                }
+            }
+            return outcome
+        }
         do throws(SyncError) {
             let report = try outcome.get()
             let result = suspend ? "suspended" : report.needsAttention ? "attention" : "success"

@@ -24,8 +24,23 @@ public final class CycleStop: Sendable {
         cancel?()
     }
 
-    /// What cancels the cycle's reads (the task running it); called at once if a stop came first.
-    public func onCancel(_ cancel: @escaping @Sendable () -> Void) {
+    /// Returns when the cycle's reads are to be cancelled (a stop came while it only reads), or when
+    /// the calling task is cancelled: the cycle's runner waits for it beside the cycle, in one task
+    /// group, and cancels the cycle when it returns first.
+    public func untilCancelling() async {
+        let signal = OneShot()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                signal.wait(continuation)
+                onCancel { signal.fire() }
+            }
+        } onCancel: {
+            signal.fire()
+        }
+    }
+
+    /// What cancels the cycle's reads; called at once if a stop came first.
+    func onCancel(_ cancel: @escaping @Sendable () -> Void) {
         let now = state.withLock { state -> Bool in
             state.cancel = cancel
             return state.requested && !state.writing
@@ -42,5 +57,29 @@ public final class CycleStop: Sendable {
             state.writing = true
             return true
         }
+    }
+}
+
+/// Resumes one waiting continuation exactly once, whichever of its signals comes first, and whether it
+/// comes before the wait or after.
+private final class OneShot: Sendable {
+    private let state = Mutex<(waiting: CheckedContinuation<Void, Never>?, fired: Bool)>((nil, false))
+
+    func wait(_ continuation: CheckedContinuation<Void, Never>) {
+        let firedAlready = state.withLock { state -> Bool in
+            if state.fired { return true }
+            state.waiting = continuation
+            return false
+        }
+        if firedAlready { continuation.resume() }
+    }
+
+    func fire() {
+        let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.fired = true
+            defer { state.waiting = nil }
+            return state.waiting
+        }
+        waiting?.resume()
     }
 }
