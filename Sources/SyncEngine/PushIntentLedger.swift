@@ -48,7 +48,7 @@ struct PushIntentLedger: Sendable {
 
     /// Kapso refused the write: nothing of it landed, there is nothing to recognise.
     func discard(_ key: String) {
-        try? FileManager.default.removeItem(at: Self.url(stateDirectory, key: key))
+        Self.clear([key], in: stateDirectory)
     }
 
     mutating func resolve(_ key: String) {

@@ -344,10 +344,7 @@ import WorkflowRepo
         // What people see: the server when there is one.
         let shared = try harness.server.map { try GitStore(path: $0, createIfMissing: false) } ?? harness.git
         func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
-            guard let commit = try await shared.resolve(reference: "refs/heads/\(branch)"),
-                let bytes = try await shared.readFile(atPath: path, inTree: try await shared.tree(ofCommit: commit))
-            else { throw SyncHarness.HarnessError(description: "no \(path) on \(branch)") }
-            return bytes
+            try await harness.file(path, at: branch, in: shared)
         }
         let startX = model.startX.withLock { $0 }
         for reference in try await shared.references(withPrefix: "refs/heads/kapso-gitsync/conflict/") {

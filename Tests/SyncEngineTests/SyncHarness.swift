@@ -85,9 +85,11 @@ final class SyncHarness: Sendable {
     }
 
     /// A file on a branch, read in-process (tests read many, and a `git show` each costs a process).
-    func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
-        guard let commit = try await git.resolve(reference: "refs/heads/\(branch)"),
-            let bytes = try await git.readFile(atPath: path, inTree: try await git.tree(ofCommit: commit))
+    /// `store`: another repository than the engine's (the server people see).
+    func file(_ path: String, at branch: String = "main", in store: GitStore? = nil) async throws -> [UInt8] {
+        let repository = store ?? git
+        guard let commit = try await repository.resolve(reference: "refs/heads/\(branch)"),
+            let bytes = try await repository.readFile(atPath: path, inTree: try await repository.tree(ofCommit: commit))
         else { throw HarnessError(description: "no \(path) on \(branch)") }
         return bytes
     }
