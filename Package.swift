@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "SyncEngine",
             dependencies: [
-                "GitStore", "CanonicalJSON", "KapsoAPI", "WorkflowRepo",
+                "GitStore", "CanonicalJSON", "KapsoAPI", "WorkflowMerge", "WorkflowRepo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

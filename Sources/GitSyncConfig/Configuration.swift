@@ -16,7 +16,8 @@ import SyncEngine
 ///   `repository.author_email` (`kapso-gitsync@localhost`)
 /// - `state.directory` (`$STATE_DIRECTORY`, else `<repository.path>.state`)
 /// - `sync.full_resync_interval_seconds` (3600), `sync.deleted_in_git` (`report` | `archive`),
-///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10)
+///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10),
+///   `sync.auto_merge` (true)
 /// - the service's keys (`sync.interval_seconds`, `status.listen`, `webhooks.*`, `log.*`…): see ``ServiceSettings``
 ///   and the README, which lists every key with its default.
 public struct Configuration: Sendable {
@@ -37,6 +38,7 @@ public struct Configuration: Sendable {
     public var deletedInKapso: SyncConfiguration.DeletedInKapso
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
+    public var autoMerge: Bool
     public var service: ServiceSettings
     /// nil: no git server, the local repository is the only one.
     public var remote: RemoteSettings?
@@ -61,7 +63,7 @@ public struct Configuration: Sendable {
             author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
             fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName, deletedInGit: deletedInGit,
             deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent),
-            remote: remote?.remoteSync(mainBranch: branch))
+            autoMerge: autoMerge, remote: remote?.remoteSync(mainBranch: branch))
     }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
@@ -84,6 +86,7 @@ public struct Configuration: Sendable {
             "sync.deleted_in_kapso: \(deletedInKapso.rawValue)",
             "sync.deletion_brake_count: \(deletionBrakeCount)",
             "sync.deletion_brake_percent: \(deletionBrakePercent)",
+            "sync.auto_merge: \(autoMerge)",
         ] + service.redactedDescription + (remote?.redactedDescription ?? ["remote.url: (none)"])
     }
 }

@@ -11,6 +11,7 @@ public enum ConfigurationLoader {
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
+            "auto_merge",
             "interval_seconds", "jitter_percent", "retry_seconds", "max_backoff_seconds", "max_consecutive_failures",
             "cycle_timeout_seconds", "suspend",
         ],
@@ -164,6 +165,7 @@ public enum ConfigurationLoader {
             deletedInKapso: try reader.choice("sync", "deleted_in_kapso", SyncConfiguration.DeletedInKapso.self) ?? .report,
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
             deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
+            autoMerge: try reader.boolean("sync", "auto_merge") ?? true,
             service: try serviceSettings(reader),
             remote: try remoteSettings(reader))
     }

@@ -23,6 +23,7 @@ public final class ServiceMetrics: Sendable {
     private let pushes: Counter
     private let pulls: Counter
     private let creations: Counter
+    private let merges: Counter
 
     public func setSuspended(_ isSuspended: Bool) {
         suspended.set(to: isSuspended ? 1.0 : 0.0)
@@ -50,6 +51,9 @@ public final class ServiceMetrics: Sendable {
             descriptor: Self.name("pulls", unit: "total", help: "Workflows pulled from Kapso into git."), labels: [])
         creations = registry.makeCounter(
             descriptor: Self.name("creations", unit: "total", help: "Workflows created in Kapso from new folders in git."), labels: [])
+        merges = registry.makeCounter(
+            descriptor: Self.name("merges", unit: "total", help: "Workflows changed on both sides whose edits were merged and pushed."),
+            labels: [])
         suspended.set(to: isSuspended ? 1.0 : 0.0)
         for result in ["success", "attention", "suspended", "error"] { _ = cycles(result) }
         for state in Self.workflowStates { workflows(state).set(to: 0.0) }
@@ -95,7 +99,8 @@ public final class ServiceMetrics: Sendable {
         consecutiveFailures.set(to: Double(failures))
         if let report, !report.dryRun {
             if report.commit != nil { commits.increment() }
-            pushes.increment(by: Int64(report.pushed.count + report.created.count))
+            pushes.increment(by: Int64(report.pushed.count + report.created.count + report.merged.count))
+            merges.increment(by: Int64(report.merged.count))
             creations.increment(by: Int64(report.created.count))
             pulls.increment(by: Int64(report.pulled.count))
         }

@@ -175,6 +175,7 @@ public final class SyncLoop: Service, Sendable {
             if !report.pushed.isEmpty || !report.created.isEmpty {
                 parts.append("\(report.pushed.count + report.created.count) pushed (\(verb))")
             }
+            if !report.merged.isEmpty { parts.append("\(report.merged.count) merged (\(verb))") }
             if !report.conflicts.isEmpty { parts.append("\(report.conflicts.count) in conflict") }
             if !report.invalid.isEmpty { parts.append("\(report.invalid.count) invalid") }
             if !report.failures.isEmpty { parts.append("\(report.failures.count) unreadable") }
@@ -189,7 +190,8 @@ public final class SyncLoop: Service, Sendable {
             metadata: [
                 "gitsync.cycle_id": "\(report.cycleID)", "gitsync.result": "\(result)", "gitsync.duration_ms": "\(milliseconds)",
                 "gitsync.listed": "\(report.listed)", "gitsync.pulled": "\(report.pulled.count)",
-                "gitsync.pushed": "\(report.pushed.count + report.created.count)", "gitsync.conflicts": "\(report.conflicts.count)",
+                "gitsync.pushed": "\(report.pushed.count + report.created.count)", "gitsync.merged": "\(report.merged.count)",
+                "gitsync.conflicts": "\(report.conflicts.count)",
                 "gitsync.requests": "\(report.requests)", "gitsync.commit": "\(report.commit?.short ?? "none")",
             ])
         for line in report.summaryLines().dropFirst() {

@@ -45,14 +45,19 @@ public enum CommitMessage {
     /// A cycle's commit: the pull message when nothing was pushed; otherwise pushes and pulls together,
     /// with a `Kapso-Pushed` trailer per push.
     public static func cycle(
-        pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], archived: [String] = [], removed: [String] = [], cycleID: String
+        pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], merged: [CycleReport.Merged] = [], archived: [String] = [],
+        removed: [String] = [], cycleID: String
     ) -> String {
-        guard !pushed.isEmpty || !archived.isEmpty || !removed.isEmpty else { return pull(pulled, cycleID: cycleID) }
+        guard !pushed.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty else { return pull(pulled, cycleID: cycleID) }
         let subject: String
-        if pulled.isEmpty, archived.isEmpty, removed.isEmpty, pushed.count == 1, let only = pushed.first {
+        if pulled.isEmpty, archived.isEmpty, removed.isEmpty, merged.isEmpty, pushed.count == 1, let only = pushed.first {
             subject = "Record push of \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
+        } else if pulled.isEmpty, archived.isEmpty, removed.isEmpty, pushed.isEmpty, merged.count == 1, let only = merged.first {
+            subject =
+                "Merge git's and Kapso's edits of \(only.workflow.slug) (now lock_version \(version(only.workflow.lockVersion)))"
         } else {
             var parts = ["\(pushed.count) pushed", "\(pulled.count) pulled"]
+            if !merged.isEmpty { parts.append("\(merged.count) merged") }
             if !archived.isEmpty { parts.append("\(archived.count) archived") }
             if !removed.isEmpty { parts.append("\(removed.count) removed") }
             subject = "Sync with Kapso: " + parts.joined(separator: ", ")
@@ -65,6 +70,14 @@ public enum CommitMessage {
                 "- push \(workflow.slug) \"\(oneLine(workflow.name))\", Kapso's form recorded at lock_version \(version(workflow.lockVersion))"
             )
         }
+        for merge in merged.sorted(by: { $0.workflow.slug < $1.workflow.slug }) {
+            let workflow = merge.workflow
+            lines.append(
+                "- merge \(workflow.slug) \"\(oneLine(workflow.name))\": both sides changed it, in different places; the merge was"
+                    + " sent to Kapso and its form recorded at lock_version \(version(workflow.lockVersion))")
+            lines.append("  from git: " + (merge.fromGit.isEmpty ? "nothing" : merge.fromGit.joined(separator: "; ")))
+            lines.append("  from Kapso: " + (merge.fromKapso.isEmpty ? "nothing" : merge.fromKapso.joined(separator: "; ")))
+        }
         for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
             let verb = workflow.isNew ? "add" : "update"
             lines.append("- \(verb) \(workflow.slug) \"\(oneLine(workflow.name))\" at lock_version \(version(workflow.lockVersion))")
@@ -73,6 +86,9 @@ public enum CommitMessage {
         for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
             lines.append("Kapso-Pushed: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
         }
+        for workflow in merged.map(\.workflow).sorted(by: { $0.slug < $1.slug }) {
+            lines.append("Kapso-Merged: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+        }
         for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
             lines.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
         }
@@ -80,18 +96,92 @@ public enum CommitMessage {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The commit on a conflict branch: Kapso's version, and what to do with it.
-    public static func conflict(folder: String, name: String, id: String, lockVersion: Int?, reason: String, branch: String) -> String {
-        """
-        Kapso's version of \(folder) (lock_version \(version(lockVersion))), in conflict
+    /// What a conflict commit says besides the workflow: why, the fields in conflict with both values,
+    /// and what each side changed.
+    public struct ConflictDetails: Sendable, Equatable {
+        public var reason: String
+        public var conflicts: [String] = []
+        public var gitChanges: [String] = []
+        public var kapsoChanges: [String] = []
 
-        \(reason.prefix(1).uppercased() + reason.dropFirst()). Neither side was overwritten: \(branch) keeps
-        its files and Kapso keeps "\(oneLine(name))". Merge this branch into \(branch), resolving as you
-        choose; the next sync sends the result to Kapso.
+        public init(reason: String, conflicts: [String] = [], gitChanges: [String] = [], kapsoChanges: [String] = []) {
+            self.reason = reason
+            self.conflicts = conflicts
+            self.gitChanges = gitChanges
+            self.kapsoChanges = kapsoChanges
+        }
 
-        Kapso-Conflict: \(folder) id=\(id) lock_version=\(version(lockVersion))
+        var lines: [String] {
+            var lines: [String] = []
+            if !conflicts.isEmpty {
+                lines += ["", "In conflict:"] + conflicts.map { "- \(oneLine($0))" }
+            }
+            if !gitChanges.isEmpty { lines += ["", "Changed in git since the last sync:"] + gitChanges.map { "- \($0)" } }
+            if !kapsoChanges.isEmpty { lines += ["", "Changed in Kapso since the last sync:"] + kapsoChanges.map { "- \($0)" } }
+            return lines
+        }
+    }
 
-        """
+    /// The commit that starts a conflict branch (it becomes the pull request's description): Kapso's
+    /// version, the fields in conflict with both values, and the ways to resolve it.
+    /// `forkedFromSync`: the branch starts at the last commit where both sides agreed.
+    public static func conflict(
+        folder: String, name: String, id: String, lockVersion: Int?, details: ConflictDetails, branch: String, forkedFromSync: Bool
+    ) -> String {
+        var lines = [
+            "Kapso's version of \(folder) (lock_version \(version(lockVersion))), in conflict", "",
+            "\(sentence(details.reason)) Neither side was overwritten: \(branch) keeps its files and Kapso keeps",
+            "\"\(oneLine(name))\".",
+        ]
+        lines += details.lines
+        lines += [
+            "",
+            forkedFromSync
+                ? "This branch starts at the last commit where git and Kapso agreed on \(folder), so its diff is Kapso's change alone."
+                : "The last commit where git and Kapso agreed on \(folder) was not found: this branch starts at \(branch).",
+            "Merge it into \(branch) the way you like: a pull request (merge, squash or rebase), `git merge`,",
+            "`git merge -s ours` to keep \(branch)'s version, or edit the files on this branch first. The next sync",
+            "sends the result to Kapso with lock_version \(version(lockVersion)); a newer edit in Kapso is a new conflict.",
+            "", "Kapso-Conflict: \(folder) id=\(id) lock_version=\(version(lockVersion))", "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// A commit added on top of a person's commits on a conflict branch when Kapso changed again:
+    /// `merged` says whether Kapso's new version merged with their edits on the branch.
+    public static func conflictUpdate(
+        folder: String, id: String, lockVersion: Int?, merged: Bool, conflicts: [String], branch: String
+    ) -> String {
+        var lines = ["Kapso's newer version of \(folder) (lock_version \(version(lockVersion))), on this branch", ""]
+        if merged {
+            lines.append("Kapso changed \(folder) again; its change is merged with the edits already on this branch.")
+        } else {
+            lines += [
+                "Kapso changed \(folder) again, in the same places as the edits on this branch: the files now hold",
+                "Kapso's version, and the earlier commits of this branch keep those edits.",
+            ]
+            lines += ["", "In conflict:"] + conflicts.map { "- \(oneLine($0))" }
+        }
+        lines += [
+            "", "Merging this branch into \(branch) sends the result with lock_version \(version(lockVersion)).", "",
+            "Kapso-Conflict: \(folder) id=\(id) lock_version=\(version(lockVersion))", "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    private static func sentence(_ text: String) -> String {
+        let capitalised = text.prefix(1).uppercased() + text.dropFirst()
+        return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
+    }
+
+    /// The workflow ids named by `Kapso-Conflict:` trailers: this service's conflict commits, found in a
+    /// history they were merged into (a squash merge's message usually carries them too).
+    public static func conflictIDs(in message: String) -> [String] {
+        var ids: [String] = []
+        for line in message.split(separator: "\n") where line.hasPrefix("Kapso-Conflict: ") {
+            if let field = line.split(separator: " ").first(where: { $0.hasPrefix("id=") }) { ids.append(String(field.dropFirst(3))) }
+        }
+        return ids
     }
 
     private static func version(_ lockVersion: Int?) -> String {

@@ -1,4 +1,6 @@
+import CanonicalJSON
 import GitStore
+import WorkflowMerge
 import WorkflowRepo
 
 /// Kapso's version of a workflow in conflict, to be committed on its own branch.
@@ -7,6 +9,8 @@ struct ConflictBranch: Sendable {
     let folder: String
     let reason: String
     let remote: RemoteVersion
+    /// What a merge found: the fields in conflict, each side's changes, the last commit in sync.
+    var findings: MergeFindings
 
     var name: String { "\(ConflictBranch.prefix)\(folder)" }
     var reference: String { "refs/heads/\(name)" }
@@ -16,54 +20,42 @@ struct ConflictBranch: Sendable {
 extension Cycle {
     /// Records a conflict. Neither side is overwritten: the branch keeps its files, Kapso keeps its
     /// version, and Kapso's version goes on `kapso-gitsync/conflict/<folder>` for a person to merge.
-    mutating func conflict(id: String, folder: String, reason: String) async throws(SyncError) {
-        guard let fetched = remote[id] else {
-            report.conflicts.append(.init(workflow: folder, reason: reason, branch: nil))
-            return
-        }
-        let branch = ConflictBranch(id: id, folder: folder, reason: reason, remote: fetched)
-        outcome.conflictBranches.append(branch)
-        report.conflicts.append(.init(workflow: folder, reason: reason, branch: branch.name))
+    mutating func conflict(id: String, folder: String, reason: String, findings: MergeFindings = MergeFindings()) async throws(SyncError) {
+        let entry = CycleReport.Conflict(
+            workflow: folder, reason: reason, branch: remote[id] == nil ? nil : "\(ConflictBranch.prefix)\(folder)",
+            details: findings.conflicts, gitChanges: findings.gitChanges, kapsoChanges: findings.kapsoChanges)
+        report.conflicts.append(entry)
+        guard let fetched = remote[id] else { return }
+        outcome.conflictBranches.append(ConflictBranch(id: id, folder: folder, reason: reason, remote: fetched, findings: findings))
     }
 
-    /// Commits each conflict's Kapso version on top of the branch, with the base for that workflow
-    /// moved to Kapso's lock_version: merging it (with whatever resolution) makes the next cycle push
-    /// the result. A conflict branch that already holds this Kapso version is left as it is; the
-    /// branches of conflicts that are gone are deleted.
+    /// Writes each conflict's branch, and deletes the branches of conflicts that are gone when nothing on
+    /// them is missing from main. A new branch starts at the last commit where the workflow was in sync
+    /// (so its pull request shows Kapso's change alone), with Kapso's version and the base moved to it:
+    /// merging it, whatever way, makes the next cycle push the result. A branch that already carries this
+    /// Kapso version is left as it is, with whatever a person committed on it; when Kapso changed again,
+    /// a commit goes on top of theirs. Only a branch main's history already holds is started afresh.
     mutating func writeConflictBranches() async throws(SyncError) {
         guard !dryRun else { return }
         do {
-            let prefix = "refs/heads/\(ConflictBranch.prefix)"
-            let existing = try await git.references(withPrefix: prefix).map { String($0.dropFirst(prefix.count)) }
-            let gone = ConflictBranchPlanner.toDelete(
-                existing: existing, inConflict: Set(report.conflicts.map(\.workflow)),
-                unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug }))
-            for folder in gone { try await git.deleteReference(prefix + folder) }
-            guard !outcome.conflictBranches.isEmpty, let mainHead = report.commit ?? head else { return }
-            let mainTree = try await git.tree(ofCommit: mainHead)
+            let mainHead = report.commit ?? head
+            try await deleteResolvedBranches(mainHead: mainHead)
+            guard let mainHead, !outcome.conflictBranches.isEmpty else { return }
             for branch in outcome.conflictBranches {
                 let existing = try await git.resolve(reference: branch.reference)
-                if let existing, try await holdsKapsoVersion(existing, branch) { continue }
-                var map = outcome.remoteMap
-                let workflow = branch.remote.workflow
-                map.set(
-                    RemoteMap.Entry(
-                        id: branch.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status,
-                        updatedAt: workflow.updatedAt, files: branch.remote.hashes, extra: map.entry(forID: branch.id)?.extra ?? [:]))
-                var treeChanges = branch.remote.blobs.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
-                // A slug changed in Kapso moves the folder on the branch too: merged, the old folder would
-                // stay behind with no base entry and be created again as a second workflow.
-                if let previous = base.entry(forID: branch.id), previous.slug != workflow.slug {
-                    for path in local.blobs[previous.slug, default: [:]].keys.sorted() where branch.remote.blobs[path] == nil {
-                        treeChanges.append(.remove(path: path))
+                let commit: ObjectID
+                if let existing, !(try await isInHistory(existing, of: mainHead)) {
+                    guard let tipMap = try await remoteMap(in: try await git.tree(ofCommit: existing)) else {
+                        report.warnings.append(
+                            "\(branch.name): its \(RepositoryLayout.remoteMap) cannot be read, so Kapso's newer version was not added to it"
+                        )
+                        continue
                     }
+                    if carries(tipMap, branch) { continue }
+                    commit = try await commitOnTop(of: existing, tipMap: tipMap, branch)
+                } else {
+                    commit = try await startBranch(branch, mainHead: mainHead)
                 }
-                treeChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
-                let tree = try await git.updateTree(base: mainTree, changes: treeChanges)
-                let message = CommitMessage.conflict(
-                    folder: branch.folder, name: workflow.name, id: branch.id, lockVersion: workflow.lockVersion, reason: branch.reason,
-                    branch: configuration.branch)
-                let commit = try await git.commit(tree: tree, parents: [mainHead], message: message, author: configuration.author)
                 try await git.updateReference(branch.reference, to: commit, expected: existing, logMessage: "kapso-gitsync: conflict")
                 engine.logger.info(
                     "conflict branch written",
@@ -71,20 +63,153 @@ extension Cycle {
                         "gitsync.workflow_id": "\(branch.id)", "gitsync.branch": "\(branch.name)", "gitsync.commit": "\(commit.short)",
                     ])
             }
-        } catch {
+        } catch let error as GitError {
             throw .git(error)
+        } catch {
+            throw error as! SyncError
         }
     }
 
-    /// Whether the branch's tip already carries this Kapso version (same files, same lock_version).
-    private func holdsKapsoVersion(_ tip: ObjectID, _ branch: ConflictBranch) async throws(GitError) -> Bool {
-        let tree = try await git.tree(ofCommit: tip)
-        for (path, blob) in branch.remote.blobs where try await git.blobID(atPath: path, inTree: tree) != blob {
-            return false
+    private mutating func deleteResolvedBranches(mainHead: ObjectID?) async throws {
+        let prefix = "refs/heads/\(ConflictBranch.prefix)"
+        let inConflict = Set(report.conflicts.map(\.workflow))
+        var branches: [ConflictBranchPlanner.Branch] = []
+        for reference in try await git.references(withPrefix: prefix) {
+            let folder = String(reference.dropFirst(prefix.count))
+            guard let tip = try await git.resolve(reference: reference) else { continue }
+            // What is on a branch whose conflict is open does not matter: it stays.
+            let holdsNothingMainLacks = inConflict.contains(folder) ? false : try await mainHolds(tip, mainHead: mainHead)
+            branches.append(.init(folder: folder, holdsNothingMainLacks: holdsNothingMainLacks))
         }
-        guard let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: tree),
-            let map = try? RemoteMap(bytes: bytes)
-        else { return false }
-        return map.entry(forID: branch.id)?.lockVersion == branch.remote.workflow.lockVersion
+        let decision = ConflictBranchPlanner.afterCycle(
+            branches, inConflict: inConflict, unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug }))
+        for folder in decision.delete { try await git.deleteReference(prefix + folder) }
+        for folder in decision.keep {
+            report.warnings.append(
+                "\(ConflictBranch.prefix)\(folder): its conflict is gone, but it has commits that are not in \(configuration.branch);"
+                    + " delete it once they are not needed")
+        }
+    }
+
+    /// Whether deleting a branch at `tip` loses nothing: main's history holds it, it holds only this
+    /// service's commits on a commit of main, or merging it into main changes nothing (it was squashed in).
+    private func mainHolds(_ tip: ObjectID, mainHead: ObjectID?) async throws -> Bool {
+        guard let mainHead else { return false }
+        var commit = tip
+        for _ in 0..<Self.historyLimit {
+            if try await isInHistory(commit, of: mainHead) { return true }
+            let info = try await git.commitInfo(commit)
+            guard !CommitMessage.conflictIDs(in: info.message).isEmpty, info.parents.count == 1, let parent = info.parents.first
+            else { break }
+            commit = parent
+        }
+        return try await git.mergedTree(ours: mainHead, theirs: tip) == git.tree(ofCommit: mainHead)
+    }
+
+    private func isInHistory(_ commit: ObjectID, of head: ObjectID) async throws(GitError) -> Bool {
+        if commit == head { return true }
+        return try await git.isDescendant(head, of: commit)
+    }
+
+    /// Whether a branch's remote-map already records this Kapso version for the workflow.
+    private func carries(_ map: RemoteMap, _ branch: ConflictBranch) -> Bool {
+        guard let entry = map.entry(forID: branch.id) else { return false }
+        return entry.lockVersion == branch.remote.workflow.lockVersion && entry.files == branch.remote.hashes
+    }
+
+    /// The base entry a branch records for Kapso's version.
+    private func kapsoEntry(_ branch: ConflictBranch, previous: RemoteMap.Entry?) -> RemoteMap.Entry {
+        let workflow = branch.remote.workflow
+        return RemoteMap.Entry(
+            id: branch.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,
+            files: branch.remote.hashes, extra: previous?.extra ?? [:])
+    }
+
+    /// A new conflict branch: one commit with Kapso's version, on the last commit where the workflow was
+    /// in sync when main's history holds it and records the same base entry as main does now (so the
+    /// remote-map merges cleanly); on main's head otherwise.
+    private mutating func startBranch(_ branch: ConflictBranch, mainHead: ObjectID) async throws -> ObjectID {
+        let mainMap = report.commit == nil ? committedBase : outcome.remoteMap
+        var fork = mainHead
+        var forkMap = mainMap
+        if let entry = base.entry(forID: branch.id) {
+            var point = branch.findings.forkPoint
+            if point == nil { point = try await inSyncVersion(of: entry, in: try await branchHistory())?.commit.id }
+            if let point, point != mainHead, try await isInHistory(point, of: mainHead),
+                let map = try await remoteMap(in: try await git.tree(ofCommit: point)),
+                map.entry(forID: branch.id) == mainMap.entry(forID: branch.id)
+            {
+                fork = point
+                forkMap = map
+            }
+        }
+        let previous = forkMap.entry(forID: branch.id)
+        forkMap.set(kapsoEntry(branch, previous: previous))
+        var changes = branch.remote.blobs.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
+        // A slug changed in Kapso moves the folder on the branch too: merged, the old folder would stay
+        // behind with no base entry and be created again as a second workflow.
+        for path in (previous?.files.keys).map(Array.init) ?? [] where branch.remote.blobs[path] == nil {
+            changes.append(.remove(path: path))
+        }
+        changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(forkMap.canonicalBytes())))
+        let tree = try await git.updateTree(base: try await git.tree(ofCommit: fork), changes: changes)
+        let workflow = branch.remote.workflow
+        let message = CommitMessage.conflict(
+            folder: branch.folder, name: workflow.name, id: branch.id, lockVersion: workflow.lockVersion,
+            details: .init(
+                reason: branch.reason, conflicts: branch.findings.conflicts, gitChanges: branch.findings.gitChanges,
+                kapsoChanges: branch.findings.kapsoChanges),
+            branch: configuration.branch, forkedFromSync: fork != mainHead)
+        return try await git.commit(tree: tree, parents: [fork], message: message, author: configuration.author)
+    }
+
+    /// Kapso changed again while a branch holds a person's commits: Kapso's new version goes on top of
+    /// theirs, merged with their edits on the branch (against the Kapso version the branch had) when the
+    /// two do not touch the same fields; Kapso's version as it is otherwise, their edits staying in the
+    /// branch's history.
+    private mutating func commitOnTop(of tip: ObjectID, tipMap: RemoteMap, _ branch: ConflictBranch) async throws -> ObjectID {
+        let tipTree = try await git.tree(ofCommit: tip)
+        let previous = tipMap.entry(forID: branch.id)
+        var files = branch.remote.blobs
+        var conflicts: [String] = []
+        var merged = false
+        if let previous, previous.slug == branch.remote.workflow.slug,
+            let prior = try await inSyncVersion(of: previous, in: try await git.history(from: [tip], limit: Self.historyLimit)),
+            let onBranch = try await workflow(at: previous.slug, in: tipTree),
+            let theirs = try? await readWorkflow(folder: previous.slug, blobs: branch.remote.blobs)
+        {
+            switch WorkflowMerge.merge(base: .init(prior.workflow), ours: .init(onBranch), theirs: .init(theirs)) {
+            case .merged(let result):
+                let slug = try Slug(previous.slug)
+                files = [
+                    RepositoryLayout.definitionPath(slug): try await git.writeBlob(
+                        CanonicalJSONWriter.canonicalBytes(.object(result.definition))),
+                    RepositoryLayout.workflowYAMLPath(slug): try await git.writeBlob(
+                        CanonicalYAMLWriter.canonicalBytes(.object(result.metadata))),
+                ]
+                merged = true
+            case .conflicts(let found):
+                conflicts = found.map(\.description)
+            }
+        }
+        var map = tipMap
+        map.set(kapsoEntry(branch, previous: previous))
+        var changes = files.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
+        for path in (previous?.files.keys).map(Array.init) ?? [] where files[path] == nil { changes.append(.remove(path: path)) }
+        changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
+        let tree = try await git.updateTree(base: tipTree, changes: changes)
+        let message = CommitMessage.conflictUpdate(
+            folder: branch.folder, id: branch.id, lockVersion: branch.remote.workflow.lockVersion, merged: merged, conflicts: conflicts,
+            branch: configuration.branch)
+        return try await git.commit(tree: tree, parents: [tip], message: message, author: configuration.author)
+    }
+
+    /// The workflow in a folder of a past tree; nil when it is not there or cannot be read.
+    private func workflow(at folder: String, in tree: ObjectID) async throws(GitError) -> LocalWorkflow? {
+        guard let slug = try? Slug(folder),
+            let definition = try await git.readFile(atPath: RepositoryLayout.definitionPath(slug), inTree: tree),
+            let yaml = try await git.readFile(atPath: RepositoryLayout.workflowYAMLPath(slug), inTree: tree)
+        else { return nil }
+        return try? LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
     }
 }

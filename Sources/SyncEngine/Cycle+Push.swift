@@ -92,9 +92,11 @@ extension Cycle {
     /// and the base. The intent, recorded before, holds the digests of what is sent and of Kapso's
     /// triggers when this cycle read them: triggers changed in Kapso since are someone else's edit (they
     /// do not move `lock_version`), and are not replaced. Returns whether all of it happened.
+    /// `merge`: the write is a merge of both sides' edits, reported with what came from which.
     @discardableResult
     mutating func completeWrite(
-        id: String, folder: String, write: WorkflowImporter.Write, intent: PushIntent, asCreation: Bool
+        id: String, folder: String, write: WorkflowImporter.Write, intent: PushIntent, asCreation: Bool,
+        merge: (fromGit: [String], fromKapso: [String])? = nil
     ) async throws(SyncError) -> Bool {
         var body = write.workflow
         if let lockVersion = intent.lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
@@ -114,7 +116,7 @@ extension Cycle {
             switch WriteFailurePolicy.afterPatch(status: error.status, readBack: readBack, bodyLanded: bodyLanded, asCreation: asCreation) {
             case .recordLanded:
                 guard let version else { return false }
-                recordWrite(version, id: id, folder: folder, asCreation: asCreation)
+                recordWrite(version, id: id, folder: folder, asCreation: asCreation, merge: merge)
                 return true
             case .continueWithTriggers:
                 break
@@ -153,7 +155,7 @@ extension Cycle {
                 .init(workflow: "\(folder) (\(id))", reason: "pushed, but reading it back failed; the next cycle records it"))
             return false
         }
-        recordWrite(fetched, id: id, folder: folder, asCreation: asCreation)
+        recordWrite(fetched, id: id, folder: folder, asCreation: asCreation, merge: merge)
         return true
     }
 
@@ -166,11 +168,19 @@ extension Cycle {
     }
 
     /// Makes Kapso's form of a write that landed the files and the base, and reports it.
-    private mutating func recordWrite(_ version: RemoteVersion, id: String, folder: String, asCreation: Bool) {
+    private mutating func recordWrite(
+        _ version: RemoteVersion, id: String, folder: String, asCreation: Bool, merge: (fromGit: [String], fromKapso: [String])?
+    ) {
         _ = takeRemote(id)
         let entry = CommitMessage.SyncedWorkflow(
             slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
-        if asCreation { report.created.append(entry) } else { report.pushed.append(entry) }
+        if let merge {
+            report.merged.append(.init(workflow: entry, fromGit: merge.fromGit, fromKapso: merge.fromKapso))
+        } else if asCreation {
+            report.created.append(entry)
+        } else {
+            report.pushed.append(entry)
+        }
         intents.resolve(id)
     }
 

@@ -14,6 +14,16 @@ extension Cycle {
             try await fetch(list.workflows.filter { unread.contains($0.id) })
             actions = plan()
         }
+        let contested = actions.compactMap { action -> String? in
+            switch action {
+            case .merge(let id, _), .conflict(let id, _, _): id
+            default: nil
+            }
+        }
+        if !contested.isEmpty {
+            try await recognizeResolutions(of: Set(contested))
+            actions = plan()
+        }
         try checkDeletionBrake(actions)
         for action in actions {
             switch try await recognizingOwnWrite(action) {
@@ -25,6 +35,8 @@ extension Cycle {
                 try await push(id: id, folder: to, movedFrom: from)
             case .conflict(let id, let folder, let reason):
                 try await conflict(id: id, folder: folder, reason: reason)
+            case .merge(let id, let folder):
+                try await merge(id: id, folder: folder)
             case .create(let folder):
                 try await create(folder: folder)
             case .archive(let id, let folder):
@@ -66,7 +78,8 @@ extension Cycle {
         }
         return ReconcilePlanner.plan(
             base: planBase, local: planLocal, remote: planRemote,
-            policy: .init(deletedInGit: configuration.deletedInGit, deletedInKapso: configuration.deletedInKapso))
+            policy: .init(
+                deletedInGit: configuration.deletedInGit, deletedInKapso: configuration.deletedInKapso, autoMerge: configuration.autoMerge))
     }
 
     /// Refuses the whole cycle when it would archive or remove more workflows than the brake allows:
@@ -132,7 +145,7 @@ extension Cycle {
         let id: String
         let folder: String
         switch action {
-        case .conflict(let conflictID, let conflictFolder, _):
+        case .conflict(let conflictID, let conflictFolder, _), .merge(let conflictID, let conflictFolder):
             (id, folder) = (conflictID, conflictFolder)
         case .pull(let pullID), .adopt(let pullID):
             guard let entry = base.entry(forID: pullID), intents[pullID] != nil else { return action }

@@ -22,8 +22,12 @@ struct Cycle {
     let objectsBefore: Int
     let head: ObjectID?
     let baseTree: ObjectID?
-    /// The remote-map as read from the head: the base of every comparison.
-    let base: RemoteMap
+    /// The remote-map as read from the head.
+    let committedBase: RemoteMap
+    /// The base of every comparison: the remote-map as read from the head, where a person resolved a
+    /// conflict by merging its branch in a way that kept main's remote-map entry (`-s ours`) moved to
+    /// the Kapso version they resolved against (`ConflictResolution`).
+    var base: RemoteMap
     let savedState: SyncState
     let now: Double
     let list: WorkflowList
@@ -36,6 +40,8 @@ struct Cycle {
     var untouchable: Set<String> = []
     var local: LocalSnapshot = LocalSnapshot()
     var references: ReferenceMaps?
+    /// The branch's recent history, read once when a merge or a conflict needs it.
+    var history: [HistoryCommit]?
 
     // Changed by the actions.
     /// For git: the commit and the conflict branches.
@@ -64,8 +70,9 @@ struct Cycle {
         } catch {
             throw .git(error)
         }
-        base = try await Self.readRemoteMap(engine: engine, tree: baseTree)
-        outcome = CycleOutcome(remoteMap: base)
+        committedBase = try await Self.readRemoteMap(engine: engine, tree: baseTree)
+        base = committedBase
+        outcome = CycleOutcome(remoteMap: committedBase)
         savedState = engine.cache.withLock { $0.state } ?? SyncState.load(from: engine.configuration.stateDirectory)
         state = savedState
         let currentTime = Date().timeIntervalSince1970
@@ -153,8 +160,8 @@ struct Cycle {
             }
             let tree = try await git.updateTree(base: baseTree, changes: allChanges)
             let message = CommitMessage.cycle(
-                pulled: report.pulled, pushed: report.pushed + report.created, archived: report.archived, removed: report.removed,
-                cycleID: report.cycleID)
+                pulled: report.pulled, pushed: report.pushed + report.created, merged: report.merged, archived: report.archived,
+                removed: report.removed, cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

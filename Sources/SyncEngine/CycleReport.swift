@@ -7,6 +7,36 @@ public struct CycleReport: Sendable {
         public let reason: String
         /// The branch holding Kapso's version, when there is one to hold.
         public let branch: String?
+        /// Each field both sides changed differently, with both values (when the merge found them).
+        public var details: [String] = []
+        /// What each side changed since their last common version, when it is known.
+        public var gitChanges: [String] = []
+        public var kapsoChanges: [String] = []
+
+        public init(
+            workflow: String, reason: String, branch: String?, details: [String] = [], gitChanges: [String] = [],
+            kapsoChanges: [String] = []
+        ) {
+            self.workflow = workflow
+            self.reason = reason
+            self.branch = branch
+            self.details = details
+            self.gitChanges = gitChanges
+            self.kapsoChanges = kapsoChanges
+        }
+    }
+
+    /// A workflow changed on both sides whose edits merged: pushed to Kapso, recorded in git.
+    public struct Merged: Sendable, Equatable {
+        public let workflow: CommitMessage.SyncedWorkflow
+        public let fromGit: [String]
+        public let fromKapso: [String]
+
+        public init(workflow: CommitMessage.SyncedWorkflow, fromGit: [String], fromKapso: [String]) {
+            self.workflow = workflow
+            self.fromGit = fromGit
+            self.fromKapso = fromKapso
+        }
     }
 
     public var cycleID: String
@@ -15,6 +45,7 @@ public struct CycleReport: Sendable {
     public var pulled: [CommitMessage.SyncedWorkflow] = []
     public var pushed: [CommitMessage.SyncedWorkflow] = []
     public var created: [CommitMessage.SyncedWorkflow] = []
+    public var merged: [Merged] = []
     /// Fetched, found to hold the same content as the base: nothing written.
     public var unchanged = 0
     public var failures: [FetchPlanner.Rejection] = []
@@ -39,7 +70,9 @@ public struct CycleReport: Sendable {
         self.cycleID = cycleID
     }
 
-    public var hasChanges: Bool { !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty || !archived.isEmpty || !removed.isEmpty }
+    public var hasChanges: Bool {
+        !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty
+    }
     /// Something needs a person: a conflict, an invalid workflow, or a workflow that could not be read.
     public var needsAttention: Bool { !conflicts.isEmpty || !invalid.isEmpty || !failures.isEmpty }
 
@@ -53,6 +86,7 @@ public struct CycleReport: Sendable {
             if !pulled.isEmpty { parts.append("\(dryRun ? "would pull" : "pulled") \(pulled.count) of \(listed) workflows") }
             if !pushed.isEmpty { parts.append("\(dryRun ? "would push" : "pushed") \(pushed.count)") }
             if !created.isEmpty { parts.append("\(dryRun ? "would create" : "created") \(created.count)") }
+            if !merged.isEmpty { parts.append("\(dryRun ? "would merge" : "merged") \(merged.count)") }
             lines.append(parts.joined(separator: ", ") + (commit.map { " in commit \($0.short)" } ?? ""))
             for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
                 lines.append(
@@ -65,10 +99,16 @@ public struct CycleReport: Sendable {
             for workflow in created.sorted(by: { $0.slug < $1.slug }) {
                 lines.append("  created \(workflow.slug)" + (workflow.id.isEmpty ? "" : " (id \(workflow.id))"))
             }
+            for merge in merged.sorted(by: { $0.workflow.slug < $1.workflow.slug }) {
+                lines.append(
+                    "  merged  \(merge.workflow.slug) (lock_version \(merge.workflow.lockVersion.map(String.init) ?? "none")): "
+                        + "from git \(merge.fromGit.joined(separator: ", ")); from Kapso \(merge.fromKapso.joined(separator: ", "))")
+            }
         }
         for conflict in conflicts {
             lines.append(
                 "  conflict: \(conflict.workflow): \(conflict.reason)" + (conflict.branch.map { "; Kapso's version is on \($0)" } ?? ""))
+            for detail in conflict.details { lines.append("    \(detail)") }
         }
         for slug in missingInKapso {
             lines.append("  missing in Kapso (files kept): \(slug)")

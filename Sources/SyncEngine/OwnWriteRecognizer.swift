@@ -12,7 +12,13 @@ public enum OwnWriteRecognizer {
         /// Kapso holds part of the write (the POST, or the PATCH without the triggers) and nothing else
         /// changed there: finish it.
         case unfinished
+        /// Not this write: someone else's edit. With git still holding what the write was made from, a
+        /// merge of the two sides comes out the same whether the write landed or not.
         case notOurs
+        /// Kapso changed and git moved on since a write that may or may not have landed: a merge would take
+        /// Kapso's copy of git's older edits for Kapso's own (and a position or a tool list would go back),
+        /// so only a person can tell.
+        case unsure
     }
 
     /// `baseFiles`: the base entry's files now (empty when the base has no entry for the workflow).
@@ -20,24 +26,31 @@ public enum OwnWriteRecognizer {
         intent: PushIntent, baseFiles: [String: String], localHashes: [String: String], kapso: WriteDigest.Parts
     ) -> Outcome {
         let baseMoved = intent.baseFiles != baseFiles
+        let gitUnchanged = localHashes == intent.localHashes || localHashes == intent.mergedFrom
         if kapso.full == intent.writeDigest {
-            if localHashes == intent.localHashes { return .landed }
-            return baseMoved ? .notOurs : .landedThenChangedInGit
+            if gitUnchanged { return .landed }
+            if baseMoved { return .notOurs }
+            // Git's newer files were based on git's side alone: pushed over a merge, they would undo Kapso's side.
+            return intent.mergedFrom == nil ? .landedThenChangedInGit : .unsure
         }
         guard !baseMoved else { return .notOurs }
-        if let body = intent.bodyDigest, kapso.body == body, kapso.triggers == intent.triggersBeforeDigest {
-            return .unfinished
+        // A merge cut off half way is finished by merging again: finishing it as a push would send git's
+        // files. Only the cycle that sent it (holding the merged files) goes on with its triggers.
+        if intent.mergedFrom == nil || localHashes == intent.localHashes {
+            if let body = intent.bodyDigest, kapso.body == body, kapso.triggers == intent.triggersBeforeDigest {
+                return .unfinished
+            }
+            if let creation = intent.creationDigest, kapso.creation == creation, kapso.triggers == WriteDigest.triggers([]) {
+                return .unfinished
+            }
         }
-        if let creation = intent.creationDigest, kapso.creation == creation, kapso.triggers == WriteDigest.triggers([]) {
-            return .unfinished
-        }
-        return .notOurs
+        return gitUnchanged ? .notOurs : .unsure
     }
 }
 
 extension OwnWriteRecognizer {
     /// The planner's action for a workflow with an unconfirmed write of this service (`action` is a
-    /// conflict, a pull or an adopt), revised by what Kapso holds: the write landed (take Kapso's form),
+    /// conflict, a merge, a pull or an adopt), revised by what Kapso holds: the write landed (take Kapso's form),
     /// landed or half landed with git since moved on (push git's files), or someone else's edit. A pull
     /// or an adopt over someone else's edit becomes a conflict: git changed since the write was sent,
     /// and whether Kapso's change contains that is for a person to tell.
@@ -46,8 +59,12 @@ extension OwnWriteRecognizer {
         switch outcome {
         case .landed: return .pull(id: id)
         case .landedThenChangedInGit, .unfinished: return .push(id: id, folder: folder)
-        case .notOurs:
-            if case .conflict = action { return action }
+        case .notOurs, .unsure:
+            switch action {
+            case .conflict: return action
+            case .merge where outcome == .notOurs: return action
+            default: break
+            }
             return .conflict(
                 id: id, folder: folder, reason: "changed in Kapso while a push of an earlier commit is unconfirmed, and git changed since")
         }

@@ -23,10 +23,16 @@ public struct PushIntent: Codable, Sendable, Equatable {
     /// they resolved against, and Kapso's edits since then are theirs, not an unfinished write of ours.
     /// Nil in an intent written before this was recorded: then only an exact match is recognised.
     public var baseFiles: [String: String]?
+    /// For a merge of both sides' edits: git's files it was merged from (`localHashes` are the merged
+    /// ones). Kapso holding the merge then means git has not been sent anything newer only while git
+    /// still holds those files; git's later edits were never merged with Kapso's side, so they are not
+    /// pushed over it.
+    public var mergedFrom: [String: String]?
 
     public init(
         workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String, bodyDigest: String? = nil,
-        triggersBeforeDigest: String? = nil, creationDigest: String? = nil, baseFiles: [String: String]?
+        triggersBeforeDigest: String? = nil, creationDigest: String? = nil, baseFiles: [String: String]?,
+        mergedFrom: [String: String]? = nil
     ) {
         self.workflowID = workflowID
         self.lockVersion = lockVersion
@@ -36,6 +42,7 @@ public struct PushIntent: Codable, Sendable, Equatable {
         self.triggersBeforeDigest = triggersBeforeDigest
         self.creationDigest = creationDigest
         self.baseFiles = baseFiles
+        self.mergedFrom = mergedFrom
     }
 
     /// The key of a creation's intent: the workflow has no id yet, only its folder.

@@ -31,10 +31,16 @@ public enum ReconcilePlanner {
     public struct Policy: Sendable, Equatable {
         public var deletedInGit: SyncConfiguration.DeletedInGit
         public var deletedInKapso: SyncConfiguration.DeletedInKapso
+        /// Both sides changed: merge them (`sync.auto_merge`), or make every such pair a conflict.
+        public var autoMerge: Bool
 
-        public init(deletedInGit: SyncConfiguration.DeletedInGit = .report, deletedInKapso: SyncConfiguration.DeletedInKapso = .report) {
+        public init(
+            deletedInGit: SyncConfiguration.DeletedInGit = .report, deletedInKapso: SyncConfiguration.DeletedInKapso = .report,
+            autoMerge: Bool = true
+        ) {
             self.deletedInGit = deletedInGit
             self.deletedInKapso = deletedInKapso
+            self.autoMerge = autoMerge
         }
     }
 
@@ -44,6 +50,9 @@ public enum ReconcilePlanner {
         /// Both sides changed to the same content: only the base moves.
         case adopt(id: String)
         case conflict(id: String, folder: String, reason: String)
+        /// Both sides changed the workflow (same folder, same slug): merge their edits; what both changed
+        /// differently is a conflict.
+        case merge(id: String, folder: String)
         /// A folder with no workflow in Kapso: create it.
         case create(folder: String)
         /// The folder was renamed in git: push under the new slug.
@@ -65,7 +74,8 @@ public enum ReconcilePlanner {
         /// The workflow whose current Kapso content the action needs (it is read before acting).
         public var needsKapsoContent: String? {
             switch self {
-            case .pull(let id), .push(let id, _), .adopt(let id), .conflict(let id, _, _), .rename(let id, _, _), .archive(let id, _):
+            case .pull(let id), .push(let id, _), .adopt(let id), .conflict(let id, _, _), .merge(let id, _), .rename(let id, _, _),
+                .archive(let id, _):
                 id
             default: nil
             }
@@ -131,10 +141,17 @@ public enum ReconcilePlanner {
                 case (false, true): actions.append(.pull(id: entry.id))
                 case (true, false): actions.append(.push(id: entry.id, folder: entry.slug))
                 case (true, true):
-                    actions.append(
-                        localHashes == remoteHashes && remoteState?.slug == entry.slug
-                            ? .adopt(id: entry.id)
-                            : .conflict(id: entry.id, folder: entry.slug, reason: "changed both in git and in Kapso"))
+                    if remoteState?.slug != entry.slug {
+                        actions.append(
+                            .conflict(id: entry.id, folder: entry.slug, reason: "changed in git while its slug changed in Kapso"))
+                    } else if localHashes == remoteHashes {
+                        actions.append(.adopt(id: entry.id))
+                    } else {
+                        actions.append(
+                            policy.autoMerge
+                                ? .merge(id: entry.id, folder: entry.slug)
+                                : .conflict(id: entry.id, folder: entry.slug, reason: "changed both in git and in Kapso"))
+                    }
                 }
             }
         }

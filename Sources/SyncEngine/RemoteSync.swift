@@ -114,8 +114,9 @@ public struct RemoteSync: Sendable {
     }
 
     /// Pushes the branch (fast-forward only), every local conflict branch and the deletion of the ones
-    /// resolved. A conflict branch is replaced only while the server still holds what this cycle
-    /// fetched (enforced by compare-and-swap on a server reached by path; forced over the network).
+    /// resolved. A conflict branch that grew (a commit on top of a person's) is sent fast-forward only; one
+    /// started afresh (its old tip was merged into main) is replaced only while the server still holds what
+    /// this cycle fetched (compare-and-swap on a server reached by path; forced over the network).
     func push(git: GitStore, branch: String) async throws(SyncError) {
         let access = try access()
         var updates: [ReferenceUpdate] = []
@@ -129,7 +130,9 @@ public struct RemoteSync: Sendable {
             for name in localConflicts.sorted() {
                 let tip = try await git.resolve(reference: name)
                 let fetched = try await git.resolve(reference: Self.tracking(name))
-                if tip != fetched { updates.append(ReferenceUpdate(reference: name, tip: tip, condition: .holds(fetched))) }
+                guard tip != fetched else { continue }
+                let grows = if let tip, let fetched { try await git.isDescendant(tip, of: fetched) } else { false }
+                updates.append(ReferenceUpdate(reference: name, tip: tip, condition: grows ? .fastForward : .holds(fetched)))
             }
             for tracking in try await git.references(withPrefix: Self.trackingPrefix + ConflictBranch.prefix)
             where !localConflicts.contains(Self.local(tracking)) {
@@ -143,9 +146,9 @@ public struct RemoteSync: Sendable {
         do {
             // The branch first, the conflict branches only once it landed: a conflict branch on the server
             // must never be based on a commit that lost its race and will be computed again.
-            let branchUpdates = updates.filter { $0.condition == .fastForward }
-            try await git.push(access, updates: branchUpdates)
-            try await git.push(access, updates: updates.filter { $0.condition != .fastForward })
+            let branchReference = "refs/heads/\(branch)"
+            try await git.push(access, updates: updates.filter { $0.reference == branchReference })
+            try await git.push(access, updates: updates.filter { $0.reference != branchReference })
         } catch {
             throw .remote(error)
         }

@@ -11,6 +11,25 @@ public struct StatusFile: Codable, Sendable, Equatable {
         public var state: String
         public var detail: String?
         public var branch: String?
+        /// For a conflict: each field both sides changed differently, with both values, and what each side
+        /// changed since the last sync (when the merge could tell).
+        public var conflicts: [String]?
+        public var gitChanges: [String]?
+        public var kapsoChanges: [String]?
+
+        public init(
+            slug: String, id: String?, state: String, detail: String? = nil, branch: String? = nil, conflicts: [String]? = nil,
+            gitChanges: [String]? = nil, kapsoChanges: [String]? = nil
+        ) {
+            self.slug = slug
+            self.id = id
+            self.state = state
+            self.detail = detail
+            self.branch = branch
+            self.conflicts = conflicts
+            self.gitChanges = gitChanges
+            self.kapsoChanges = kapsoChanges
+        }
     }
 
     public var version = 1
@@ -45,7 +64,8 @@ public struct StatusFile: Codable, Sendable, Equatable {
         for (slug, id) in base { workflows[slug] = Workflow(slug: slug, id: id, state: "in_sync") }
         if report.dryRun {
             let pending: [(String, [CommitMessage.SyncedWorkflow])] = [
-                ("pending_pull", report.pulled), ("pending_push", report.pushed), ("pending_create", report.created),
+                ("pending_pull", report.pulled), ("pending_push", report.pushed + report.merged.map(\.workflow)),
+                ("pending_create", report.created),
             ]
             for (state, list) in pending {
                 for workflow in list {
@@ -57,7 +77,10 @@ public struct StatusFile: Codable, Sendable, Equatable {
         }
         for conflict in report.conflicts {
             workflows[conflict.workflow] = Workflow(
-                slug: conflict.workflow, id: base[conflict.workflow], state: "conflict", detail: conflict.reason, branch: conflict.branch)
+                slug: conflict.workflow, id: base[conflict.workflow], state: "conflict", detail: conflict.reason, branch: conflict.branch,
+                conflicts: conflict.details.isEmpty ? nil : conflict.details,
+                gitChanges: conflict.gitChanges.isEmpty ? nil : conflict.gitChanges,
+                kapsoChanges: conflict.kapsoChanges.isEmpty ? nil : conflict.kapsoChanges)
         }
         for invalid in report.invalid {
             let slug = invalid.workflow.hasPrefix("workflows/") ? String(invalid.workflow.dropFirst("workflows/".count)) : invalid.workflow

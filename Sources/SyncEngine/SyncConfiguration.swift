@@ -20,6 +20,8 @@ public struct SyncConfiguration: Sendable {
     /// The brake: a cycle that would archive or remove more than `count` workflows and more than
     /// `percent` of them is refused whole.
     public var deletionBrake: (count: Int, percent: Int)
+    /// Both sides changed a workflow: merge their edits (`sync.auto_merge`), or make it a conflict.
+    public var autoMerge: Bool
     /// The git server the branch lives on; nil: the local repository is the only one.
     public var remote: RemoteSync?
 
@@ -29,8 +31,10 @@ public struct SyncConfiguration: Sendable {
     public init(
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
         projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
-        deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), remote: RemoteSync? = nil
+        deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), autoMerge: Bool = true,
+        remote: RemoteSync? = nil
     ) {
+        self.autoMerge = autoMerge
         self.remote = remote
         self.branch = branch
         self.author = author

@@ -11,7 +11,8 @@ struct KapsoGitsync: AsyncParsableCommand {
             Exit codes: 0 in sync (or synced; run: stopped cleanly); 1 error; 2 changes pending (plan); 3 conflicts, invalid or unreadable workflows remain.
             """,
         subcommands: [
-            RunCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ValidateCommand.self, ConfigCommand.self,
+            RunCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ConflictsCommand.self, ValidateCommand.self,
+            ConfigCommand.self,
             DemoCommand.self,
         ])
 }

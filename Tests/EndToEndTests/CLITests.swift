@@ -122,6 +122,36 @@ import Testing
         #expect(!json.combined.contains(setup.apiKey))
     }
 
+    @Test(Fixtures.required) func conflictsListsEachOpenConflictWithBothValuesAndHowToResolveIt() async throws {
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        _ = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        let none = try await ProcessRunner.run("kapso-gitsync", ["conflicts", "--config", setup.configPath])
+        #expect(none.status == 0 && none.standardOutput.hasPrefix("no conflict open"), "\(none.combined)")
+
+        let target = try #require(await setup.fake.workflow(slug: "medicopay"))
+        await setup.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Named in Kapso" }
+        let checkout = setup.directory.path + "/person"
+        #expect(try await runGit(["clone", "-q", setup.repository, checkout]).status == 0)
+        let yaml = URL(fileURLWithPath: checkout + "/workflows/medicopay/workflow.yaml")
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "name: \(target.name)\n", with: "name: Named in git\n").utf8).write(to: yaml)
+        #expect(
+            try await runGit(commands: [["commit", "-qam", "Rename"], ["push", "-q", "origin", "HEAD:main"]], in: checkout).status == 0)
+        let sync = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        #expect(sync.status == 3, "\(sync.combined)")
+
+        let listed = try await ProcessRunner.run("kapso-gitsync", ["conflicts", "--config", setup.configPath])
+        #expect(listed.status == 3, "\(listed.combined)")
+        let output = listed.standardOutput
+        #expect(output.contains("medicopay (\(target.id)): changed both in git and in Kapso: the same field differently"), "\(output)")
+        #expect(output.contains("name: git has \"Named in git\", Kapso has \"Named in Kapso\""), "\(output)")
+        #expect(output.contains("branch: kapso-gitsync/conflict/medicopay"))
+        #expect(output.contains("git merge -s ours origin/kapso-gitsync/conflict/medicopay"))
+        let json = try await ProcessRunner.run("kapso-gitsync", ["conflicts", "--config", setup.configPath, "--json"])
+        #expect(try JSONParser.parse(json.standardOutput).arrayValue?.first?["kapsoChanges"]?.arrayValue == ["name"])
+    }
+
     @Test(Fixtures.required) func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }

@@ -30,4 +30,33 @@ import Testing
         #expect(
             message.hasSuffix("Kapso-Workflow: a id=1 lock_version=3\nKapso-Workflow: b id=2 lock_version=none\nKapso-Sync-Cycle: c2\n"))
     }
+
+    @Test func aConflictCommitListsEachFieldWithBothValuesAndCarriesATrailerAMachineReadsBack() {
+        let message = CommitMessage.conflict(
+            folder: "support", name: "Support", id: "id-7", lockVersion: 9,
+            details: .init(
+                reason: "changed both in git and in Kapso: the same field differently",
+                conflicts: ["node ask: data.config.message: git has \"Hi\", Kapso has \"Hey\""],
+                gitChanges: ["node ask: data.config.message"],
+                kapsoChanges: ["node ask: data.config.message", "name"]),
+            branch: "main", forkedFromSync: true)
+        #expect(message.hasPrefix("Kapso's version of support (lock_version 9), in conflict\n"))
+        #expect(message.contains("In conflict:\n- node ask: data.config.message: git has \"Hi\", Kapso has \"Hey\"\n"))
+        #expect(message.contains("Changed in Kapso since the last sync:\n- node ask: data.config.message\n- name\n"))
+        #expect(message.contains("so its diff is Kapso's change alone"))
+        #expect(CommitMessage.conflictIDs(in: message) == ["id-7"])
+        // A squash merge's message quotes the branch's commits: their trailers are still found.
+        #expect(CommitMessage.conflictIDs(in: "Resolve support (#12)\n\n* " + message) == ["id-7"])
+        #expect(CommitMessage.conflictIDs(in: "Pull support\n\nKapso-Workflow: support id=id-7 lock_version=9\n").isEmpty)
+    }
+
+    @Test func aMergeNamesWhatCameFromWhichSide() {
+        let merged = CycleReport.Merged(
+            workflow: .init(slug: "support", name: "Support", id: "id-7", lockVersion: 10, isNew: false),
+            fromGit: ["node ask: data.config.message"], fromKapso: ["name", "trigger inbound_message switched off"])
+        let message = CommitMessage.cycle(pulled: [], pushed: [], merged: [merged], cycleID: "c2")
+        #expect(message.hasPrefix("Merge git's and Kapso's edits of support (now lock_version 10)\n"))
+        #expect(message.contains("  from git: node ask: data.config.message\n  from Kapso: name; trigger inbound_message switched off\n"))
+        #expect(message.contains("Kapso-Merged: support id=id-7 lock_version=10\n"))
+    }
 }

@@ -108,11 +108,13 @@ import Testing
         await harness.fake.clearFaults()
         // ...it did not, and someone edits the workflow in Kapso: the lock_version moves past the one sent.
         await harness.fake.simulateEditorEdit(workflowID: before.id) { $0.name = "Someone else's edit" }
+        // Never taken for this service's own write (that would pull the name over git's edit): the two
+        // edits, in different places, are merged.
         let report = try await harness.engine.runCycle()
-        #expect(report.conflicts.map(\.workflow) == [slug], "never taken for this service's own write")
-        #expect(report.pulled.isEmpty && report.pushed.isEmpty)
+        #expect(report.merged.map(\.workflow.slug) == [slug], "\(report.summaryLines())")
         let kapso = try #require(await harness.fake.workflow(slug: slug))
         #expect(kapso.name == "Someone else's edit")
+        #expect(kapso.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "from git")
         let definition = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
         #expect(
             definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue

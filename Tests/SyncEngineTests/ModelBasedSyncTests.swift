@@ -163,8 +163,9 @@ import WorkflowRepo
                 _ = try? await harness.restartedEngine(crashingAt: point).runCycle()
                 engine = try harness.restartedEngine()
             case 10:
-                model.note("\(step): a person resolves the conflicts")
-                try await resolveConflicts(harness, model: model, apiTrigger: apiTrigger)
+                let keepMain = folderOperations && random.next(2) == 0
+                model.note("\(step): a person resolves the conflicts\(keepMain ? " on main, then merges with -s ours" : "")")
+                try await resolveConflicts(harness, model: model, apiTrigger: apiTrigger, keepMain: keepMain)
             case 13:
                 let x = 3000 + step
                 model.note("\(step): a person pushes a move of the start of \(slug) to x \(x) while the service pushes; cycle")
@@ -291,24 +292,43 @@ import WorkflowRepo
     /// Returns whether the push landed.
     @discardableResult
     static func personPushesNow(_ checkout: URL, file: String, _ edit: (inout JSONValue) -> Void) -> Bool {
-        func git(_ script: String) -> Bool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script]
-            process.currentDirectoryURL = checkout
-            var environment = ProcessInfo.processInfo.environment
-            environment["GIT_CONFIG_NOSYSTEM"] = "1"
-            for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = "Test Person" }
-            for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = "person@example.invalid" }
-            process.environment = environment
-            guard (try? launch(process)) != nil else { return false }
-            process.waitUntilExit()
-            return process.terminationStatus == 0
-        }
+        func git(_ script: String) -> Bool { onOwnThread { runPersonGit(script, in: checkout) } }
         guard git("git fetch -q origin && git reset -q --hard origin/main"),
             (try? editJSON(checkout.appendingPathComponent(file), edit)) != nil
         else { return false }
         return git("git commit -qam 'Moved while the service pushed' && git push -q origin HEAD:main")
+    }
+
+    /// Runs `body` on a thread of its own with a full-size stack, and waits for it. Called from libgit2's
+    /// callback deep inside a push, on a dispatch thread's small stack, Foundation's `Process.run()` once
+    /// crashed at the edge of that stack (a bad pointer in `memcpy`, at a page boundary, in the soak).
+    static func onOwnThread(_ body: @escaping @Sendable () -> Bool) -> Bool {
+        let result = Mutex(false)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let value = body()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    static func runPersonGit(_ script: String, in checkout: URL) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = checkout
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = "Test Person" }
+        for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = "person@example.invalid" }
+        process.environment = environment
+        guard (try? launch(process)) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     static let faults: [(name: String, rule: FakeFaultRule)] = [
@@ -340,7 +360,9 @@ import WorkflowRepo
     /// workflow with the person's own edits applied again (moves of the start node, the API trigger,
     /// the folder's place), and the base entry from the branch. A workflow whose folder they removed
     /// and that changed in Kapso since, they restore.
-    func resolveConflicts(_ harness: SyncHarness, model: Model, apiTrigger: [String: Bool]) async throws {
+    /// `keepMain`: the person edits main's files and merges the branch with `-s ours` (main's tree whole,
+    /// its remote-map entry unmoved: the resolution is recognised by the branch's commit in the history).
+    func resolveConflicts(_ harness: SyncHarness, model: Model, apiTrigger: [String: Bool], keepMain: Bool = false) async throws {
         // What people see: the server when there is one.
         let shared = try harness.server.map { try GitStore(path: $0, createIfMissing: false) } ?? harness.git
         func file(_ path: String, at branch: String = "main") async throws -> [UInt8] {
@@ -374,9 +396,13 @@ import WorkflowRepo
             let gitFolder = model.folder.withLock { $0[id] } ?? kapsoSlug
             let theirsDefinition = try await file("workflows/\(kapsoSlug)/definition.json", at: branch)
             let theirsYAML = try await file("workflows/\(kapsoSlug)/workflow.yaml", at: branch)
-            try await harness.personMerges(branch) { checkout in
-                ours.set(entry)
-                try Data(ours.canonicalBytes()).write(to: checkout.appendingPathComponent(".kapso/remote-map.json"))
+            // `-s ours` keeps main's base entry: where Kapso also moved the folder, only the branch's entry says so.
+            let strategy = keepMain && ours.entry(forID: id)?.slug == kapsoSlug ? ["-s", "ours"] : ["-s", "recursive", "-X", "no-renames"]
+            try await harness.personMerges(branch, strategy: strategy) { checkout in
+                if strategy.count == 4 {
+                    ours.set(entry)
+                    try Data(ours.canonicalBytes()).write(to: checkout.appendingPathComponent(".kapso/remote-map.json"))
+                }
                 let workflows = checkout.appendingPathComponent("workflows")
                 let folder = workflows.appendingPathComponent(gitFolder)
                 if gitFolder != kapsoSlug {

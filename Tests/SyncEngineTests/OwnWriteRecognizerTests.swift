@@ -18,6 +18,11 @@ import WorkflowRepo
         intent.baseFiles = nil
         return intent
     }
+    static let gitHashes = ["workflows/a/definition.json": "git-before-merge"]
+    static let merge = PushIntent(
+        workflowID: "1", lockVersion: 4, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body", triggersBeforeDigest: "t-old",
+        baseFiles: baseHashes, mergedFrom: gitHashes)
+    static let newer = ["workflows/a/definition.json": "newer"]
     /// The base a person's merge of a conflict branch left: the Kapso version they resolved against.
     static let resolvedBase = ["workflows/a/definition.json": "kapso-at-conflict"]
 
@@ -74,6 +79,24 @@ import WorkflowRepo
             name: "an intent that does not say its base: the PATCH landed", intent: pushOfAnOlderRelease, local: sentHashes,
             kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .notOurs),
         Case(
+            name: "someone else's edit, and git moved on since the push: a merge cannot tell", intent: push, local: newer,
+            kapso: Parts(full: "other", body: "other", triggers: "t-old", creation: "x"), expected: .unsure),
+        Case(
+            name: "the merge landed, git still holds what it was merged from", intent: merge, local: gitHashes,
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
+        Case(
+            name: "the merge landed, then a newer commit: never pushed over the merge", intent: merge, local: newer,
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .unsure),
+        Case(
+            name: "the merge's PATCH landed, not its triggers, seen by the next cycle: merged again", intent: merge, local: gitHashes,
+            kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .notOurs),
+        Case(
+            name: "the merge's PATCH landed, not its triggers, seen by the cycle that sent it: finished", intent: merge,
+            local: sentHashes, kapso: Parts(full: "other", body: "body", triggers: "t-old", creation: "x"), expected: .unfinished),
+        Case(
+            name: "someone else's edit after a merge, git moved on: a merge cannot tell", intent: merge, local: newer,
+            kapso: Parts(full: "other", body: "other", triggers: "t-old", creation: "x"), expected: .unsure),
+        Case(
             name: "an intent that does not say its base: the whole push landed", intent: pushOfAnOlderRelease, local: sentHashes,
             kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
     ]
@@ -97,6 +120,10 @@ import WorkflowRepo
         (.pull(id: "1"), .notOurs, .conflict(id: "1", folder: "a", reason: unconfirmed)),
         (.adopt(id: "1"), .notOurs, .conflict(id: "1", folder: "a", reason: unconfirmed)),
         (.adopt(id: "1"), .unfinished, .push(id: "1", folder: "a")),
+        (.conflict(id: "1", folder: "a", reason: "both"), .unsure, .conflict(id: "1", folder: "a", reason: "both")),
+        (.merge(id: "1", folder: "a"), .landed, .pull(id: "1")),
+        (.merge(id: "1", folder: "a"), .notOurs, .merge(id: "1", folder: "a")),
+        (.merge(id: "1", folder: "a"), .unsure, .conflict(id: "1", folder: "a", reason: unconfirmed)),
     ]
 
     @Test(arguments: revisions)
@@ -163,13 +190,43 @@ import WorkflowRepo
 }
 
 @Suite struct ConflictBranchPlannerTests {
-    @Test(arguments: [
-        (["a", "b", "c"], Set(["a"]), Set(["c"]), ["b"]),
-        (["a"], Set<String>(), Set<String>(), ["a"]),
-        (["a"], Set(["a"]), Set<String>(), []),
-        ([], Set(["a"]), Set<String>(), []),
-    ])
-    func deletesOnlyTheBranchesOfConflictsThatAreGone(existing: [String], inConflict: Set<String>, unread: Set<String>, gone: [String]) {
-        #expect(ConflictBranchPlanner.toDelete(existing: existing, inConflict: inConflict, unread: unread) == gone)
+    typealias Branch = ConflictBranchPlanner.Branch
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let branches: [Branch]
+        let inConflict: Set<String>
+        let unread: Set<String>
+        let delete: [String]
+        let keep: [String]
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            name: "still in conflict: kept, whatever is on it", branches: [.init(folder: "a", holdsNothingMainLacks: false)],
+            inConflict: ["a"], unread: [], delete: [], keep: []),
+        Case(
+            name: "resolved, merged into main: deleted", branches: [.init(folder: "a", holdsNothingMainLacks: true)], inConflict: [],
+            unread: [], delete: ["a"], keep: []),
+        Case(
+            name: "gone, with a person's commits main lacks: kept and reported",
+            branches: [.init(folder: "a", holdsNothingMainLacks: false)], inConflict: [], unread: [], delete: [], keep: ["a"]),
+        Case(
+            name: "not read this cycle: kept, its conflict may be there", branches: [.init(folder: "a", holdsNothingMainLacks: true)],
+            inConflict: [], unread: ["a"], delete: [], keep: []),
+        Case(
+            name: "several",
+            branches: [
+                .init(folder: "c", holdsNothingMainLacks: true), .init(folder: "a", holdsNothingMainLacks: true),
+                .init(folder: "b", holdsNothingMainLacks: false),
+            ], inConflict: ["a"], unread: [], delete: ["c"], keep: ["b"]),
+    ]
+
+    @Test(arguments: cases)
+    func deletesOnlyBranchesWhoseConflictIsGoneAndThatHoldNothingMainLacks(_ testCase: Case) {
+        let decision = ConflictBranchPlanner.afterCycle(testCase.branches, inConflict: testCase.inConflict, unread: testCase.unread)
+        #expect(decision.delete == testCase.delete)
+        #expect(decision.keep == testCase.keep)
     }
 }

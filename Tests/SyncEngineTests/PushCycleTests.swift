@@ -92,40 +92,52 @@ import Testing
         #expect(next.commit == nil && next.pushed.isEmpty && next.pulled.isEmpty)
     }
 
-    @Test func anEditInBothPlacesIsAConflictOnItsOwnBranchAndTheMergeIsPushed() async throws {
+    @Test func theSameFieldEditedInBothPlacesIsAConflictOnItsOwnBranchAndTheResolutionIsPushed() async throws {
         let harness = try await SyncHarness { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
         let (workflow, node) = try await harness.personRewords(slug, to: "from git")
-        await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Renamed in Kapso" }
+        await harness.fake.simulateEditorEdit(workflowID: workflow.id) {
+            $0.name = "Renamed in Kapso"
+            $0.setMessage(node: node, to: "from Kapso")
+        }
         let mainBefore = try await harness.git("rev-parse", "main")
 
         let report = try await harness.engine.runCycle()
-        #expect(report.pushed.isEmpty)
+        #expect(report.pushed.isEmpty && report.merged.isEmpty)
         #expect(report.conflicts.map(\.workflow) == [slug])
         #expect(report.conflicts.first?.branch == "kapso-gitsync/conflict/\(slug)")
+        #expect(report.conflicts.first?.details.count == 1, "one field in conflict, named with both values")
+        #expect(report.conflicts.first?.details.first?.contains("data.config.message") == true)
         #expect(try await harness.git("rev-parse", "main") == mainBefore, "the branch keeps the person's files")
         #expect(await harness.fake.workflow(id: workflow.id)?.lockVersion == workflow.lockVersion + 1, "nothing was sent to Kapso")
-        let conflictYAML = String(
-            decoding: try await harness.file("workflows/\(slug)/workflow.yaml", at: "kapso-gitsync/conflict/\(slug)"), as: UTF8.self)
-        #expect(conflictYAML.contains("name: Renamed in Kapso"))
+        let branch = "kapso-gitsync/conflict/\(slug)"
+        let kapsoDefinition = try await harness.file("workflows/\(slug)/definition.json", at: branch)
+        #expect(String(decoding: kapsoDefinition, as: UTF8.self).contains("from Kapso"))
+        // The branch starts where both sides agreed: its diff is Kapso's change alone.
+        let forkedAt = try await harness.git("rev-parse", "\(branch)^")
+        #expect(forkedAt == (try await harness.git("rev-parse", "main^")), "forked from the last commit in sync")
+        let message = try await harness.git("log", "-1", "--format=%B", branch)
+        #expect(message.contains("git has \"from git\", Kapso has \"from Kapso\""), "\(message)")
 
         // A second cycle does not pile up commits on the conflict branch.
-        let conflictTip = try await harness.git("rev-parse", "kapso-gitsync/conflict/\(slug)")
+        let conflictTip = try await harness.git("rev-parse", branch)
         _ = try await harness.engine.runCycle()
-        #expect(try await harness.git("rev-parse", "kapso-gitsync/conflict/\(slug)") == conflictTip)
+        #expect(try await harness.git("rev-parse", branch) == conflictTip)
 
-        // The branch carries Kapso's whole version; in the pull request the person keeps both edits.
-        try await harness.personMerges("kapso-gitsync/conflict/\(slug)") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/\(slug)/definition.json")) { $0.setMessage(node: node, to: "from git") }
+        // In the pull request the person takes Kapso's version of the node and keeps their own wording.
+        try await harness.personMerges(branch) { checkout in
+            let url = checkout.appendingPathComponent("workflows/\(slug)/definition.json")
+            try Data(kapsoDefinition).write(to: url)
+            try editJSON(url) { $0.setMessage(node: node, to: "from both") }
         }
         let resolved = try await harness.engine.runCycle()
-        #expect(resolved.pushed.map(\.slug) == [slug])
+        #expect(resolved.pushed.map(\.slug) == [slug], "\(resolved.summaryLines())")
         #expect(resolved.conflicts.isEmpty)
         let final = try #require(await harness.fake.workflow(id: workflow.id))
         #expect(final.name == "Renamed in Kapso")
-        #expect(final.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "from git")
+        #expect(final.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue == "from both")
         #expect(try await harness.git("branch", "--list", "kapso-gitsync/*").isEmpty, "the conflict branch is gone once resolved")
         let quiet = try await harness.engine.runCycle()
         #expect(quiet.commit == nil && quiet.pushed.isEmpty && quiet.pulled.isEmpty && quiet.conflicts.isEmpty)

@@ -62,9 +62,12 @@ import WorkflowRepo
             name: "both changed to the same content", base: base(("1", "a", "d")), local: ["a": .files(hashes: files("a", "d2"))],
             remote: ["1": .init(slug: "a", hashes: files("a", "d2"))], expected: [.adopt(id: "1")]),
         Case(
-            name: "both changed differently", base: base(("1", "a", "d")), local: ["a": .files(hashes: files("a", "d2"))],
-            remote: ["1": .init(slug: "a", hashes: files("a", "d3"))],
-            expected: [.conflict(id: "1", folder: "a", reason: "changed both in git and in Kapso")]),
+            name: "both changed differently: merged", base: base(("1", "a", "d")), local: ["a": .files(hashes: files("a", "d2"))],
+            remote: ["1": .init(slug: "a", hashes: files("a", "d3"))], expected: [.merge(id: "1", folder: "a")]),
+        Case(
+            name: "changed in git while the slug changed in Kapso: a conflict, never a merge", base: base(("1", "a", "d")),
+            local: ["a": .files(hashes: files("a", "d2"))], remote: ["1": .init(slug: "b", hashes: files("b", "d"))],
+            expected: [.conflict(id: "1", folder: "a", reason: "changed in git while its slug changed in Kapso")]),
         Case(
             name: "new in Kapso", base: base(), local: [:], remote: ["1": .init(slug: "a", hashes: files("a", "d"))],
             expected: [.pull(id: "1")]),
@@ -134,6 +137,13 @@ import WorkflowRepo
     static let syncRuleCases: [(Case, ReconcilePlanner.Policy)] = [
         (
             Case(
+                name: "both changed differently, with auto_merge off: a conflict", base: base(("1", "a", "d")),
+                local: ["a": .files(hashes: files("a", "d2"))], remote: ["1": .init(slug: "a", hashes: files("a", "d3"))],
+                expected: [.conflict(id: "1", folder: "a", reason: "changed both in git and in Kapso")]),
+            ReconcilePlanner.Policy(autoMerge: false)
+        ),
+        (
+            Case(
                 name: "folder moved in git, slug: still names the workflow", base: base(("1", "a", "d")), local: ["b": moved("a", to: "b")],
                 remote: ["1": .init(slug: "a", hashes: nil)], expected: [.rename(id: "1", from: "a", to: "b")]), archiving
         ),
@@ -173,9 +183,9 @@ import WorkflowRepo
         ),
         (
             Case(
-                name: "triggers changed in Kapso (workflow.yaml), definition changed in git", base: base(("1", "a", "d")),
+                name: "triggers changed in Kapso (workflow.yaml), definition changed in git: merged", base: base(("1", "a", "d")),
                 local: ["a": .files(hashes: files("a", "d2"))], remote: ["1": .init(slug: "a", hashes: files("a", "d", "y-triggers"))],
-                expected: [.conflict(id: "1", folder: "a", reason: "changed both in git and in Kapso")]), archiving
+                expected: [.merge(id: "1", folder: "a")]), archiving
         ),
         (
             Case(
@@ -247,8 +257,8 @@ import WorkflowRepo
     @Test func asksForKapsosContentBeforeEveryWriteOrPull() {
         let actions: [Action] = [
             .push(id: "1", folder: "a"), .pull(id: "2"), .rename(id: "3", from: "c", to: "d"), .archive(id: "4", folder: "e"),
-            .deletedInGit(id: "5", folder: "f"), .create(folder: "g"), .push(id: "6", folder: "h"),
+            .deletedInGit(id: "5", folder: "f"), .create(folder: "g"), .push(id: "6", folder: "h"), .merge(id: "7", folder: "i"),
         ]
-        #expect(ReconcilePlanner.unreadBeforeActing(actions, read: ["6"]) == ["1", "2", "3", "4"])
+        #expect(ReconcilePlanner.unreadBeforeActing(actions, read: ["6"]) == ["1", "2", "3", "4", "7"])
     }
 }

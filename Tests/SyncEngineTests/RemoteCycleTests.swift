@@ -171,10 +171,11 @@ import Testing
         let branch = "kapso-gitsync/conflict/medicopay"
         #expect(try await server.originGit("branch", "--list", branch).contains(branch), "the conflict branch is on the server")
 
-        // A person takes Kapso's version through the branch, on the server, as a pull request would.
+        // A person takes Kapso's version through the branch, on the server: the branch starts where both
+        // sides agreed, so git sees the two renames as a conflict, which `-X theirs` settles for Kapso.
         let checkout = server.directory.path + "/merge"
         #expect(try await runGit(["clone", "-q", server.origin, checkout]).status == 0)
-        #expect(try await runGit(["merge", "-q", "--no-edit", "origin/\(branch)"], in: checkout).status == 0)
+        #expect(try await runGit(["merge", "-q", "--no-edit", "-X", "theirs", "origin/\(branch)"], in: checkout).status == 0)
         #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
 
         let resolved = try await engine.runCycle()

@@ -93,9 +93,12 @@ import Testing
         let kapso = try #require(await harness.fake.workflow(id: target.id))
         #expect(kapso.triggers.allSatisfy { !$0.active }, "Kapso's trigger edit survives")
         #expect(!requests.contains { $0.method == "PUT" })
+        // Read now, the two edits are in different places: merged, neither lost.
         let next = try await harness.engine.runCycle()
-        #expect(next.conflicts.map(\.workflow) == ["generated-0"], "\(next.summaryLines())")
-        #expect(await harness.fake.workflow(id: target.id)?.triggers.allSatisfy { !$0.active } == true)
+        #expect(next.merged.map(\.workflow.slug) == ["generated-0"], "\(next.summaryLines())")
+        let merged = try #require(await harness.fake.workflow(id: target.id))
+        #expect(merged.triggers.allSatisfy { !$0.active })
+        #expect(merged.nodes.contains { $0["position"]?["x"]?.numberValue?.intValue == 99 }, "git's move reached Kapso")
     }
 }
 
@@ -111,8 +114,9 @@ import Testing
         await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Renamed in Kapso" }
         let other = try #require(await harness.fake.workflow(slug: "generated-2"))
         await harness.fake.simulateEditorEdit(workflowID: other.id) { $0.name = "Pulled in the round that loses" }
-        try await harness.personCommits("Move generated-1") { checkout in
-            try editJSON(checkout.appendingPathComponent("workflows/generated-1/definition.json")) { $0.setStartX(11) }
+        try await harness.personCommits("Rename generated-1") { checkout in
+            try ModelBasedSyncTests.setYAMLLines(
+                ["name": "Renamed in git"], in: checkout.appendingPathComponent("workflows/generated-1/workflow.yaml"))
         }
         let checkout = try await harness.personCheckout()
         await harness.engine.git.setPushInterleaving {

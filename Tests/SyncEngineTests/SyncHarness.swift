@@ -64,10 +64,11 @@ final class SyncHarness: Sendable {
     /// A new engine on the same repository, state directory and fake, as after a restart; it stops
     /// (throws) at `crashPoint` once when one is given.
     func restartedEngine(
-        crashingAt crashPoint: SyncEngine.CrashPoint? = nil, fullResyncIntervalSeconds: Int? = nil
+        crashingAt crashPoint: SyncEngine.CrashPoint? = nil, fullResyncIntervalSeconds: Int? = nil, autoMerge: Bool? = nil
     ) throws -> SyncEngine {
         var configuration = engine.configuration
         if let fullResyncIntervalSeconds { configuration.fullResyncIntervalSeconds = fullResyncIntervalSeconds }
+        if let autoMerge { configuration.autoMerge = autoMerge }
         var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
         if let crashPoint {
             let crash = CrashOnce(at: crashPoint)
@@ -137,13 +138,14 @@ extension SyncHarness {
 
     /// Merges a branch of the synced repository into main the way a pull request would, resolving
     /// conflicts with `resolve` (given the checkout), then pushes.
-    func personMerges(_ branch: String, resolve: (URL) throws -> Void) async throws {
+    /// The default `strategy` has no rename detection (which git 2.39's default strategy, ort, does not
+    /// let one turn off): a folder removed in main and a similar one created there would take the
+    /// branch's edits of the removed one, a conflict in a workflow the branch is not about.
+    func personMerges(
+        _ branch: String, strategy: [String] = ["-s", "recursive", "-X", "no-renames"], resolve: (URL) throws -> Void
+    ) async throws {
         let checkout = try await personCheckout()
-        // Without rename detection (which git 2.39's default strategy, ort, does not let one turn off): a
-        // folder removed in main and a similar one created there would take the branch's edits of the
-        // removed one, a conflict in a workflow the branch is not about.
-        _ = try await runGit(
-            ["merge", "--no-ff", "--no-commit", "-q", "-s", "recursive", "-X", "no-renames", "origin/\(branch)"], in: checkout.path)
+        _ = try await runGit(["merge", "--no-ff", "--no-commit", "-q"] + strategy + ["origin/\(branch)"], in: checkout.path)
         try resolve(checkout)
         // A person does not commit conflict markers: a conflict left in another file is the test's failure.
         let unmerged = try await runGit(["diff", "--name-only", "--diff-filter=U"], in: checkout.path).output
@@ -186,6 +188,15 @@ extension JSONValue {
         nodes[index] = .object(node)
         root["nodes"] = .array(nodes)
         self = .object(root)
+    }
+}
+
+extension FakeWorkflow {
+    /// Sets the `config.message` of the node `id`, as an edit in the Kapso editor would.
+    mutating func setMessage(node id: String, to message: String) {
+        var definition: JSONValue = ["nodes": .array(nodes)]
+        definition.setMessage(node: id, to: message)
+        nodes = definition["nodes"]?.arrayValue ?? nodes
     }
 }
 

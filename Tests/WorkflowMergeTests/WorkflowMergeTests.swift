@@ -148,9 +148,15 @@ import WorkflowMerge
                     theirs: .string(prompt.replacingFirst("Be brief.", with: "Be kind.")))
             ])),
         Case(
-            name: "positions moved on both sides: Kapso's", ours: workflow(nodes: [node("start", x: 100)] + base.nodes.dropFirst()),
+            name: "positions moved on both sides, different axes: each side's axis",
+            ours: workflow(nodes: [node("start", x: 100)] + base.nodes.dropFirst()),
             theirs: workflow(nodes: [node("start", y: 200)] + base.nodes.dropFirst()),
-            expected: .merged(workflow(nodes: [node("start", y: 200)] + base.nodes.dropFirst()))),
+            expected: .merged(workflow(nodes: [node("start", x: 100, y: 200)] + base.nodes.dropFirst()))),
+        Case(
+            name: "positions moved on both sides, the same axis: Kapso's, never a conflict",
+            ours: workflow(nodes: [node("start", x: 100, y: 5)] + base.nodes.dropFirst()),
+            theirs: workflow(nodes: [node("start", x: 300)] + base.nodes.dropFirst()),
+            expected: .merged(workflow(nodes: [node("start", x: 300, y: 5)] + base.nodes.dropFirst()))),
         Case(
             name: "a position moved on one side, the node edited on the other",
             ours: workflow(nodes: [
@@ -186,6 +192,25 @@ import WorkflowMerge
     @Test(arguments: cases)
     func merges(_ testCase: Case) {
         #expect(WorkflowMerge.merge(base: Self.base, ours: testCase.ours, theirs: testCase.theirs) == testCase.expected)
+    }
+
+    @Test(arguments: [
+        (workflow(), [String]()),
+        (
+            workflow(nodes: [node("start", x: 5), node("ask", config: ["message": "Hi"]), node("review")]),
+            [
+                "node start: position.x", "node ask: data.config.message", "node review added", "node agent removed",
+            ]
+        ),
+        (workflow(edges: [edge("ask", "agent")]), ["edge ask → agent (next) added", "edge start → ask (next) removed"]),
+        (
+            workflow(triggers: [inboundOff, api]),
+            ["trigger inbound_message {\"phoneNumberId\":\"15551234567\"} switched off", "trigger api_call added"]
+        ),
+        (workflow(name: "Trips"), ["name"]),
+    ])
+    func changesAreNamedInTheTermsAPersonEditsIn(side: Workflow, expected: [String]) {
+        #expect(WorkflowChanges.between(Self.base, side) == expected)
     }
 
     @Test func toolsMergeAsASetWhereOrderCarriesNoMeaning() {

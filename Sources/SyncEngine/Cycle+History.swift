@@ -1,0 +1,82 @@
+import GitStore
+import WorkflowRepo
+
+extension Cycle {
+    /// How far back a merge looks for the last version both sides had, and for merged conflict branches.
+    /// The service commits every cycle, so a common version older than this is not a recent conflict's.
+    static let historyLimit = 1000
+
+    /// The branch's history from the head, newest first, read once per cycle.
+    mutating func branchHistory() async throws(SyncError) -> [HistoryCommit] {
+        if let history { return history }
+        guard let head else { return [] }
+        do {
+            let commits = try await git.history(from: [head], limit: Self.historyLimit)
+            history = commits
+            return commits
+        } catch {
+            throw .git(error)
+        }
+    }
+
+    /// The newest commit of `commits` whose files for the workflow are the ones `entry` records (its last
+    /// version in sync), with the workflow as it was there; nil when none of them has it.
+    func inSyncVersion(
+        of entry: RemoteMap.Entry, in commits: [HistoryCommit]
+    ) async throws(SyncError) -> (
+        commit: HistoryCommit, workflow: LocalWorkflow
+    )? {
+        guard let slug = try? Slug(entry.slug) else { return nil }
+        let paths = (RepositoryLayout.definitionPath(slug), RepositoryLayout.workflowYAMLPath(slug))
+        guard entry.files.keys.sorted() == [paths.0, paths.1].sorted() else { return nil }
+        var tried = Set<[ObjectID]>()
+        do {
+            for commit in commits {
+                guard let definition = try await git.blobID(atPath: paths.0, inTree: commit.tree),
+                    let yaml = try await git.blobID(atPath: paths.1, inTree: commit.tree),
+                    tried.insert([definition, yaml]).inserted
+                else { continue }
+                let workflow = try? LocalWorkflow.read(
+                    folder: entry.slug, definitionJSON: try await git.readBlob(definition), workflowYAML: try await git.readBlob(yaml))
+                if let workflow, workflow.hashes == entry.files { return (commit, workflow) }
+            }
+        } catch {
+            throw .git(error)
+        }
+        return nil
+    }
+
+    /// Where a person merged a conflict branch in a way that kept main's remote-map entry (`-s ours`),
+    /// the base of those workflows becomes the Kapso version they resolved against
+    /// (`ConflictResolution`), so main's files are taken as their answer instead of a conflict again.
+    mutating func recognizeResolutions(of ids: Set<String>) async throws(SyncError) {
+        guard !ids.isEmpty else { return }
+        var merged: [String: [RemoteMap.Entry]] = [:]
+        for commit in try await branchHistory() {
+            let named = Set(CommitMessage.conflictIDs(in: commit.message)).intersection(ids)
+            guard !named.isEmpty else { continue }
+            guard let map = try await remoteMap(in: commit.tree) else { continue }
+            for id in named { if let entry = map.entry(forID: id) { merged[id, default: []].append(entry) } }
+        }
+        for (id, entries) in merged {
+            let current = base.entry(forID: id)
+            guard let resolved = ConflictResolution.base(main: current, merged: entries), resolved != current else { continue }
+            base.set(resolved)
+            outcome.remoteMap.set(resolved)
+            engine.logger.info(
+                "conflict resolution recognised",
+                metadata: ["gitsync.workflow_id": "\(id)", "gitsync.lock_version": "\(resolved.lockVersion.map(String.init) ?? "none")"])
+        }
+    }
+
+    /// The remote-map of a past commit; nil when it has none or it cannot be read (a person's broken
+    /// merge of it: that commit tells nothing).
+    func remoteMap(in tree: ObjectID) async throws(SyncError) -> RemoteMap? {
+        do {
+            guard let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return nil }
+            return try? RemoteMap(bytes: bytes)
+        } catch {
+            throw .git(error)
+        }
+    }
+}
