@@ -84,6 +84,12 @@ struct DemoCommand: AsyncParsableCommand {
         if let pushed = await fake.workflow(slug: changed) {
             print("   Kapso now has lock_version \(pushed.lockVersion) for \(changed).")
         }
+
+        await fake.simulateEditorEdit(workflowID: edited.id) { $0.name += ", renamed in Kapso" }
+        _ = try await commitAsAPerson(
+            engine.git, slug: edited.slug, message: "Changed in git while Kapso renamed the workflow: both edits are kept.")
+        print("6. At the same time Kapso renames \(changed) and a person rewords it in git; the next sync merges both:")
+        try await runAndPrint(engine)
         await fake.stop()
 
         let gitDir = configuration.repositoryPath
@@ -99,7 +105,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// What a merged pull request does, written with libgit2 so the demo needs no git binary:
     /// a commit on main that rewords the first text message of a workflow.
-    private func commitAsAPerson(_ git: GitStore, slug: String) async throws -> String {
+    private func commitAsAPerson(
+        _ git: GitStore, slug: String, message: String = "Reviewed in a pull request and merged: this text came from git."
+    ) async throws -> String {
         guard let head = try await git.resolve(reference: "refs/heads/main") else { return slug }
         let tree = try await git.tree(ofCommit: head)
         let path = "workflows/\(slug)/definition.json"
@@ -109,7 +117,7 @@ struct DemoCommand: AsyncParsableCommand {
             let index = nodes.firstIndex(where: Self.isSendText), case .object(var node) = nodes[index],
             case .object(var data)? = node["data"], case .object(var config)? = data["config"]
         {
-            config["message"] = "Reviewed in a pull request and merged: this text came from git."
+            config["message"] = .string(message)
             data["config"] = .object(config)
             node["data"] = .object(data)
             nodes[index] = .object(node)
