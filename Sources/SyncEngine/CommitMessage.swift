@@ -9,14 +9,29 @@ public enum CommitMessage {
         public let id: String
         public let lockVersion: Int?
         public let isNew: Bool
+        /// What changed, in the terms a person edits a workflow in (`WorkflowChanges`), for a pull.
+        public var changes: [String]
 
-        public init(slug: String, name: String, id: String, lockVersion: Int?, isNew: Bool) {
+        public init(slug: String, name: String, id: String, lockVersion: Int?, isNew: Bool, changes: [String] = []) {
             self.slug = slug
             self.name = name
             self.id = id
             self.lockVersion = lockVersion
             self.isNew = isNew
+            self.changes = changes
         }
+    }
+
+    /// At most this many change lines per workflow: the message is a changelog to scan, not the diff.
+    static let changesShown = 6
+
+    /// A pulled workflow's line, then what changed in it.
+    private static func pulledLines(_ workflow: SyncedWorkflow) -> [String] {
+        let verb = workflow.isNew ? "add" : "update"
+        var lines = ["- \(verb) \(workflow.slug) \"\(oneLine(workflow.name))\" at lock_version \(version(workflow.lockVersion))"]
+        lines += workflow.changes.prefix(changesShown).map { "  \(oneLine($0))" }
+        if workflow.changes.count > changesShown { lines.append("  … and \(workflow.changes.count - changesShown) more") }
+        return lines
     }
 
     public static func pull(_ workflows: [SyncedWorkflow], cycleID: String) -> String {
@@ -30,10 +45,7 @@ public enum CommitMessage {
                 "Pull \(sorted.count) workflows from Kapso" + (added > 0 ? " (\(added) new)" : "")
         }
         var lines = [subject, ""]
-        for workflow in sorted {
-            let verb = workflow.isNew ? "add" : "update"
-            lines.append("- \(verb) \(workflow.slug) \"\(oneLine(workflow.name))\" at lock_version \(version(workflow.lockVersion))")
-        }
+        for workflow in sorted { lines += pulledLines(workflow) }
         lines.append("")
         for workflow in sorted {
             lines.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
@@ -78,10 +90,7 @@ public enum CommitMessage {
             lines.append("  from git: " + (merge.fromGit.isEmpty ? "nothing" : merge.fromGit.joined(separator: "; ")))
             lines.append("  from Kapso: " + (merge.fromKapso.isEmpty ? "nothing" : merge.fromKapso.joined(separator: "; ")))
         }
-        for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
-            let verb = workflow.isNew ? "add" : "update"
-            lines.append("- \(verb) \(workflow.slug) \"\(oneLine(workflow.name))\" at lock_version \(version(workflow.lockVersion))")
-        }
+        for workflow in pulled.sorted(by: { $0.slug < $1.slug }) { lines += pulledLines(workflow) }
         lines.append("")
         for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
             lines.append("Kapso-Pushed: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")

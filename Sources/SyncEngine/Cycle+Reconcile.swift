@@ -1,6 +1,7 @@
 import CanonicalJSON
 import GitStore
 import KapsoAPI
+import WorkflowMerge
 import WorkflowRepo
 
 extension Cycle {
@@ -166,9 +167,29 @@ extension Cycle {
     /// Takes Kapso's version of a workflow: its files into the folder (moving the folder when the slug
     /// changed) and into the base.
     mutating func pull(_ id: String) async throws(SyncError) {
+        let changes = try await pulledChanges(id)
         guard let workflow = takeRemote(id) else { return }
         report.pulled.append(
-            .init(slug: workflow.slug, name: workflow.name, id: id, lockVersion: workflow.lockVersion, isNew: base.entry(forID: id) == nil))
+            .init(
+                slug: workflow.slug, name: workflow.name, id: id, lockVersion: workflow.lockVersion, isNew: base.entry(forID: id) == nil,
+                changes: changes))
+    }
+
+    /// What Kapso changed in a workflow git has, for the commit message (a changelog a person scans):
+    /// worked out for the first hundred pulls of a cycle only; none when a side cannot be read.
+    func pulledChanges(_ id: String) async throws(SyncError) -> [String] {
+        guard report.pulled.count < 100, let previous = base.entry(forID: id), let fetched = remote[id],
+            let blobs = local.blobs[previous.slug]
+        else { return [] }
+        do {
+            let before = try await readWorkflow(folder: previous.slug, blobs: blobs)
+            let after = try await readWorkflow(folder: fetched.workflow.slug, blobs: fetched.blobs)
+            return WorkflowChanges.between(.init(before), .init(after))
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            return []
+        }
     }
 
     /// Makes the fetched version of `id` the files and the base; returns it.

@@ -59,4 +59,17 @@ import Testing
         #expect(message.contains("  from git: node ask: data.config.message\n  from Kapso: name; trigger inbound_message switched off\n"))
         #expect(message.contains("Kapso-Merged: support id=id-7 lock_version=10\n"))
     }
+
+    @Test func aPullSaysWhatChangedInEachWorkflowAndCapsIt() {
+        let changes = (1...8).map { "node step_\($0): data.config.message" }
+        let message = CommitMessage.pull(
+            [
+                .init(
+                    slug: "support", name: "Support", id: "id-1", lockVersion: 4, isNew: false, changes: ["name", "trigger api_call added"]),
+                .init(slug: "welcome", name: "Welcome", id: "id-2", lockVersion: 9, isNew: false, changes: changes),
+            ], cycleID: "c3")
+        #expect(message.contains("- update support \"Support\" at lock_version 4\n  name\n  trigger api_call added\n- update welcome"))
+        #expect(message.contains("  node step_6: data.config.message\n  … and 2 more\n"))
+        #expect(!message.contains("step_7"))
+    }
 }

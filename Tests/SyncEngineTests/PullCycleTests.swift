@@ -85,6 +85,8 @@ import Testing
         #expect(changed == [".kapso/remote-map.json", "workflows/\(target.slug)/workflow.yaml"])
         let subject = try await harness.git("log", "-1", "--format=%s", "main")
         #expect(subject == "Pull \(target.slug) from Kapso (lock_version \(target.lockVersion + 1))\n")
+        let body = try await harness.git("log", "-1", "--format=%b", "main")
+        #expect(body.contains("at lock_version \(target.lockVersion + 1)\n  name\n  status\n"), "a changelog: \(body)")
         let yaml = String(decoding: try await harness.file("workflows/\(target.slug)/workflow.yaml"), as: UTF8.self)
         #expect(yaml.contains("name: Renamed in the editor\n"))
         #expect(yaml.contains("status: draft\n"))
