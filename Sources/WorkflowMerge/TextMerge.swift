@@ -2,11 +2,18 @@
 /// kept from the base anchor the merge; between anchors, a side that left the base's lines alone takes
 /// the other side's, equal changes are taken once, and different changes are a conflict.
 public enum TextMerge {
-    /// The merged text, or nil when both sides changed the same lines differently.
+    /// The longest texts merged line by line, as lines of the base times lines of a side: the table of
+    /// the longest common subsequence takes four bytes a cell (16 MB at this size). Longer texts changed
+    /// on both sides are a conflict rather than a service that runs out of memory.
+    public static let maximumCells = 4_000_000
+
+    /// The merged text, or nil when both sides changed the same lines differently (or the texts are too
+    /// long to merge line by line).
     public static func merge(base: String, ours: String, theirs: String) -> String? {
         let baseLines = lines(base)
         let ourLines = lines(ours)
         let theirLines = lines(theirs)
+        guard (baseLines.count + 1) * (max(ourLines.count, theirLines.count) + 1) <= maximumCells else { return nil }
         let ourMatch = matches(baseLines, ourLines)
         let theirMatch = matches(baseLines, theirLines)
         var merged: [Substring] = []

@@ -213,6 +213,18 @@ import WorkflowMerge
         #expect(WorkflowChanges.between(Self.base, side) == expected)
     }
 
+    @Test func textsTooLongToMergeLineByLineAreAConflictNotAnOutOfMemory() {
+        let base = (1...3000).map { "line \($0)" }.joined(separator: "\n")
+        let ours = base.replacingOccurrences(of: "line 10\n", with: "line ten\n")
+        let theirs = base.replacingOccurrences(of: "line 2900\n", with: "line two thousand nine hundred\n")
+        #expect(TextMerge.merge(base: base, ours: ours, theirs: theirs) == nil)
+        let short = (1...300).map { "line \($0)" }.joined(separator: "\n")
+        let merged = TextMerge.merge(
+            base: short, ours: short.replacingOccurrences(of: "line 10\n", with: "line ten\n"),
+            theirs: short.replacingOccurrences(of: "line 290\n", with: "line two hundred ninety\n"))
+        #expect(merged?.contains("line ten\n") == true && merged?.contains("line two hundred ninety\n") == true)
+    }
+
     @Test func toolsMergeAsASetWhereOrderCarriesNoMeaning() {
         func agent(_ tools: [String]) -> Workflow {
             Self.workflow(nodes: [Self.node("agent", config: ["enabled_default_tools": .array(tools.map { .string($0) })])])
