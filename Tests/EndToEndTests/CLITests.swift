@@ -152,6 +152,42 @@ import Testing
         #expect(try JSONParser.parse(json.standardOutput).arrayValue?.first?["kapsoChanges"]?.arrayValue == ["name"])
     }
 
+    /// `git diff` through the diff driver the README sets up: a prompt edit is one changed line of the
+    /// prompt, a moved node one changed position line.
+    @Test func gitDiffShowsWorkflowsThroughTextconv() async throws {
+        let directory = try TemporaryDirectory()
+        let checkout = directory.path + "/checkout"
+        let folder = checkout + "/workflows/lead-qualification"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Config/demo-workflows/lead-qualification")
+        for file in ["definition.json", "workflow.yaml"] {
+            try FileManager.default.copyItem(atPath: demo.appendingPathComponent(file).path, toPath: folder + "/" + file)
+        }
+        try Data("workflows/*/definition.json diff=kapso\nworkflows/*/workflow.yaml diff=kapso\n".utf8)
+            .write(to: URL(fileURLWithPath: checkout + "/.gitattributes"))
+        let textconv = ProcessRunner.executable("kapso-gitsync").path + " textconv"
+        #expect(
+            try await runGit(
+                commands: [["init", "-q"], ["config", "diff.kapso.textconv", textconv], ["add", "-A"], ["commit", "-qm", "Import"]],
+                in: checkout
+            ).status == 0)
+        // The agent's prompt loses words on one line, and the agent moves down.
+        let url = URL(fileURLWithPath: folder + "/definition.json")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains("Be brief and friendly.") && text.contains("\"y\": 0\n"))
+        text = text.replacingOccurrences(of: "Be brief and friendly.", with: "Be brief.")
+        let agent = try #require(text.range(of: "\"id\": \"qualify\""))
+        let position = try #require(text.range(of: "\"y\": 0\n", range: agent.upperBound..<text.endIndex))
+        text.replaceSubrange(position, with: "\"y\": 120\n")
+        try Data(text.utf8).write(to: url)
+        let diff = try await runGit(["diff"], in: checkout)
+        #expect(diff.status == 0, "\(diff.output)")
+        #expect(diff.output.contains("\n-    | Be brief and friendly.\n+    | Be brief.\n"), "\(diff.output)")
+        #expect(diff.output.contains("\n-  position: 240, 0\n+  position: 240, 120\n"), "\(diff.output)")
+        #expect(!diff.output.contains("\"nodes\""), "no raw JSON")
+    }
+
     @Test(Fixtures.required) func configCheckPrintsTheEffectiveConfigurationWithoutTheKey() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }

@@ -1,0 +1,43 @@
+import CanonicalJSON
+
+/// Masks values that look like credentials before a workflow is shown to a person (a diff, a review):
+/// a field whose name says it holds one (`authorization`, `api_key`, `token`, `secret`, `password`…),
+/// a `Bearer …` or `Basic …` value, and the user part of a URL (`https://user:pass@host`). Only what is
+/// shown is masked; the files keep their values.
+public enum SecretMask {
+    static let mask = "••••••"
+    static let secretNames = ["authorization", "apikey", "api_key", "api-key", "token", "secret", "password", "passwd", "credential"]
+
+    public static func masked(_ value: JSONValue, key: String) -> JSONValue {
+        let name = key.lowercased()
+        switch value {
+        case .string(let text):
+            if secretNames.contains(where: { name.contains($0) }), !text.isEmpty { return .string(mask) }
+            return .string(maskedText(text))
+        case .object(let object):
+            var result: [String: JSONValue] = [:]
+            for (field, inner) in object { result[field] = masked(inner, key: field) }
+            return .object(result)
+        case .array(let items):
+            return .array(items.map { masked($0, key: key) })
+        default:
+            return value
+        }
+    }
+
+    /// A text with bearer tokens and URL credentials masked, the rest as it was.
+    public static func maskedText(_ text: String) -> String {
+        var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        for index in words.indices {
+            let word = words[index]
+            if index > 0, ["bearer", "basic"].contains(words[index - 1].lowercased()), !word.isEmpty {
+                words[index] = mask
+            } else if let scheme = word.range(of: "://"), let at = word.range(of: "@", range: scheme.upperBound..<word.endIndex),
+                !word[scheme.upperBound..<at.lowerBound].contains("/")
+            {
+                words[index] = String(word[..<scheme.upperBound]) + mask + String(word[at.lowerBound...])
+            }
+        }
+        return words.joined(separator: " ")
+    }
+}
