@@ -77,7 +77,8 @@ let package = Package(
         .executableTarget(
             name: "kapso-gitsync",
             dependencies: [
-                "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
+                "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore", "WorkflowMerge", "WorkflowRepo",
+                "YAMLValue", "CanonicalJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

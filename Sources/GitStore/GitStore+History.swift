@@ -43,3 +43,19 @@ extension GitStore {
         return commits
     }
 }
+
+extension GitStore {
+    /// The commit a revision names (`HEAD`, `main`, `HEAD~2`, an id, a tag), as `git rev-parse` reads it;
+    /// nil when it names nothing.
+    public func commit(named revision: String) throws(GitError) -> ObjectID? {
+        var object: OpaquePointer?
+        let result = git_revparse_single(&object, repository.pointer, revision)
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EAMBIGUOUS.rawValue || result == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check("git_revparse_single", result)
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
+        defer { git_object_free(commit) }
+        return ObjectID(git_object_id(commit).pointee)
+    }
+}

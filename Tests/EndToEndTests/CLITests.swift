@@ -152,6 +152,47 @@ import Testing
         #expect(try JSONParser.parse(json.standardOutput).arrayValue?.first?["kapsoChanges"]?.arrayValue == ["name"])
     }
 
+    @Test func diffShowsWhatChangedInEachWorkflowWithAnExitCodeForCI() async throws {
+        let directory = try TemporaryDirectory()
+        let checkout = directory.path + "/checkout"
+        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Config/demo-workflows")
+        try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: demo.path, toPath: checkout + "/workflows")
+        #expect(try await runGit(commands: [["init", "-q"], ["add", "-A"], ["commit", "-qm", "Import"]], in: checkout).status == 0)
+        func diff(_ arguments: String...) async throws -> ProcessResult {
+            try await ProcessRunner.run("kapso-gitsync", ["diff"] + arguments, directory: checkout)
+        }
+        let clean = try await diff("--exit-code")
+        #expect(clean.status == 0 && clean.standardOutput.isEmpty, "\(clean.combined)")
+
+        let url = URL(fileURLWithPath: checkout + "/workflows/lead-qualification/definition.json")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "Be brief and friendly.", with: "Be brief.").utf8).write(to: url)
+        try FileManager.default.removeItem(atPath: checkout + "/workflows/order-status")
+        let changed = try await diff("--exit-code")
+        #expect(changed.status == 1, "\(changed.combined)")
+        #expect(
+            changed.standardOutput == """
+                workflows/lead-qualification: changed
+                  node qualify: changed
+                    data.config.system_prompt:
+                      -Be brief and friendly.
+                      +Be brief.
+                workflows/order-status: removed
+
+                """)
+
+        #expect(try await runGit(commands: [["add", "-A"], ["commit", "-qm", "Edit"]], in: checkout).status == 0)
+        let json = try JSONParser.parse(try await diff("HEAD~1", "HEAD", "--format", "json").standardOutput)
+        #expect(json["folders"]?.arrayValue?.compactMap { $0["status"]?.stringValue } == ["changed", "removed"])
+        let bare = directory.path + "/bare.git"
+        #expect(try await runGit(["clone", "-q", "--bare", checkout, bare]).status == 0)
+        let fromBare = try await ProcessRunner.run("kapso-gitsync", ["diff", "--repo", bare, "--format", "markdown"])
+        #expect(fromBare.standardOutput.hasPrefix("### `lead-qualification`: changed\n"), "\(fromBare.combined)")
+        #expect(try await diff("no-such-revision").status == 2)
+    }
+
     /// `git diff` through the diff driver the README sets up: a prompt edit is one changed line of the
     /// prompt, a moved node one changed position line.
     @Test func gitDiffShowsWorkflowsThroughTextconv() async throws {
