@@ -25,6 +25,27 @@ public enum SecretMask {
         }
     }
 
+    /// The paths (`nodes.agent.data.config.mcp_servers[0].headers.Authorization`) of the values that look
+    /// like credentials: what `validate` warns about, since a secret committed to git stays in its history.
+    public static func findings(_ value: JSONValue, path: String = "", key: String = "") -> [String] {
+        switch value {
+        case .object(let object):
+            return object.sorted(by: { $0.key < $1.key }).flatMap { field in
+                findings(field.value, path: path.isEmpty ? field.key : "\(path).\(field.key)", key: field.key)
+            }
+        case .array(let items):
+            return items.enumerated().flatMap { index, item in
+                // Nodes are named by id, not by their place in the list.
+                let name = item["id"]?.stringValue.map { "\(path).\($0)" } ?? "\(path)[\(index)]"
+                return findings(item, path: name, key: key)
+            }
+        case .string:
+            return masked(value, key: key) == value ? [] : [path]
+        default:
+            return []
+        }
+    }
+
     /// A text with bearer tokens and URL credentials masked, the rest as it was.
     public static func maskedText(_ text: String) -> String {
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)

@@ -6,10 +6,15 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check the workflow files of a checkout, as a sync would before sending them to Kapso.",
-        discussion: "Prints one line per problem, `file: rule: detail`. Exit code 0: all valid; 1: problems found.")
+        discussion: """
+            Prints one line per problem, `file: rule: detail`, and on standard error a warning for each value that looks             like a credential (a secret committed to git stays in its history). Exit code 0: all valid; 1: problems found             (with --strict, credentials too).
+            """)
 
     @Argument(help: "The checkout (the folder holding workflows/).")
     var directory = "."
+
+    @Flag(help: "Values that look like credentials are problems, not warnings.")
+    var strict = false
 
     func run() throws {
         let root = URL(fileURLWithPath: directory)
@@ -34,6 +39,15 @@ struct ValidateCommand: ParsableCommand {
                     workflowYAML: FileManager.default.contents(atPath: url.appendingPathComponent("workflow.yaml").path).map { [UInt8]($0) }
                 )
                 issues.append(contentsOf: WorkflowValidator.validate(local).map(\.description))
+                let credentials =
+                    SecretMask.findings(.object(local.definition)).map { "workflows/\(folder)/definition.json: credential: \($0)" }
+                    + SecretMask.findings(.object(local.metadata)).map { "workflows/\(folder)/workflow.yaml: credential: \($0)" }
+                let looksLike = credentials.map { $0 + " looks like a credential; keep secrets out of git (Kapso's secrets, a variable)" }
+                if strict {
+                    issues.append(contentsOf: looksLike)
+                } else {
+                    looksLike.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+                }
             } catch {
                 switch error {
                 case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")

@@ -193,6 +193,28 @@ import Testing
         #expect(try await diff("no-such-revision").status == 2)
     }
 
+    @Test func validateWarnsAboutCredentialsAndStrictRefusesThem() async throws {
+        let directory = try TemporaryDirectory()
+        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Config/demo-workflows")
+        try FileManager.default.copyItem(atPath: demo.path, toPath: directory.path + "/workflows")
+        let url = URL(fileURLWithPath: directory.path + "/workflows/lead-qualification/definition.json")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try Data(
+            text.replacingOccurrences(of: "\"max_iterations\": 8,", with: "\"api_key\": \"sk-live-123\",\n\"max_iterations\": 8,").utf8
+        )
+        .write(to: url)
+        let warned = try await ProcessRunner.run("kapso-gitsync", ["validate", directory.path])
+        #expect(warned.status == 0, "\(warned.combined)")
+        #expect(
+            warned.standardError
+                == "warning: workflows/lead-qualification/definition.json: credential: nodes.qualify.data.config.api_key looks like"
+                + " a credential; keep secrets out of git (Kapso's secrets, a variable)\n")
+        #expect(!warned.combined.contains("sk-live-123"), "the value itself is never printed")
+        let strict = try await ProcessRunner.run("kapso-gitsync", ["validate", "--strict", directory.path])
+        #expect(strict.status == 1 && strict.standardOutput.contains("credential: nodes.qualify.data.config.api_key"))
+    }
+
     /// `git diff` through the diff driver the README sets up: a prompt edit is one changed line of the
     /// prompt, a moved node one changed position line.
     @Test func gitDiffShowsWorkflowsThroughTextconv() async throws {

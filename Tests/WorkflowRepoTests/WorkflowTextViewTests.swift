@@ -67,4 +67,13 @@ import WorkflowRepo
         let view = try WorkflowTextView.render(fileName: "/tmp/XyZ12", bytes: Array(Self.definition.utf8))
         #expect(view.hasPrefix("node start (start)"))
     }
+
+    @Test func credentialsAreFoundByTheirPathForValidate() throws {
+        let definition = try #require(try JSONParser.parse(Array(Self.definition.utf8)).objectValue)
+        #expect(
+            SecretMask.findings(.object(definition)) == [
+                "nodes.agent.data.config.mcp_servers[0].headers.Authorization", "nodes.agent.data.config.mcp_servers[0].url",
+            ])
+        #expect(SecretMask.findings(["max_tokens": 400, "token_hint": "", "message": "Hola"]).isEmpty)
+    }
 }
