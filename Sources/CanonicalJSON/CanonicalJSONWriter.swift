@@ -13,6 +13,11 @@ public enum CanonicalJSONWriter {
         String(decoding: canonicalBytes(value), as: UTF8.self)
     }
 
+    /// `compactBytes` as text: one line, for showing a value to a person.
+    public static func compactString(_ value: JSONValue) -> String {
+        String(decoding: compactBytes(value), as: UTF8.self)
+    }
+
     /// `JSON.stringify(value)` with sorted keys and no whitespace, for request bodies.
     public static func compactBytes(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []

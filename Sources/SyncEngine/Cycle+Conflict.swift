@@ -1,4 +1,3 @@
-import CanonicalJSON
 import GitStore
 import WorkflowMerge
 import WorkflowRepo
@@ -117,14 +116,6 @@ extension Cycle {
         return entry.lockVersion == branch.remote.workflow.lockVersion && entry.files == branch.remote.hashes
     }
 
-    /// The base entry a branch records for Kapso's version.
-    private func kapsoEntry(_ branch: ConflictBranch, previous: RemoteMap.Entry?) -> RemoteMap.Entry {
-        let workflow = branch.remote.workflow
-        return RemoteMap.Entry(
-            id: branch.id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,
-            files: branch.remote.hashes, extra: previous?.extra ?? [:])
-    }
-
     /// A new conflict branch: one commit with Kapso's version, on the last commit where the workflow was
     /// in sync when main's history holds it and records the same base entry as main does now (so the
     /// remote-map merges cleanly); on main's head otherwise.
@@ -144,7 +135,7 @@ extension Cycle {
             }
         }
         let previous = forkMap.entry(forID: branch.id)
-        forkMap.set(kapsoEntry(branch, previous: previous))
+        forkMap.set(branch.remote.baseEntry(id: branch.id, keeping: previous))
         var changes = branch.remote.blobs.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
         // A slug changed in Kapso moves the folder on the branch too: merged, the old folder would stay
         // behind with no base entry and be created again as a second workflow.
@@ -176,24 +167,21 @@ extension Cycle {
         if let previous, previous.slug == branch.remote.workflow.slug,
             let prior = try await inSyncVersion(of: previous, in: try await git.history(from: [tip], limit: Self.historyLimit)),
             let onBranch = try await workflow(at: previous.slug, in: tipTree),
-            let theirs = try? await readWorkflow(folder: previous.slug, blobs: branch.remote.blobs)
+            let theirs = try await pastWorkflow(folder: previous.slug, blobs: branch.remote.blobs)
         {
             switch WorkflowMerge.merge(base: .init(prior.workflow), ours: .init(onBranch), theirs: .init(theirs)) {
             case .merged(let result):
-                let slug = try Slug(previous.slug)
-                files = [
-                    RepositoryLayout.definitionPath(slug): try await git.writeBlob(
-                        CanonicalJSONWriter.canonicalBytes(.object(result.definition))),
-                    RepositoryLayout.workflowYAMLPath(slug): try await git.writeBlob(
-                        CanonicalYAMLWriter.canonicalBytes(.object(result.metadata))),
-                ]
-                merged = true
+                if let workflow = try? LocalWorkflow.merged(result, folder: previous.slug) {
+                    files = [:]
+                    for file in workflow.files.byPath { files[file.path] = try await git.writeBlob(file.bytes) }
+                    merged = true
+                }
             case .conflicts(let found):
                 conflicts = found.map(\.description)
             }
         }
         var map = tipMap
-        map.set(kapsoEntry(branch, previous: previous))
+        map.set(branch.remote.baseEntry(id: branch.id, keeping: previous))
         var changes = files.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
         for path in (previous?.files.keys).map(Array.init) ?? [] where files[path] == nil { changes.append(.remove(path: path)) }
         changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
@@ -206,10 +194,11 @@ extension Cycle {
 
     /// The workflow in a folder of a past tree; nil when it is not there or cannot be read.
     private func workflow(at folder: String, in tree: ObjectID) async throws(GitError) -> LocalWorkflow? {
-        guard let slug = try? Slug(folder),
-            let definition = try await git.readFile(atPath: RepositoryLayout.definitionPath(slug), inTree: tree),
-            let yaml = try await git.readFile(atPath: RepositoryLayout.workflowYAMLPath(slug), inTree: tree)
-        else { return nil }
-        return try? LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
+        guard let slug = try? Slug(folder) else { return nil }
+        let paths = RepositoryLayout.ownedPaths(slug)
+        var blobs: [String: ObjectID] = [:]
+        for path in paths { blobs[path] = try await git.blobID(atPath: path, inTree: tree) }
+        guard blobs.count == paths.count else { return nil }
+        return try await pastWorkflow(folder: folder, blobs: blobs)
     }
 }

@@ -36,9 +36,11 @@ extension Cycle {
                     let yaml = try await git.blobID(atPath: paths.1, inTree: commit.tree),
                     tried.insert([definition, yaml]).inserted
                 else { continue }
-                let workflow = try? LocalWorkflow.read(
-                    folder: entry.slug, definitionJSON: try await git.readBlob(definition), workflowYAML: try await git.readBlob(yaml))
-                if let workflow, workflow.hashes == entry.files { return (commit, workflow) }
+                if let workflow = try await pastWorkflow(folder: entry.slug, blobs: [paths.0: definition, paths.1: yaml]),
+                    workflow.hashes == entry.files
+                {
+                    return (commit, workflow)
+                }
             }
         } catch {
             throw .git(error)
@@ -66,6 +68,17 @@ extension Cycle {
             engine.logger.info(
                 "conflict resolution recognised",
                 metadata: ["gitsync.workflow_id": "\(id)", "gitsync.lock_version": "\(resolved.lockVersion.map(String.init) ?? "none")"])
+        }
+    }
+
+    /// A folder of a past commit read like the head's (`readWorkflow`); nil when it cannot be read.
+    func pastWorkflow(folder: String, blobs: [String: ObjectID]) async throws(GitError) -> LocalWorkflow? {
+        do {
+            return try await readWorkflow(folder: folder, blobs: blobs)
+        } catch let error as GitError {
+            throw error
+        } catch {
+            return nil
         }
     }
 

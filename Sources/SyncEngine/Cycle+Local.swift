@@ -26,12 +26,7 @@ extension Cycle {
         } catch {
             throw .git(error)
         }
-        var folders: [String: [String: ObjectID]] = [:]
-        for (path, blob) in files {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[2] == "definition.json" || parts[2] == "workflow.yaml" else { continue }
-            folders[String(parts[1]), default: [:]][path] = blob
-        }
+        let folders = RepositoryLayout.workflowFilesByFolder(files)
         for (folder, blobs) in folders {
             local.blobs[folder] = blobs
             let recordedBlobs = blobs.mapValues(\.hex)

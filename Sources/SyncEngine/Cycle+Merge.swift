@@ -19,6 +19,15 @@ extension WorkflowMerge.Workflow {
     }
 }
 
+extension LocalWorkflow {
+    /// A merge's result as the two files of `folder`, read back like any folder (canonical, checked).
+    static func merged(_ result: WorkflowMerge.Workflow, folder: String) throws(LayoutError) -> LocalWorkflow {
+        try LocalWorkflow.read(
+            folder: folder, definitionJSON: CanonicalJSONWriter.canonicalBytes(.object(result.definition)),
+            workflowYAML: CanonicalYAMLWriter.canonicalBytes(.object(result.metadata)))
+    }
+}
+
 extension Cycle {
     /// Both sides changed the workflow: merges git's edits and Kapso's against their last common version
     /// (the newest commit where the files are the base's). A clean merge is validated and pushed with the
@@ -60,9 +69,7 @@ extension Cycle {
         case .merged(let result):
             let merged: LocalWorkflow
             do {
-                merged = try LocalWorkflow.read(
-                    folder: folder, definitionJSON: CanonicalJSONWriter.canonicalBytes(.object(result.definition)),
-                    workflowYAML: CanonicalYAMLWriter.canonicalBytes(.object(result.metadata)))
+                merged = try LocalWorkflow.merged(result, folder: folder)
             } catch {
                 try await conflict(
                     id: id, folder: folder, reason: "\(reason); the merged result cannot be read back: \(error)", findings: findings)

@@ -210,10 +210,7 @@ extension Cycle {
         }
         outcome.localAfter.blobs[folder] = fetched.blobs
         outcome.localAfter.states[folder] = .files(hashes: fetched.hashes)
-        outcome.remoteMap.set(
-            RemoteMap.Entry(
-                id: id, slug: folder, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,
-                files: fetched.hashes, extra: previous?.extra ?? [:]))
+        outcome.remoteMap.set(fetched.baseEntry(id: id, keeping: previous))
         state.knownVersions[id] = .init(lockVersion: workflow.lockVersion, files: fetched.hashes)
         state.localFiles[folder] = .init(blobs: fetched.blobs.mapValues(\.hex), hashes: fetched.hashes)
         if intents[id] != nil { intents.resolve(id) }

@@ -8,6 +8,13 @@ struct RemoteVersion: Sendable {
     /// Path (in the folder named after the remote slug) → sha256 of the canonical bytes.
     let hashes: [String: String]
     let blobs: [String: ObjectID]
+
+    /// The base entry that records this version, keeping what the CLI stored beside it in `previous`.
+    func baseEntry(id: String, keeping previous: RemoteMap.Entry?) -> RemoteMap.Entry {
+        RemoteMap.Entry(
+            id: id, slug: workflow.slug, lockVersion: workflow.lockVersion, status: workflow.status, updatedAt: workflow.updatedAt,
+            files: hashes, extra: previous?.extra ?? [:])
+    }
 }
 
 extension Cycle {

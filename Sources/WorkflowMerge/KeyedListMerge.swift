@@ -56,7 +56,7 @@ struct KeyedListMerge: Sendable {
             guard case .object(var fields) = trigger, let type = fields["triggerType"]?.stringValue else { return nil }
             fields.removeValue(forKey: "active")
             fields.removeValue(forKey: "triggerType")
-            let rest = fields.isEmpty ? "" : " " + String(decoding: CanonicalJSONWriter.compactBytes(.object(fields)), as: UTF8.self)
+            let rest = fields.isEmpty ? "" : " " + CanonicalJSONWriter.compactString(.object(fields))
             return type + rest
         },
         describe: { "trigger \($0)" })

@@ -170,6 +170,6 @@ public struct WorkflowDiff: Sendable, Equatable, Encodable {
     }
 
     static func compact(_ value: JSONValue) -> String {
-        String(decoding: CanonicalJSONWriter.compactBytes(value), as: UTF8.self)
+        CanonicalJSONWriter.compactString(value)
     }
 }

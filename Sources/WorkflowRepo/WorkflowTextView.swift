@@ -97,7 +97,7 @@ public enum WorkflowTextView {
     }
 
     static func scalar(_ value: JSONValue) -> String {
-        String(decoding: CanonicalJSONWriter.compactBytes(value), as: UTF8.self)
+        CanonicalJSONWriter.compactString(value)
     }
 
     static func quoted(_ text: String) -> String { scalar(.string(text)) }

@@ -95,7 +95,8 @@ struct DiffCommand: AsyncParsableCommand {
     /// Folder → its two files' blob ids in a commit.
     static func folders(at revision: String, in git: GitStore) async throws -> [String: [String: ObjectID]] {
         guard let commit = try await git.commit(named: revision) else { fail("\(revision): no such revision") }
-        return group(try await git.files(inTree: try await git.tree(ofCommit: commit), under: RepositoryLayout.workflowsFolder))
+        return RepositoryLayout.workflowFilesByFolder(
+            try await git.files(inTree: try await git.tree(ofCommit: commit), under: RepositoryLayout.workflowsFolder))
     }
 
     /// The same for the working tree, with the files' bytes (hashed as git would, to compare with commits).
@@ -113,17 +114,7 @@ struct DiffCommand: AsyncParsableCommand {
                 files[path] = try await git.blobID(of: [UInt8](data))
             }
         }
-        return (group(files), bytes)
-    }
-
-    static func group(_ files: [String: ObjectID]) -> [String: [String: ObjectID]] {
-        var folders: [String: [String: ObjectID]] = [:]
-        for (path, blob) in files {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[2] == "definition.json" || parts[2] == "workflow.yaml" else { continue }
-            folders[String(parts[1]), default: [:]][path] = blob
-        }
-        return folders
+        return (RepositoryLayout.workflowFilesByFolder(files), bytes)
     }
 
     /// A folder's workflow, its values that look like credentials masked; or why it cannot be read.
