@@ -53,16 +53,31 @@ extension Cycle {
     /// (`ConflictResolution`), so main's files are taken as their answer instead of a conflict again.
     mutating func recognizeResolutions(of ids: Set<String>) async throws(SyncError) {
         guard !ids.isEmpty else { return }
-        var merged: [String: [RemoteMap.Entry]] = [:]
-        for commit in try await branchHistory() {
-            let named = Set(CommitMessage.conflictIDs(in: commit.message)).intersection(ids)
-            guard !named.isEmpty else { continue }
-            guard let map = try await remoteMap(in: commit.tree) else { continue }
-            for id in named { if let entry = map.entry(forID: id) { merged[id, default: []].append(entry) } }
+        let history = try await branchHistory()
+        var conflictCommits: [String: [HistoryCommit]] = [:]
+        for commit in history.reversed() {
+            for id in Set(CommitMessage.conflictIDs(in: commit.message)).intersection(ids) {
+                conflictCommits[id, default: []].append(commit)
+            }
         }
-        for (id, entries) in merged {
-            let current = base.entry(forID: id)
-            guard let resolved = ConflictResolution.base(main: current, merged: entries), resolved != current else { continue }
+        guard !conflictCommits.isEmpty else { return }
+        var reader = PastEntries(history: history)
+        for (id, commits) in conflictCommits.sorted(by: { $0.key < $1.key }) {
+            guard let current = base.entry(forID: id) else { continue }
+            var kept: Set<ObjectID>?
+            var merged: [ConflictResolution.MergedCommit] = []
+            for commit in commits {
+                let recorded = try await reader.entry(id, at: commit.id, git: git)
+                var startedFrom: RemoteMap.Entry?
+                if let parent = commit.parents.first { startedFrom = try await reader.entry(id, at: parent, git: git) }
+                var keptSinceFork = false
+                if recorded != nil, startedFrom != nil {
+                    if kept == nil { kept = try await reader.firstParentsKeeping(current, from: head, git: git) }
+                    keptSinceFork = !reader.ancestors(of: commit).isDisjoint(with: kept ?? [])
+                }
+                merged.append(.init(recorded: recorded, startedFrom: startedFrom, mainKeptItsEntrySinceTheFork: keptSinceFork))
+            }
+            guard let resolved = ConflictResolution.base(main: current, merged: merged), resolved != current else { continue }
             base.set(resolved)
             outcome.remoteMap.set(resolved)
             engine.logger.info(

@@ -46,6 +46,14 @@ import WorkflowRepo
         await check(seed: seed, folderOperations: false)
     }
 
+    /// Seeds that found a hole once folders were moved, created and removed: 458 (a folder moved in git
+    /// while Kapso switched a trigger, which keeps `lock_version`; the person resolved with
+    /// `git merge -s ours`, and a rule that ordered versions by `lock_version` never recognised it).
+    @Test(arguments: [458])
+    func seedWithFolderOperationsThatOnceFailed(seed: Int) async throws {
+        await check(seed: seed, folderOperations: true)
+    }
+
     /// Runs one seed; an error thrown on the way (a person's merge that fails, a file missing) is
     /// reported with the sequence that led to it.
     func check(seed: Int, folderOperations: Bool) async {
