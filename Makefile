@@ -12,15 +12,16 @@ BINARY ?=
 
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
 # systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
-# host git http-backend in the HTTPS tests. A no-op when all is there.
+# host git http-backend in the HTTPS tests, graphviz's dot to check the DOT graphs. A no-op when all is there.
 deps:
 	@if ! pkg-config --exists libgit2 2>/dev/null || ! command -v git >/dev/null 2>&1 \
 		|| ! command -v systemd-analyze >/dev/null 2>&1 || [ ! -x /usr/sbin/sshd ] \
-		|| ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then \
-		echo "installing libgit2-dev, pkg-config, git, systemd, openssh-server and python3"; \
+		|| ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 \
+		|| ! command -v dot >/dev/null 2>&1; then \
+		echo "installing libgit2-dev, pkg-config, git, systemd, openssh-server, python3 and graphviz"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git systemd \
-			openssh-server openssh-client python3; \
+			openssh-server openssh-client python3 graphviz; \
 	fi
 
 build: deps
@@ -62,6 +63,7 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-bench
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-fake
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-gitsync
 	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kapso-bench $(BENCH_ARGS)
 
 # Installs the binary, the systemd units (their paths rewritten for PREFIX and SYSCONFDIR), the

@@ -42,6 +42,7 @@ let package = Package(
             dependencies: ["CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(name: "WorkflowMerge", dependencies: ["CanonicalJSON"], swiftSettings: strict),
+        .target(name: "WorkflowReview", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "SyncEngine",
             dependencies: [
@@ -78,7 +79,7 @@ let package = Package(
             name: "kapso-gitsync",
             dependencies: [
                 "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore", "WorkflowMerge", "WorkflowRepo",
-                "YAMLValue", "CanonicalJSON",
+                "WorkflowReview", "YAMLValue", "CanonicalJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +97,9 @@ let package = Package(
         .testTarget(
             name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowMergeTests", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "WorkflowReviewTests", dependencies: ["WorkflowReview", "WorkflowMerge", "CanonicalJSON", "YAMLValue", "TestSupport"],
+            exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"], swiftSettings: strict),
         .testTarget(name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
@@ -118,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", .product(name: "Crypto", package: "swift-crypto"),
+                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", "YAMLValue", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
     ]

@@ -15,9 +15,12 @@ extension Cycle {
             try await fetch(list.workflows.filter { unread.contains($0.id) })
             actions = plan()
         }
+        // A resolution merged with `-s ours` changes the base of what git changed: without it, a Kapso
+        // edit made after the conflict and back to main's old version would look unchanged, and git's
+        // resolution would be pushed over it. Only cycles that would write or contest read history.
         let contested = actions.compactMap { action -> String? in
             switch action {
-            case .merge(let id, _), .conflict(let id, _, _): id
+            case .merge(let id, _), .conflict(let id, _, _), .push(let id, _), .rename(let id, _, _), .archive(let id, _): id
             default: nil
             }
         }

@@ -53,7 +53,7 @@ public struct WorkflowDiff: Sendable, Equatable, Encodable {
         }
         for (id, node) in new {
             guard let previous = old.first(where: { $0.0 == id })?.1 else {
-                changes.append(Change(subject: "node \(id)", what: "added" + Self.typeNote(node)))
+                changes.append(Change(subject: "node \(id)", what: "added" + Self.typeNote(node), fields: Self.content(of: node)))
                 continue
             }
             guard previous != node else { continue }
@@ -122,6 +122,15 @@ public struct WorkflowDiff: Sendable, Equatable, Encodable {
         return .object(fields)
     }
 
+    /// What a reviewer reads of a new node: its display name and configuration, field by field.
+    private static func content(of node: JSONValue) -> [Field] {
+        var shown: [String: JSONValue] = [:]
+        if let name = node["data"]?["display_name"] { shown["display_name"] = name }
+        if case .object(let config)? = node["data"]?["config"], !config.isEmpty { shown["config"] = .object(config) }
+        // Empty objects on the old side, so that each field of the config is a line of its own.
+        return fields(.object(shown.compactMapValues { $0.objectValue == nil ? nil : .object([:]) }), .object(shown), path: "data")
+    }
+
     private static func typeNote(_ node: JSONValue) -> String {
         node["data"]?["node_type"]?.stringValue.map { " (\($0))" } ?? ""
     }
@@ -143,28 +152,40 @@ public struct WorkflowDiff: Sendable, Equatable, Encodable {
         return [Field(path: name, before: before.map(compact), after: after.map(compact))]
     }
 
-    /// The lines removed (`-`) and added (`+`), in order; nil when the texts are too long to compare by line.
+    /// The lines removed (`-`) and added (`+`), in order, each run with the unchanged line before and
+    /// after it (` `, unless blank) and ` ⋯` where unchanged lines are left out; nil when the texts are
+    /// too long to compare by line.
     static func lineChanges(_ old: String, _ new: String) -> [String]? {
         let oldLines = old.split(separator: "\n", omittingEmptySubsequences: false)
         let newLines = new.split(separator: "\n", omittingEmptySubsequences: false)
         guard (oldLines.count + 1) * (newLines.count + 1) <= TextMerge.maximumCells else { return nil }
         let match = TextMerge.matches(oldLines, newLines)
-        var result: [String] = []
+        var all: [String] = []
         var next = 0
         for (index, line) in oldLines.enumerated() {
             guard let matched = match[index] else {
-                result.append("-\(line)")
+                all.append("-\(line)")
                 continue
             }
             while next < matched {
-                result.append("+\(newLines[next])")
+                all.append("+\(newLines[next])")
                 next += 1
             }
+            all.append(" \(line)")
             next = matched + 1
         }
         while next < newLines.count {
-            result.append("+\(newLines[next])")
+            all.append("+\(newLines[next])")
             next += 1
+        }
+        let changed = all.indices.filter { !all[$0].hasPrefix(" ") }
+        // A blank line tells a reader nothing about where a change is: it is not shown as context.
+        let context = Set(changed.flatMap { [$0 - 1, $0 + 1] }).filter { all.indices.contains($0) && all[$0].count > 1 }
+        let shown = Set(changed).union(context)
+        var result: [String] = []
+        for index in all.indices where shown.contains(index) {
+            if !result.isEmpty, !shown.contains(index - 1) { result.append(" ⋯") }
+            result.append(all[index])
         }
         return result
     }

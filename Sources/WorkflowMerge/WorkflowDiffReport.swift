@@ -32,7 +32,7 @@ public struct WorkflowDiffReport: Sendable, Equatable, Encodable {
     public func text() -> String {
         var lines: [String] = []
         for folder in folders {
-            lines.append("workflows/\(folder.slug): " + heading(folder))
+            lines.append("workflows/\(folder.slug): " + Self.heading(folder))
             if let reason = folder.unreadable { lines.append("  cannot be read: \(reason)") }
             guard let diff = folder.diff else { continue }
             for change in diff.changes {
@@ -46,7 +46,7 @@ public struct WorkflowDiffReport: Sendable, Equatable, Encodable {
                         lines.append("    \(field.path):")
                         lines += changed.map { "      \($0)" }
                     } else {
-                        lines.append("    \(field.path): \(field.before ?? "(none)") → \(field.after ?? "(none)")")
+                        lines.append("    \(field.path): " + Self.values(field, of: change, shown: { $0 ?? "(none)" }))
                     }
                 }
             }
@@ -59,28 +59,32 @@ public struct WorkflowDiffReport: Sendable, Equatable, Encodable {
         guard !isEmpty else { return "No workflow changed.\n" }
         var lines: [String] = []
         for folder in folders {
-            lines += ["### `\(folder.slug)`: " + heading(folder), ""]
-            if let reason = folder.unreadable { lines.append("- cannot be read: \(reason)") }
-            if let diff = folder.diff {
-                for change in diff.changes {
-                    if let only = Self.singleField(change) {
-                        lines.append("- **\(change.subject)**: \(Self.code(only.before)) → \(Self.code(only.after))")
-                        continue
-                    }
-                    lines.append("- **\(change.subject)**: \(change.what)")
-                    for field in change.fields {
-                        if let changed = field.lines {
-                            lines += ["  - `\(field.path)`:", "    ```diff"] + changed.map { "    \($0)" } + ["    ```"]
-                        } else {
-                            lines.append("  - `\(field.path)`: \(Self.code(field.before)) → \(Self.code(field.after))")
-                        }
-                    }
-                }
-                if !diff.moved.isEmpty { lines.append("- \(Self.movedLine(diff.moved))") }
-            }
-            lines.append("")
+            lines += ["### `\(folder.slug)`: " + Self.heading(folder), ""] + Self.markdownLines(folder) + [""]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One folder's changes as a Markdown list, without its heading.
+    public static func markdownLines(_ folder: Folder) -> [String] {
+        var lines: [String] = []
+        if let reason = folder.unreadable { lines.append("- cannot be read: \(reason)") }
+        guard let diff = folder.diff else { return lines }
+        for change in diff.changes {
+            if let only = singleField(change) {
+                lines.append("- **\(change.subject)**: \(code(only.before)) → \(code(only.after))")
+                continue
+            }
+            lines.append("- **\(change.subject)**: \(change.what)")
+            for field in change.fields {
+                if let changed = field.lines {
+                    lines += ["  - `\(field.path)`:", "    ```diff"] + changed.map { "    \($0)" } + ["    ```"]
+                } else {
+                    lines.append("  - `\(field.path)`: " + values(field, of: change, shown: code))
+                }
+            }
+        }
+        if !diff.moved.isEmpty { lines.append("- \(movedLine(diff.moved))") }
+        return lines
     }
 
     public func json() throws -> String {
@@ -89,7 +93,7 @@ public struct WorkflowDiffReport: Sendable, Equatable, Encodable {
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
-    private func heading(_ folder: Folder) -> String {
+    public static func heading(_ folder: Folder) -> String {
         folder.renamedFrom.map { "renamed from \($0)" } ?? folder.status
     }
 
@@ -99,6 +103,11 @@ public struct WorkflowDiffReport: Sendable, Equatable, Encodable {
             return nil
         }
         return field
+    }
+
+    /// `before → after`; only the value for what the change added whole (a new node's fields).
+    static func values(_ field: WorkflowDiff.Field, of change: WorkflowDiff.Change, shown: (String?) -> String) -> String {
+        change.what.hasPrefix("added") && field.before == nil ? shown(field.after) : "\(shown(field.before)) → \(shown(field.after))"
     }
 
     static func movedLine(_ moved: [String]) -> String {

@@ -6,7 +6,8 @@ import Logging
 import SyncEngine
 
 /// `make bench`: prints figures for the pull path against the fake on loopback (a separate
-/// `kapso-fake` process, so its memory is not counted): first import, idle cycle, ten changed workflows.
+/// `kapso-fake` process, so its memory is not counted): first import, idle cycle, ten changed
+/// workflows; then the review commands on the repository that made.
 @main
 struct Benchmark {
     static func main() async throws {
@@ -51,6 +52,7 @@ struct Benchmark {
         }
         try await measure("10 changed workflows", engine)
         try await measure("idle cycle", engine)
+        try ReviewBenchmark.run(repository: directory.appendingPathComponent("repo.git"), scratch: directory)
     }
 
     static func measure(_ name: String, _ engine: SyncEngine) async throws {

@@ -12,7 +12,7 @@ struct KapsoGitsync: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ConflictsCommand.self, ValidateCommand.self,
-            ConfigCommand.self, DiffCommand.self, TextconvCommand.self,
+            ConfigCommand.self, DiffCommand.self, GraphCommand.self, ReviewCommand.self, TextconvCommand.self,
             DemoCommand.self,
         ])
 }

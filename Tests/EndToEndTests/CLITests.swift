@@ -177,6 +177,7 @@ import Testing
                 workflows/lead-qualification: changed
                   node qualify: changed
                     data.config.system_prompt:
+                       Ask the lead about company size, budget and timeline.
                       -Be brief and friendly.
                       +Be brief.
                 workflows/order-status: removed

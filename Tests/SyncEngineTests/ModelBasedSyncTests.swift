@@ -48,8 +48,10 @@ import WorkflowRepo
 
     /// Seeds that found a hole once folders were moved, created and removed: 458 (a folder moved in git
     /// while Kapso switched a trigger, which keeps `lock_version`; the person resolved with
-    /// `git merge -s ours`, and a rule that ordered versions by `lock_version` never recognised it).
-    @Test(arguments: [458])
+    /// `git merge -s ours`, and a rule that ordered versions by `lock_version` never recognised it);
+    /// 1211 (after such a resolution, Kapso changed the workflow back to main's old version: with
+    /// resolutions looked for only where the plan contested, git's resolution was pushed over it).
+    @Test(arguments: [458, 1211])
     func seedWithFolderOperationsThatOnceFailed(seed: Int) async throws {
         await check(seed: seed, folderOperations: true)
     }
