@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkflowMerge
 
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,7 +48,8 @@ struct DiffCommand: AsyncParsableCommand {
             } else {
                 (revisions.first ?? "HEAD", revisions.count == 2 ? revisions[1] : nil)
             }
-        let report = try await files.report(from: try await files.snapshot(old), to: try await files.snapshot(new))
+        let sides = try await files.changedSides(from: try await files.snapshot(old), to: try await files.snapshot(new))
+        let report = WorkflowDiffReport.build(before: sides.before, after: sides.after)
         switch format {
         case .text: print(report.text(), terminator: "")
         case .markdown: print(report.markdown(), terminator: "")

@@ -55,12 +55,13 @@ struct ReviewCommand: AsyncParsableCommand {
         let files = RevisionFiles(repo: repo, directory: directory)
         let before = try await files.snapshot(base)
         let after = try await files.snapshot(head)
-        let diff = try await files.report(from: before, to: after)
+        let changed = try await files.changedSides(from: before, to: after)
+        let diff = WorkflowDiffReport.build(before: changed.before, after: changed.after)
         var workflows: [ReviewReport.Workflow] = []
         var sides: [String: (base: WorkflowMerge.Workflow?, head: WorkflowMerge.Workflow?)] = [:]
         for folder in diff.folders {
-            let old = try await files.side(folder.renamedFrom ?? folder.slug, in: before)
-            let new = try await files.side(folder.slug, in: after)
+            let old = changed.before[folder.renamedFrom ?? folder.slug]
+            let new = changed.after[folder.slug]
             var entry = ReviewReport.Workflow(folder: folder)
             if case .workflow(let newWorkflow)? = new {
                 var oldWorkflow: WorkflowMerge.Workflow?
@@ -70,8 +71,10 @@ struct ReviewCommand: AsyncParsableCommand {
             } else if case .workflow(let oldWorkflow)? = old {
                 sides[folder.slug] = (oldWorkflow, nil)
             }
-            if case .success(let local)? = try await files.local(folder.slug, in: after) {
-                entry.problems = WorkflowValidator.validate(local).map(\.description)
+            switch try await files.local(folder.slug, in: after) {
+            case .success(let local)?: entry.problems = WorkflowValidator.validate(local).map(\.description)
+            case .failure(let error)?: entry.problems = ["workflows/\(folder.slug): \(error)"]
+            case nil: break
             }
             workflows.append(entry)
         }

@@ -92,15 +92,17 @@ struct RevisionFiles {
         return Result { () throws(LayoutError) in try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml) }
     }
 
-    /// The diff report between two snapshots, reading only the folders whose files differ.
-    func report(from before: Snapshot, to after: Snapshot) async throws -> WorkflowDiffReport {
+    /// Both sides of every folder whose files differ between two snapshots: only those are read.
+    func changedSides(from before: Snapshot, to after: Snapshot) async throws -> (
+        before: [String: WorkflowDiffReport.Side], after: [String: WorkflowDiffReport.Side]
+    ) {
         var beforeSides: [String: WorkflowDiffReport.Side] = [:]
         var afterSides: [String: WorkflowDiffReport.Side] = [:]
         for folder in Set(before.folders.keys).union(after.folders.keys) where before.folders[folder] != after.folders[folder] {
             beforeSides[folder] = try await side(folder, in: before)
             afterSides[folder] = try await side(folder, in: after)
         }
-        return WorkflowDiffReport.build(before: beforeSides, after: afterSides)
+        return (beforeSides, afterSides)
     }
 
     private func workingTree(_ directory: String) async throws -> Snapshot {

@@ -155,8 +155,7 @@ import Testing
     @Test func diffShowsWhatChangedInEachWorkflowWithAnExitCodeForCI() async throws {
         let directory = try TemporaryDirectory()
         let checkout = directory.path + "/checkout"
-        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Config/demo-workflows")
+        let demo = Fixtures.demoWorkflows
         try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: demo.path, toPath: checkout + "/workflows")
         #expect(try await runGit(commands: [["init", "-q"], ["add", "-A"], ["commit", "-qm", "Import"]], in: checkout).status == 0)
@@ -196,8 +195,7 @@ import Testing
 
     @Test func validateWarnsAboutCredentialsAndStrictRefusesThem() async throws {
         let directory = try TemporaryDirectory()
-        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Config/demo-workflows")
+        let demo = Fixtures.demoWorkflows
         try FileManager.default.copyItem(atPath: demo.path, toPath: directory.path + "/workflows")
         let url = URL(fileURLWithPath: directory.path + "/workflows/lead-qualification/definition.json")
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -223,8 +221,7 @@ import Testing
         let checkout = directory.path + "/checkout"
         let folder = checkout + "/workflows/lead-qualification"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Config/demo-workflows/lead-qualification")
+        let demo = Fixtures.demoWorkflows.appendingPathComponent("lead-qualification")
         for file in ["definition.json", "workflow.yaml"] {
             try FileManager.default.copyItem(atPath: demo.appendingPathComponent(file).path, toPath: folder + "/" + file)
         }

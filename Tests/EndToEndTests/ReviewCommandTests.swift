@@ -12,8 +12,7 @@ import YAMLValue
     func pullRequest() async throws -> (directory: TemporaryDirectory, checkout: String) {
         let directory = try TemporaryDirectory()
         let checkout = directory.path + "/checkout"
-        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Config/demo-workflows")
+        let demo = Fixtures.demoWorkflows
         try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: demo.path, toPath: checkout + "/workflows")
         #expect(

@@ -19,6 +19,13 @@ public enum Fixtures {
         return url.deletingLastPathComponent().appendingPathComponent("shared/fixtures/real-workflows")
     }()
 
+    /// The project's own demo workflows (`Config/demo-workflows`), present in every clone.
+    public static let demoWorkflows: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("Config/demo-workflows")
+    }()
+
     public static var folders: [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.sorted().map { directory.appendingPathComponent($0) }.filter {

@@ -9,12 +9,6 @@ import YAMLValue
 enum ReviewSamples {
     typealias Workflow = WorkflowMerge.Workflow
 
-    static let demoDirectory: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("Config/demo-workflows")
-    }()
-
     static func read(_ folder: URL) throws -> Workflow {
         let definition = try JSONParser.parse([UInt8](try Data(contentsOf: folder.appendingPathComponent("definition.json"))))
         var metadata: [String: JSONValue] = [:]
@@ -27,7 +21,7 @@ enum ReviewSamples {
     static var demo: [(name: String, workflow: Workflow)] {
         get throws {
             try ["lead-qualification", "order-status", "welcome-menu"].map {
-                ("demo-\($0)", try read(demoDirectory.appendingPathComponent($0)))
+                ("demo-\($0)", try read(Fixtures.demoWorkflows.appendingPathComponent($0)))
             }
         }
     }
