@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", "YAMLValue", .product(name: "Crypto", package: "swift-crypto"),
+                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", "YAMLValue",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
     ]

@@ -7,12 +7,12 @@ import CanonicalJSON
 public enum SecretMask {
     static let mask = "••••••"
     static let secretNames = ["authorization", "apikey", "api_key", "api-key", "token", "secret", "password", "passwd", "credential"]
+        .map { Array($0.utf8) }
 
     public static func masked(_ value: JSONValue, key: String) -> JSONValue {
-        let name = key.lowercased()
         switch value {
         case .string(let text):
-            if secretNames.contains(where: { name.contains($0) }), !text.isEmpty { return .string(mask) }
+            if !text.isEmpty, secretNames.contains(where: { contains(key, $0) }) { return .string(mask) }
             return .string(maskedText(text))
         case .object(let object):
             var result: [String: JSONValue] = [:]
@@ -48,6 +48,10 @@ public enum SecretMask {
 
     /// A text with bearer tokens and URL credentials masked, the rest as it was.
     public static func maskedText(_ text: String) -> String {
+        // Most texts hold neither: they are returned without being split into words.
+        guard contains(text, Array("://".utf8)) || contains(text, Array("bearer".utf8)) || contains(text, Array("basic".utf8)) else {
+            return text
+        }
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         for index in words.indices {
             let word = words[index]
@@ -60,5 +64,28 @@ public enum SecretMask {
             }
         }
         return words.joined(separator: " ")
+    }
+
+    /// Whether `text` holds `needle` (lowercase ASCII), ignoring ASCII case: run for every key and text
+    /// of a workflow, so it compares bytes rather than go through Foundation's locale-aware search.
+    static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count, let first = needle.first else { return needle.isEmpty }
+            var start = 0
+            while start + needle.count <= bytes.count {
+                if lowered(bytes[start]) == first {
+                    var offset = 1
+                    while offset < needle.count, lowered(bytes[start + offset]) == needle[offset] { offset += 1 }
+                    if offset == needle.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 {
+        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
     }
 }

@@ -28,7 +28,10 @@ public enum MermaidFlowchart {
                 "removed", "fill:#ffebe9,stroke:#cf222e,color:#1f2328,stroke-dasharray:5 5",
                 graph.nodes.filter { $0.status == .removed }.map(\.id)
             ),
-            ("collapsed", "fill:#f6f8fa,stroke:#8c959f,color:#57606a,stroke-dasharray:3 3", graph.nodes.filter { $0.standsFor != nil }.map(\.id)),
+            (
+                "collapsed", "fill:#f6f8fa,stroke:#8c959f,color:#57606a,stroke-dasharray:3 3",
+                graph.nodes.filter { $0.standsFor != nil }.map(\.id)
+            ),
         ]
         for group in classes where !group.members.isEmpty {
             lines.append("    classDef \(group.name) \(group.style)")

@@ -82,7 +82,8 @@ public struct ReviewReport: Sendable {
             let change = folder.renamedFrom.map { "renamed from `\($0)`" } ?? folder.status
             let counts = Counts(folder.diff)
             let checks =
-                folder.unreadable != nil ? "❌ cannot be read"
+                folder.unreadable != nil
+                ? "❌ cannot be read"
                 : folder.status == "removed" ? "" : workflow.problems.isEmpty ? "✅" : "❌ \(workflow.problems.count)"
             let kapso = workflow.kapso == nil ? "" : " ⚠️"
             let row = "| `\(folder.slug)`\(kapso) | \(change) | \(counts.nodes) | \(counts.edges) | \(counts.triggers) | \(checks) |"

@@ -42,7 +42,8 @@ extension WorkflowGraph {
                 next += 1
             }
             let noun = members.count == 1 ? "node" : "nodes"
-            standIns.append(Node(id: standIn, label: "\(members.count) unchanged \(noun)", type: "", status: .unchanged, standsFor: members.count))
+            standIns.append(
+                Node(id: standIn, label: "\(members.count) unchanged \(noun)", type: "", status: .unchanged, standsFor: members.count))
         }
         var drawnEdges: [Edge] = []
         for edge in edges {

@@ -8,14 +8,16 @@ enum ReviewBenchmark {
     static func run(repository: URL, scratch: URL) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kapso-gitsync")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw Benchmark.BenchmarkError(description: "no kapso-gitsync beside kapso-bench (swift build -c release --product kapso-gitsync)")
+            throw Benchmark.BenchmarkError(
+                description: "no kapso-gitsync beside kapso-bench (swift build -c release --product kapso-gitsync)")
         }
         let checkout = try graphCheckout(in: scratch)
         print("")
         print("review commands (one process each, median of 5)    wall ms   CPU ms")
         try measure("diff HEAD~1 HEAD, 10 of all changed", binary, ["diff", "--repo", repository.path, "HEAD~1", "HEAD"])
         try measure("graph, 200 nodes, mermaid", binary, ["graph", "big", "--against", "HEAD~1", "--directory", checkout.path])
-        try measure("graph, 200 nodes, dot", binary, ["graph", "big", "--against", "HEAD~1", "--format", "dot", "--directory", checkout.path])
+        try measure(
+            "graph, 200 nodes, dot", binary, ["graph", "big", "--against", "HEAD~1", "--format", "dot", "--directory", checkout.path])
         try measure("review HEAD~1 HEAD, 200 nodes", binary, ["review", "HEAD~1", "HEAD", "--directory", checkout.path])
     }
 
@@ -47,7 +49,8 @@ enum ReviewBenchmark {
         let checkout = scratch.appendingPathComponent("graph-checkout")
         let folder = checkout.appendingPathComponent("workflows/big")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data("name: Big\nslug: big\nstatus: active\ndefinition: definition.json\n".utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
+        try Data("name: Big\nslug: big\nstatus: active\ndefinition: definition.json\n".utf8).write(
+            to: folder.appendingPathComponent("workflow.yaml"))
         try git(["init", "-q"], in: checkout)
         for version in 0..<2 {
             try Data(CanonicalJSONWriter.canonicalBytes(definition(nodes: 200, edited: version == 1)))

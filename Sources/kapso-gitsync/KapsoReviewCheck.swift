@@ -17,7 +17,8 @@ struct KapsoReviewCheck {
 
     init(configPath: String) throws {
         do {
-            let configuration = try ConfigurationLoader.load(path: configPath, environment: ProcessInfo.processInfo.environment, overrides: [])
+            let configuration = try ConfigurationLoader.load(
+                path: configPath, environment: ProcessInfo.processInfo.environment, overrides: [])
             client = KapsoClient(configuration: try configuration.clientConfiguration())
             autoMerge = configuration.autoMerge
         } catch {

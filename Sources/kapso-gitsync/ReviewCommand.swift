@@ -105,7 +105,8 @@ struct ReviewCommand: AsyncParsableCommand {
 
     private func remoteMap(at revision: String, files: RevisionFiles) async throws -> RemoteMap? {
         guard let commit = try await files.git.commit(named: revision) else { return nil }
-        guard let bytes = try await files.git.readFile(atPath: RepositoryLayout.remoteMap, inTree: try await files.git.tree(ofCommit: commit))
+        guard
+            let bytes = try await files.git.readFile(atPath: RepositoryLayout.remoteMap, inTree: try await files.git.tree(ofCommit: commit))
         else { return nil }
         return try? RemoteMap(bytes: bytes)
     }

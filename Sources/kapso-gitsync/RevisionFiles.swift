@@ -93,7 +93,9 @@ struct RevisionFiles {
     }
 
     /// Both sides of every folder whose files differ between two snapshots: only those are read.
-    func changedSides(from before: Snapshot, to after: Snapshot) async throws -> (
+    func changedSides(
+        from before: Snapshot, to after: Snapshot
+    ) async throws -> (
         before: [String: WorkflowDiffReport.Side], after: [String: WorkflowDiffReport.Side]
     ) {
         var beforeSides: [String: WorkflowDiffReport.Side] = [:]

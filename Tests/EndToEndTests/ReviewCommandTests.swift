@@ -16,8 +16,11 @@ import YAMLValue
         try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: demo.path, toPath: checkout + "/workflows")
         #expect(
-            try await runGit(commands: [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Import"], ["checkout", "-qb", "change"]], in: checkout)
-                .status == 0)
+            try await runGit(
+                commands: [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Import"], ["checkout", "-qb", "change"]],
+                in: checkout
+            )
+            .status == 0)
         try edit(checkout + "/workflows/lead-qualification/definition.json") { text in
             text.replacingOccurrences(of: "Be brief and friendly.", with: "Be brief.")
                 .replacingOccurrences(
@@ -33,7 +36,8 @@ import YAMLValue
                         """)
         }
         try edit(checkout + "/workflows/order-status/definition.json") { text in
-            text.replacingOccurrences(of: "\"target\": \"", with: "\"target\": \"missing_", options: [], range: text.range(of: "\"target\": \""))
+            text.replacingOccurrences(
+                of: "\"target\": \"", with: "\"target\": \"missing_", options: [], range: text.range(of: "\"target\": \""))
         }
         #expect(try await runGit(commands: [["commit", "-qam", "Edit the flows"]], in: checkout).status == 0)
         return (directory, checkout)
@@ -47,14 +51,16 @@ import YAMLValue
     @Test func graphDrawsAWorkflowInMermaidAndDOTWithItsChangesStyled() async throws {
         let (directory, checkout) = try await pullRequest()
         _ = directory
-        let mermaid = try await ProcessRunner.run("kapso-gitsync", ["graph", "lead-qualification", "--against", "main"], directory: checkout)
+        let mermaid = try await ProcessRunner.run(
+            "kapso-gitsync", ["graph", "lead-qualification", "--against", "main"], directory: checkout)
         #expect(mermaid.status == 0, "\(mermaid.combined)")
         #expect(mermaid.standardOutput.hasPrefix("flowchart TD\n"))
         #expect(mermaid.standardOutput.contains("[\"Say thanks<br/>send_text\"]"), "\(mermaid.standardOutput)")
         #expect(mermaid.standardOutput.contains("classDef added") && mermaid.standardOutput.contains("classDef changed"))
 
         let dot = try await ProcessRunner.run(
-            "kapso-gitsync", ["graph", "lead-qualification", "--rev", "change", "--against", "main", "--format", "dot"], directory: checkout)
+            "kapso-gitsync", ["graph", "lead-qualification", "--rev", "change", "--against", "main", "--format", "dot"], directory: checkout
+        )
         #expect(dot.status == 0 && dot.standardOutput.hasPrefix("digraph \"lead-qualification\" {\n"), "\(dot.combined)")
         if let path = GraphvizDot.path {
             let file = directory.path + "/graph.dot"
@@ -94,8 +100,12 @@ import YAMLValue
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         #expect(first.status == 0, "\(first.combined)")
         let checkout = setup.directory.path + "/person"
-        #expect(try await runGit(commands: [["clone", "-q", setup.repository, checkout], ["-C", checkout, "checkout", "-qb", "change"]]).status == 0)
-        try edit(checkout + "/workflows/medicopay/definition.json") { $0.replacingOccurrences(of: "Inténtalo de nuevo.", with: "Prueba otra vez.") }
+        #expect(
+            try await runGit(commands: [["clone", "-q", setup.repository, checkout], ["-C", checkout, "checkout", "-qb", "change"]]).status
+                == 0)
+        try edit(checkout + "/workflows/medicopay/definition.json") {
+            $0.replacingOccurrences(of: "Inténtalo de nuevo.", with: "Prueba otra vez.")
+        }
         let merged = try #require(await setup.fake.workflow(slug: "medicopay"))
         await setup.fake.simulateEditorEdit(workflowID: merged.id) { $0.name = "Renamed in Kapso" }
         let conflicting = try #require(await setup.fake.workflow(slug: "report-sender"))
@@ -106,10 +116,13 @@ import YAMLValue
         #expect(try await runGit(commands: [["commit", "-qam", "Edit"]], in: checkout).status == 0)
 
         let review = try await ProcessRunner.run(
-            "kapso-gitsync", ["review", "main", "change", "--config", setup.configPath], environment: setup.environment, directory: checkout)
+            "kapso-gitsync", ["review", "main", "change", "--config", setup.configPath], environment: setup.environment, directory: checkout
+        )
         #expect(review.status == 0, "\(review.combined)")
         let report = review.standardOutput
-        #expect(report.contains("> ⚠️ `medicopay`: changed in Kapso since the base (name): merging this will be merged with Kapso's edit."), "\(report)")
+        #expect(
+            report.contains("> ⚠️ `medicopay`: changed in Kapso since the base (name): merging this will be merged with Kapso's edit."),
+            "\(report)")
         #expect(
             report.contains(
                 "> ⚠️ `report-sender`: changed in Kapso since the base (name): merging this will be a conflict: name: git has \"Renamed in git\", Kapso has \"Renamed in Kapso\"."
@@ -130,7 +143,10 @@ import YAMLValue
             let command = line.hasPrefix("- ") ? String(line.dropFirst(2)) : line
             return command.hasPrefix("kapso-gitsync ") ? command : nil
         }
-        #expect(commands.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == ["kapso-gitsync review", "kapso-gitsync validate"])
+        #expect(
+            commands.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == [
+                "kapso-gitsync review", "kapso-gitsync validate",
+            ])
 
         let (directory, checkout) = try await pullRequest()
         _ = directory
@@ -138,11 +154,13 @@ import YAMLValue
         environment["PATH"] = ProcessRunner.binaryDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["BASE"] = "main"
         environment.removeValue(forKey: "KAPSO_API_KEY")
-        let review = try await runProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", commands[0]], environment: environment, directory: checkout)
+        let review = try await runProcess(
+            URL(fileURLWithPath: "/bin/bash"), ["-c", commands[0]], environment: environment, directory: checkout)
         #expect(review.status == 0, "\(review.combined)")
         let report = try String(contentsOfFile: checkout + "/kapso-review.md", encoding: .utf8)
         #expect(report.contains("| `lead-qualification` | changed |") && report.utf8.count <= 65_000, "\(report)")
-        let validate = try await runProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", commands[1]], environment: environment, directory: checkout)
+        let validate = try await runProcess(
+            URL(fileURLWithPath: "/bin/bash"), ["-c", commands[1]], environment: environment, directory: checkout)
         #expect(validate.status == 1, "the pull request breaks an edge: the check fails")
         #expect(validate.standardOutput.contains("workflows/order-status/definition.json"), "\(validate.combined)")
     }

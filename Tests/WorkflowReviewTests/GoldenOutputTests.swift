@@ -12,7 +12,9 @@ import WorkflowReview
     static let updating = ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
 
     /// The outputs of one sample: file extension → text.
-    static func outputs(name: String, before: WorkflowMerge.Workflow, after: WorkflowMerge.Workflow, budget: Int)
+    static func outputs(
+        name: String, before: WorkflowMerge.Workflow, after: WorkflowMerge.Workflow, budget: Int
+    )
         throws -> [String: String]
     {
         let diff = WorkflowDiff.between(before, after)
@@ -40,7 +42,8 @@ import WorkflowReview
 
     static func check(_ samples: [(name: String, workflow: WorkflowMerge.Workflow)], budget: Int = WorkflowGraph.defaultBudget) throws {
         for sample in samples {
-            let outputs = try outputs(name: sample.name, before: sample.workflow, after: ReviewSamples.edited(sample.workflow), budget: budget)
+            let outputs = try outputs(
+                name: sample.name, before: sample.workflow, after: ReviewSamples.edited(sample.workflow), budget: budget)
             try compare(name: sample.name, outputs: outputs)
             #expect(MermaidSyntax.problems(outputs["mmd"]!) == [], "\(sample.name).mmd")
         }
@@ -56,7 +59,9 @@ import WorkflowReview
 
     @Test(Fixtures.required) func theRealWorkflowsTheCLIWrote() throws {
         try Self.check(try ReviewSamples.realWorkflows)
-        try Self.check(try ReviewSamples.realWorkflows.filter { $0.name == "real-vigi-atencion" }.map { ("\($0.name)-budget-20", $0.workflow) }, budget: 20)
+        try Self.check(
+            try ReviewSamples.realWorkflows.filter { $0.name == "real-vigi-atencion" }.map { ("\($0.name)-budget-20", $0.workflow) },
+            budget: 20)
     }
 
     /// Graphviz's own `dot` reads every golden DOT graph without an error or a warning.

@@ -64,7 +64,10 @@ enum MermaidSyntax {
                 if !declared.contains(rest) { problems.append("\(place): an edge to an undeclared node") }
                 edgeCount += 1
             } else {
-                guard let id = body.split(separator: "[").first.flatMap({ $0.split(separator: "(").first }).flatMap({ $0.split(separator: "{").first }),
+                guard
+                    let id = body.split(separator: "[").first.flatMap({ $0.split(separator: "(").first }).flatMap({
+                        $0.split(separator: "{").first
+                    }),
                     id.allSatisfy({ $0.isLetter || $0.isNumber }), id.first == "n"
                 else {
                     problems.append("\(place): not a node, edge, class or style line")

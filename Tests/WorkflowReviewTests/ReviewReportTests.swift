@@ -21,9 +21,13 @@ import WorkflowReview
                 .init(folder: .init(slug: "old", status: "removed")),
             ])
         let text = report.markdown()
-        #expect(text.hasPrefix("## Kapso workflows in this change\n\n`main` → `HEAD`\n\n| Workflow | Change | Nodes | Edges | Triggers | Checks |\n"))
+        #expect(
+            text.hasPrefix(
+                "## Kapso workflows in this change\n\n`main` → `HEAD`\n\n| Workflow | Change | Nodes | Edges | Triggers | Checks |\n"))
         #expect(text.contains("| `old` | removed |  |  |  |  |\n"))
-        #expect(text.contains("| `sales` ⚠️ | changed | 1 added, 1 changed, 1 removed, 1 moved | 1 added, 1 relabelled, 1 removed |  | ✅ |\n"), "\(text)")
+        #expect(
+            text.contains("| `sales` ⚠️ | changed | 1 added, 1 changed, 1 removed, 1 moved | 1 added, 1 relabelled, 1 removed |  | ✅ |\n"),
+            "\(text)")
         #expect(text.contains("| `support` | changed |"))
         #expect(text.contains("| ❌ 1 |"))
         #expect(text.contains("> ⚠️ `sales`: changed in Kapso since the base: merging this will be merged with Kapso's edit.\n"))

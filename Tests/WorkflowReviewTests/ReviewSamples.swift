@@ -82,7 +82,9 @@ enum ReviewSamples {
             nodes.removeAll { $0["id"]?.stringValue == removed }
             edges.removeAll { $0["source"]?.stringValue == removed || $0["target"]?.stringValue == removed }
         }
-        if let index = edges.firstIndex(where: { ($0["label"]?.stringValue ?? "next") != "next" }), case .object(var relabelled) = edges[index] {
+        if let index = edges.firstIndex(where: { ($0["label"]?.stringValue ?? "next") != "next" }),
+            case .object(var relabelled) = edges[index]
+        {
             relabelled["label"] = .string((relabelled["label"]?.stringValue ?? "") + "_renamed")
             edges[index] = .object(relabelled)
         }

@@ -64,7 +64,8 @@ import WorkflowReview
         let graph = WorkflowGraph(testCase.after, against: Self.base)
         #expect(Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.id, $0.status) }) == testCase.nodes)
         #expect(
-            Dictionary(uniqueKeysWithValues: graph.edges.map { ("\($0.source)→\($0.target) \($0.label ?? "")", $0.status) }) == testCase.edges)
+            Dictionary(uniqueKeysWithValues: graph.edges.map { ("\($0.source)→\($0.target) \($0.label ?? "")", $0.status) })
+                == testCase.edges)
     }
 
     @Test func labelsAreTheDisplayNameElseTheIdAndTheType() {
