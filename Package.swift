@@ -53,10 +53,12 @@ let package = Package(
         .target(
             name: "GitSyncConfig",
             dependencies: [
-                "KapsoAPI", "SyncEngine", "GitStore", .product(name: "Yams", package: "Yams"),
+                "KapsoAPI", "GitStore", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "GitSyncComposition", dependencies: ["GitSyncConfig", "SyncEngine", "GitStore"], swiftSettings: strict),
         .target(
             name: "KapsoFake",
             dependencies: [
@@ -78,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "kapso-gitsync",
             dependencies: [
-                "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore", "WorkflowMerge", "WorkflowRepo",
+                "GitSyncComposition", "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
+                "WorkflowMerge", "WorkflowRepo",
                 "WorkflowReview", "YAMLValue", "CanonicalJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "GitSyncServiceTests",
             dependencies: [
-                "TestSupport", "GitSyncService", "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
+                "TestSupport", "GitSyncService", "GitSyncComposition", "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

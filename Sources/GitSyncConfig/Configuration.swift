@@ -1,7 +1,6 @@
 import Foundation
 import GitStore
 import KapsoAPI
-import SyncEngine
 
 /// The service's whole configuration, validated once at start-up and passed down.
 ///
@@ -21,6 +20,11 @@ import SyncEngine
 /// - the service's keys (`sync.interval_seconds`, `status.listen`, `webhooks.*`, `log.*`…): see ``ServiceSettings``
 ///   and the README, which lists every key with its default.
 public struct Configuration: Sendable {
+    /// `sync.deleted_in_git`: what a workflow folder removed in git does to Kapso.
+    public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
+    /// `sync.deleted_in_kapso`: what a workflow removed in Kapso does to git.
+    public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
+
     public var apiURL: URL
     public var apiKeyFile: String?
     public var requestsPerMinute: Int
@@ -34,8 +38,8 @@ public struct Configuration: Sendable {
     public var authorEmail: String
     public var stateDirectory: String
     public var fullResyncIntervalSeconds: Int
-    public var deletedInGit: SyncConfiguration.DeletedInGit
-    public var deletedInKapso: SyncConfiguration.DeletedInKapso
+    public var deletedInGit: DeletedInGit
+    public var deletedInKapso: DeletedInKapso
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
     public var autoMerge: Bool
@@ -55,15 +59,6 @@ public struct Configuration: Sendable {
             baseURL: apiURL, apiKey: try APIKeySource.resolve(file: apiKeyFile, environment: environment),
             requestTimeout: .seconds(timeoutSeconds), retry: RetryPolicy(maxAttempts: maxAttempts),
             requestsPerMinute: requestsPerMinute, concurrency: concurrency)
-    }
-
-    public var syncConfiguration: SyncConfiguration {
-        SyncConfiguration(
-            branch: remote?.commitTo == .incoming ? remote?.incomingBranch ?? branch : branch,
-            author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
-            fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName, deletedInGit: deletedInGit,
-            deletedInKapso: deletedInKapso, deletionBrake: (deletionBrakeCount, deletionBrakePercent),
-            autoMerge: autoMerge, remote: remote?.remoteSync(mainBranch: branch))
     }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).

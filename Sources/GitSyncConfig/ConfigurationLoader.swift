@@ -1,5 +1,4 @@
 import Foundation
-import SyncEngine
 import Yams
 
 /// Reads and checks the YAML configuration file. Unknown keys are errors (a typo must not silently
@@ -161,8 +160,8 @@ public enum ConfigurationLoader {
             authorEmail: try reader.string("repository", "author_email") ?? "kapso-gitsync@localhost",
             stateDirectory: stateDirectory,
             fullResyncIntervalSeconds: try reader.integer("sync", "full_resync_interval_seconds", minimum: 0) ?? 3600,
-            deletedInGit: try reader.choice("sync", "deleted_in_git", SyncConfiguration.DeletedInGit.self) ?? .report,
-            deletedInKapso: try reader.choice("sync", "deleted_in_kapso", SyncConfiguration.DeletedInKapso.self) ?? .report,
+            deletedInGit: try reader.choice("sync", "deleted_in_git", Configuration.DeletedInGit.self) ?? .report,
+            deletedInKapso: try reader.choice("sync", "deleted_in_kapso", Configuration.DeletedInKapso.self) ?? .report,
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
             deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
             autoMerge: try reader.boolean("sync", "auto_merge") ?? true,

@@ -1,6 +1,5 @@
 import Foundation
 import GitStore
-import SyncEngine
 
 /// The `remote` section: the git server the branch is fetched from and pushed to.
 public struct RemoteSettings: Sendable, Equatable {
@@ -69,16 +68,5 @@ public struct RemoteSettings: Sendable, Equatable {
         return RemoteAccess(
             url: url, httpsUsername: httpsUsername, httpsToken: token, sshPrivateKeyPath: keyPath, sshPassphrase: passphrase,
             verifySSHHostKey: verify)
-    }
-
-    /// `mainBranch`: `repository.branch`, the branch people merge into.
-    public func remoteSync(mainBranch: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> RemoteSync {
-        RemoteSync(pushRounds: pushRounds, mainBranch: commitTo == .incoming ? mainBranch : nil) { () throws(SyncError) -> RemoteAccess in
-            do {
-                return try access(environment: environment)
-            } catch {
-                throw .state("configuration: \(error)")
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitStore
+import GitSyncComposition
 import GitSyncConfig
 import GitSyncService
 import KapsoAPI

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GitStore
+import GitSyncComposition
 import GitSyncConfig
 import TestSupport
 import Testing
