@@ -35,18 +35,18 @@ let package = Package(
             dependencies: ["CanonicalJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         .target(
-            name: "YAMLValue", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],
+            name: "KapsoYAML", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "WorkflowRepo",
-            dependencies: ["CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CanonicalJSON", "KapsoAPI", "KapsoYAML", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(name: "WorkflowMerge", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(name: "WorkflowReview", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "SyncEngine",
             dependencies: [
-                "GitStore", "CanonicalJSON", "KapsoAPI", "WorkflowMerge", "WorkflowRepo",
+                "GitStore", "CanonicalJSON", "KapsoAPI", "KapsoYAML", "WorkflowMerge", "WorkflowRepo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "KapsoFake",
             dependencies: [
-                "CanonicalJSON", "KapsoAPI", "YAMLValue", .product(name: "FlyingFox", package: "FlyingFox"),
+                "CanonicalJSON", "KapsoAPI", "KapsoYAML", .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict),
         .target(
@@ -82,7 +82,7 @@ let package = Package(
             dependencies: [
                 "GitSyncComposition", "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
                 "WorkflowMerge", "WorkflowRepo",
-                "WorkflowReview", "YAMLValue", "CanonicalJSON",
+                "WorkflowReview", "KapsoYAML", "CanonicalJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,17 +98,18 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["KapsoFake", "KapsoAPI"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
-            name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "YAMLValue", "TestSupport"], swiftSettings: strict),
+            name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "KapsoYAML", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowMergeTests", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
-            name: "WorkflowReviewTests", dependencies: ["WorkflowReview", "WorkflowMerge", "CanonicalJSON", "YAMLValue", "TestSupport"],
+            name: "WorkflowReviewTests", dependencies: ["WorkflowReview", "WorkflowMerge", "CanonicalJSON", "KapsoYAML", "TestSupport"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"], swiftSettings: strict),
         .testTarget(name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
             name: "KapsoFakeTests", dependencies: ["TestSupport", "KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
-            name: "WorkflowRepoTests", dependencies: ["TestSupport", "WorkflowRepo", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+            name: "WorkflowRepoTests", dependencies: ["TestSupport", "WorkflowRepo", "KapsoAPI", "KapsoYAML", "CanonicalJSON"],
+            swiftSettings: strict),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: [
@@ -125,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", "YAMLValue",
+                "TestSupport", "KapsoFake", "CanonicalJSON", "GitSyncConfig", "KapsoYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),

@@ -1,6 +1,6 @@
 import CanonicalJSON
 import Foundation
-import YAMLValue
+import KapsoYAML
 
 /// Fills the fake from workflow files in the Kapso CLI layout, turning them back into what the
 /// server stores (slugs → ids, server edge ids added), so that an exporter must reproduce them exactly.

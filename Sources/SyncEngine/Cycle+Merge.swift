@@ -1,5 +1,6 @@
 import CanonicalJSON
 import GitStore
+import KapsoYAML
 import WorkflowMerge
 import WorkflowRepo
 

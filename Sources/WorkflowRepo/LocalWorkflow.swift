@@ -1,5 +1,5 @@
 import CanonicalJSON
-import YAMLValue
+import KapsoYAML
 
 /// A workflow as it stands in git: its folder, the parsed files, and their canonical form, so that a
 /// reformatted file (other indentation, key order, `1.0` for `1`) is not mistaken for a change.

@@ -1,5 +1,6 @@
 import CanonicalJSON
 import KapsoAPI
+import KapsoYAML
 
 /// Turns what the API returns for one workflow into the files the Kapso CLI would write:
 /// pure, no I/O. Every field the server sent is kept except the edge's server-side `id` and

@@ -1,6 +1,6 @@
 import CanonicalJSON
 import Foundation
-import YAMLValue
+import KapsoYAML
 
 /// A workflow file as lines a person reviews, for `git diff` (`kapso-gitsync textconv`): one header
 /// line per node, edge and trigger, then one line per field (`config.message: "Hola"`), long texts one

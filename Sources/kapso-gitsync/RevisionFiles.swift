@@ -1,9 +1,9 @@
 import CanonicalJSON
 import Foundation
 import GitStore
+import KapsoYAML
 import WorkflowMerge
 import WorkflowRepo
-import YAMLValue
 
 /// Where `diff`, `graph` and `review` read workflows: the commits of any repository in the Kapso CLI
 /// layout, or a checkout's working tree. Folders are compared by their files' blob ids, so only the

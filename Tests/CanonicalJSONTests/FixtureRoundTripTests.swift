@@ -1,8 +1,8 @@
 import CanonicalJSON
 import Foundation
+import KapsoYAML
 import TestSupport
 import Testing
-import YAMLValue
 
 @Suite struct FixtureRoundTripTests {
     @Test(Fixtures.required) func fixturesArePresent() {

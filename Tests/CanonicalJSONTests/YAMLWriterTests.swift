@@ -1,6 +1,6 @@
 import CanonicalJSON
+import KapsoYAML
 import Testing
-import YAMLValue
 
 @Suite struct YAMLWriterTests {
     @Test(arguments: [

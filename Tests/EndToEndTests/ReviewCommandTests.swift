@@ -1,8 +1,8 @@
 import CanonicalJSON
 import Foundation
+import KapsoYAML
 import TestSupport
 import Testing
-import YAMLValue
 
 /// `graph` and `review` as a pull request's CI runs them: on real repositories a person committed to
 /// with the `git` CLI, and (with --config) against the fake Kapso over HTTP.

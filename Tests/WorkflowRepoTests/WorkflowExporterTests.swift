@@ -1,5 +1,6 @@
 import CanonicalJSON
 import KapsoAPI
+import KapsoYAML
 import Testing
 import WorkflowRepo
 

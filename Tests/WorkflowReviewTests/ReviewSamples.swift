@@ -1,8 +1,8 @@
 import CanonicalJSON
 import Foundation
+import KapsoYAML
 import TestSupport
 import WorkflowMerge
-import YAMLValue
 
 /// Workflows to review: the real ones the CLI wrote (`../shared`), the project's demo workflows, and
 /// generated ones of any size; and one edit of each that makes every kind of change a reviewer meets.

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Folds long flow scalars the way the `yaml` npm package (which the Kapso CLI writes with) does:
 /// lines of at most 80 columns, broken only at a single space between two non-space characters.
 ///

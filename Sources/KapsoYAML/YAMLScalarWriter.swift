@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Chooses and writes the style of one YAML scalar, following the `yaml` package's stringifyString.
 enum YAMLScalarWriter {
     static func key(_ key: String) -> String {

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Writes a JSON-like value as block YAML the way the Kapso CLI's `workflow.yaml` is written
 /// (the `yaml` npm package with default options): keys sorted, two-space indent, sequences indented
 /// under their key, strings plain unless plain YAML would read them as something else.
