@@ -27,6 +27,12 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: stage.path + path), "\(path) installed")
         }
         #expect(FileManager.default.isExecutableFile(atPath: stage.path + "/usr/bin/kapso-gitsync"))
+        let size = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        #expect(
+            size(stage.path + "/usr/bin/kapso-gitsync") < size(ProcessRunner.executable("kapso-gitsync").path) * 4 / 5,
+            "installed without its debug information")
+        let help = try await runProcess(URL(fileURLWithPath: stage.path + "/usr/bin/kapso-gitsync"), ["--help"])
+        #expect(help.status == 0 && help.standardOutput.contains("OVERVIEW"), "the stripped binary runs: \(help.combined)")
         let unit = try String(contentsOfFile: stage.path + "/usr/lib/systemd/system/kapso-gitsync.service", encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/bin/kapso-gitsync run --config /etc/kapso-gitsync/kapso-gitsync.yaml\n"))
         #expect(!unit.contains("/usr/local"), "PREFIX reached every path")
