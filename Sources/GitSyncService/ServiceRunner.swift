@@ -36,21 +36,28 @@ public struct ServiceRunner {
         let secrets = try settings.webhookSecrets(environment: environment)
         let webhooks = WebhookVerifier(githubSecret: secrets.github, gitlabToken: secrets.gitlab, branch: configuration.branch)
 
+        let loop = SyncLoop(
+            engine: engine, settings: settings, state: state, trigger: trigger, metrics: metrics, notifier: notifier, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let listen = settings.listen {
-            let server = try await StatusServer.start(
-                listen: listen, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
-            logger.notice("status server listening", metadata: ["gitsync.address": "\(server.boundAddress)"])
-            services.append(.init(service: server))
-        }
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
             services.append(.init(service: WatchdogPinger(interval: interval, state: state, notifier: notifier, logger: logger)))
         }
         services.append(.init(service: await SignalTrigger(trigger: trigger, logger: logger)))
-        let loop = SyncLoop(
-            engine: engine, settings: settings, state: state, trigger: trigger, metrics: metrics, notifier: notifier, logger: logger)
         services.append(.init(service: loop))
+        guard let listen = settings.listen else {
+            try await runGroup(services)
+            return
+        }
+        try await StatusServer.serving(
+            listen: listen, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger
+        ) { server in
+            logger.notice("status server listening", metadata: ["gitsync.address": "\(server.boundAddress)"])
+            // First in the group, so it stops last and tells the truth while the last cycle finishes.
+            try await runGroup([.init(service: server)] + services)
+        }
+    }
 
+    private func runGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A cycle that is already writing runs to its end; past this, the group cancels (the engine's

@@ -13,18 +13,19 @@ public final class StatusServer: Service, Sendable {
     static let maximumWebhookBody = 25 * 1024 * 1024
 
     let server: HTTPServer
-    let serverTask: Task<Void, any Error>
     public let boundAddress: String
 
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// Binds and starts answering; throws a clear error when the address cannot be used.
-    public static func start(
+    /// Binds, starts answering and runs `body` while it serves; throws a clear error when the address
+    /// cannot be used. The accept loop is a child task of this call, so nothing outlives it: it ends
+    /// when `body` returns or throws (the server stopped first).
+    public static func serving<Result: Sendable>(
         listen: ListenAddress, state: ServiceState, metrics: ServiceMetrics, trigger: CycleTrigger, webhooks: WebhookVerifier,
-        logger: Logger
-    ) async throws -> StatusServer {
+        logger: Logger, _ body: (StatusServer) async throws -> Result
+    ) async throws -> Result {
         let server: HTTPServer
         do {
             server =
@@ -36,53 +37,66 @@ public final class StatusServer: Service, Sendable {
         }
         let routes = StatusRoutes(state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
         await server.appendRoute("*") { request in await routes.respond(to: request) }
-        let failure = Mutex<String?>(nil)
-        let task = Task {
+        let failure = StartFailure()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await server.run()
+                } catch {
+                    failure.reason.withLock { $0 = "\(error)" }
+                    throw error
+                }
+            }
             do {
-                try await server.run()
+                let status = StatusServer(
+                    server: server, boundAddress: try await listeningAddress(of: server, listen: listen, failure: failure))
+                let result = try await body(status)
+                await server.stop(timeout: 0.5)
+                group.cancelAll()
+                return result
             } catch {
-                failure.withLock { $0 = "\(error)" }
+                await server.stop(timeout: 0.5)
+                group.cancelAll()
                 throw error
             }
         }
-        // Polled rather than raced: a task group would wait for the server task, which runs for good.
+    }
+
+    /// Waits until the server listens, polled rather than raced: the accept loop runs for good.
+    private static func listeningAddress(of server: HTTPServer, listen: ListenAddress, failure: StartFailure) async throws -> String {
         var waited = 0
         while !(await server.isListening) {
-            if let reason = failure.withLock({ $0 }) {
+            if let reason = failure.reason.withLock({ $0 }) {
                 throw StartError(description: "status.listen \(listen): cannot listen: \(reason)")
             }
             guard waited < 10_000 else {
-                task.cancel()
                 throw StartError(description: "status.listen \(listen): not listening after 10 s")
             }
             try await Task.sleep(for: .milliseconds(10))
             waited += 10
         }
-        var bound = listen.description
         switch await server.listeningAddress {
-        case .ip4(let host, let port)?: bound = "\(host):\(port)"
-        case .ip6(let host, let port)?: bound = "[\(host)]:\(port)"
-        default: break
+        case .ip4(let host, let port)?: return "\(host):\(port)"
+        case .ip6(let host, let port)?: return "[\(host)]:\(port)"
+        default: return listen.description
         }
-        return StatusServer(server: server, task: task, boundAddress: bound)
     }
 
-    private init(server: HTTPServer, task: Task<Void, any Error>, boundAddress: String) {
+    private init(server: HTTPServer, boundAddress: String) {
         self.server = server
-        self.serverTask = task
         self.boundAddress = boundAddress
     }
 
     public func run() async throws {
         // Serves until the group shuts down; cancellation (the group's last resort) stops it too.
         try? await gracefulShutdown()
-        await stop()
-    }
-
-    public func stop() async {
         await server.stop(timeout: 0.5)
-        serverTask.cancel()
     }
+}
+
+/// Why the accept loop ended before the server listened, shared with the task that waits for it.
+final class StartFailure: Sendable {
+    let reason = Mutex<String?>(nil)
 }
 
 /// The handlers, kept apart from the server's life cycle.
