@@ -14,11 +14,29 @@ public final class CycleTrigger: Sendable {
         var pending: (reason: String, count: Int)?
         var waiter: CheckedContinuation<Wake, Never>?
         var stopped = false
+        /// Those waiting for a waiter (`untilWaiting`).
+        var observers: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
+    private let clock: any Clock<Duration>
 
-    public init() {}
+    /// `clock` times the waits: the system's, or a test's that moves only when told.
+    public init(clock: any Clock<Duration> = ContinuousClock()) {
+        self.clock = clock
+    }
+
+    /// Returns once a `wait` is waiting for a request: for an observer that must not race the waiter.
+    public func untilWaiting() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiting = state.withLock { state -> Bool in
+                if state.waiter != nil { return true }
+                state.observers.append(continuation)
+                return false
+            }
+            if waiting { continuation.resume() }
+        }
+    }
 
     public func request(_ reason: String) {
         let waiter = state.withLock { state -> CheckedContinuation<Wake, Never>? in
@@ -49,7 +67,7 @@ public final class CycleTrigger: Sendable {
             group.addTask { await self.nextRequest() }
             group.addTask {
                 do {
-                    try await Task.sleep(for: timeout)
+                    try await self.clock.sleep(for: timeout)
                     return .timer
                 } catch {
                     return .timer
@@ -76,7 +94,14 @@ public final class CycleTrigger: Sendable {
                     state.waiter = continuation
                     return nil
                 }
-                if let immediate { continuation.resume(returning: immediate) }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                } else {
+                    state.withLock { state in
+                        defer { state.observers = [] }
+                        return state.observers
+                    }.forEach { $0.resume() }
+                }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Wake, Never>? in
