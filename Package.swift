@@ -30,23 +30,24 @@ let package = Package(
             pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .target(name: "GitStore", dependencies: ["CLibgit2"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
+        .target(name: "KapsoModels", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "KapsoAPI",
-            dependencies: ["CanonicalJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["CanonicalJSON", "KapsoModels", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         .target(
             name: "KapsoYAML", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "WorkflowRepo",
-            dependencies: ["CanonicalJSON", "KapsoAPI", "KapsoYAML", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CanonicalJSON", "KapsoModels", "KapsoYAML", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(name: "WorkflowMerge", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(name: "WorkflowReview", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "SyncEngine",
             dependencies: [
-                "GitStore", "CanonicalJSON", "KapsoAPI", "KapsoYAML", "WorkflowMerge", "WorkflowRepo",
+                "GitStore", "CanonicalJSON", "KapsoAPI", "KapsoModels", "KapsoYAML", "WorkflowMerge", "WorkflowRepo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -62,7 +63,7 @@ let package = Package(
         .target(
             name: "KapsoFake",
             dependencies: [
-                "CanonicalJSON", "KapsoAPI", "KapsoYAML", .product(name: "FlyingFox", package: "FlyingFox"),
+                "CanonicalJSON", "KapsoYAML", .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict),
         .target(
@@ -80,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "kapso-gitsync",
             dependencies: [
-                "GitSyncComposition", "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoFake", "GitStore",
+                "GitSyncComposition", "GitSyncConfig", "GitSyncService", "SyncEngine", "KapsoAPI", "KapsoModels", "KapsoFake", "GitStore",
                 "WorkflowMerge", "WorkflowRepo",
                 "WorkflowReview", "KapsoYAML", "CanonicalJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,22 +105,26 @@ let package = Package(
             name: "WorkflowReviewTests", dependencies: ["WorkflowReview", "WorkflowMerge", "CanonicalJSON", "KapsoYAML", "TestSupport"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"], swiftSettings: strict),
-        .testTarget(name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoFake", "CanonicalJSON"], swiftSettings: strict),
         .testTarget(
-            name: "KapsoFakeTests", dependencies: ["TestSupport", "KapsoFake", "KapsoAPI", "CanonicalJSON"], swiftSettings: strict),
+            name: "KapsoAPITests", dependencies: ["TestSupport", "KapsoAPI", "KapsoModels", "KapsoFake", "CanonicalJSON"],
+            swiftSettings: strict),
         .testTarget(
-            name: "WorkflowRepoTests", dependencies: ["TestSupport", "WorkflowRepo", "KapsoAPI", "KapsoYAML", "CanonicalJSON"],
+            name: "KapsoFakeTests", dependencies: ["TestSupport", "KapsoFake", "KapsoAPI", "KapsoModels", "CanonicalJSON"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "WorkflowRepoTests", dependencies: ["TestSupport", "WorkflowRepo", "KapsoModels", "KapsoYAML", "CanonicalJSON"],
             swiftSettings: strict),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: [
-                "TestSupport", "SyncEngine", "KapsoFake", "KapsoAPI", "GitStore", "WorkflowRepo", "CanonicalJSON", "GitSyncConfig",
+                "TestSupport", "SyncEngine", "KapsoFake", "KapsoAPI", "KapsoModels", "GitStore", "WorkflowRepo", "CanonicalJSON",
+                "GitSyncConfig",
             ],
             swiftSettings: strict),
         .testTarget(
             name: "GitSyncServiceTests",
             dependencies: [
-                "TestSupport", "GitSyncService", "GitSyncComposition", "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
+                "TestSupport", "GitSyncService", "GitSyncComposition", "GitSyncConfig", "SyncEngine", "KapsoAPI", "KapsoModels", "GitStore",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -1,5 +1,6 @@
 import CanonicalJSON
 import Foundation
+import KapsoModels
 import Synchronization
 
 /// The Kapso Platform API client: retries with backoff and jitter, `Retry-After` on 429,

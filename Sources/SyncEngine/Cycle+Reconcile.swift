@@ -1,6 +1,7 @@
 import CanonicalJSON
 import GitStore
 import KapsoAPI
+import KapsoModels
 import WorkflowMerge
 import WorkflowRepo
 

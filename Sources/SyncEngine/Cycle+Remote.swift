@@ -1,5 +1,6 @@
 import GitStore
 import KapsoAPI
+import KapsoModels
 import WorkflowRepo
 
 /// A workflow as Kapso holds it now, with its canonical files already stored as blobs.

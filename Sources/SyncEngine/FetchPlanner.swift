@@ -1,4 +1,4 @@
-import KapsoAPI
+import KapsoModels
 import WorkflowRepo
 
 /// Decides, with no I/O, which workflows a cycle must read from Kapso: those new to the base, those whose

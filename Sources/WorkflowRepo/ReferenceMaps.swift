@@ -1,4 +1,4 @@
-import KapsoAPI
+import KapsoModels
 
 /// The id ↔ slug tables for references inside definitions: functions (`function_id` ↔
 /// `function_slug`) and called workflows (`call`'s `workflow_id` ↔ `workflow_slug`).

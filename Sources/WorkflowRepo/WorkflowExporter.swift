@@ -1,5 +1,5 @@
 import CanonicalJSON
-import KapsoAPI
+import KapsoModels
 import KapsoYAML
 
 /// Turns what the API returns for one workflow into the files the Kapso CLI would write:

@@ -3,7 +3,6 @@ import CanonicalJSON
 import Foundation
 import GitStore
 import GitSyncConfig
-import KapsoAPI
 import KapsoFake
 import Logging
 import SyncEngine

@@ -1,6 +1,7 @@
 import Foundation
 import GitSyncConfig
 import KapsoAPI
+import KapsoModels
 import WorkflowMerge
 import WorkflowRepo
 import WorkflowReview

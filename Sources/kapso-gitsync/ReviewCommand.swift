@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GitStore
-import KapsoAPI
 import WorkflowMerge
 import WorkflowRepo
 import WorkflowReview

@@ -1,5 +1,4 @@
 import GitSyncService
-import KapsoAPI
 import Testing
 
 @Suite struct ServiceMetricsTests {

@@ -1,5 +1,5 @@
 import CanonicalJSON
-import KapsoAPI
+import KapsoModels
 import SyncEngine
 import Testing
 import WorkflowRepo

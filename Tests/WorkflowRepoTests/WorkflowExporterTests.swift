@@ -1,5 +1,5 @@
 import CanonicalJSON
-import KapsoAPI
+import KapsoModels
 import KapsoYAML
 import Testing
 import WorkflowRepo
