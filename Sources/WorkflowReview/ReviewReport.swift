@@ -80,7 +80,11 @@ public struct ReviewReport: Sendable {
         for (index, workflow) in workflows.enumerated() {
             let folder = workflow.folder
             let change = folder.renamedFrom.map { "renamed from `\($0)`" } ?? folder.status
-            let counts = Counts(folder.diff)
+            var counts = Counts(folder.diff)
+            if folder.status == "added", let graph = workflow.graph {
+                let total = graph.nodes.reduce(0) { $0 + ($1.standsFor ?? 1) }
+                counts.nodes = "\(total) \(total == 1 ? "node" : "nodes")"
+            }
             let checks =
                 folder.unreadable != nil
                 ? "❌ cannot be read"

@@ -19,12 +19,16 @@ import WorkflowReview
                 Self.workflow("support", problems: ["workflows/support/definition.json: edge: target \"x\" is not a node"]),
                 Self.workflow("sales", kapso: "changed in Kapso since the base: merging this will be merged with Kapso's edit."),
                 .init(folder: .init(slug: "old", status: "removed")),
+                .init(
+                    folder: .init(slug: "new", status: "added"),
+                    graph: WorkflowGraph(ReviewSamples.generated(nodes: 80)).withinBudget()),
             ])
         let text = report.markdown()
         #expect(
             text.hasPrefix(
                 "## Kapso workflows in this change\n\n`main` → `HEAD`\n\n| Workflow | Change | Nodes | Edges | Triggers | Checks |\n"))
         #expect(text.contains("| `old` | removed |  |  |  |  |\n"))
+        #expect(text.contains("| `new` | added | 80 nodes |  |  | ✅ |\n"), "every node counted, collapsed ones too")
         #expect(
             text.contains("| `sales` ⚠️ | changed | 1 added, 1 changed, 1 removed, 1 moved | 1 added, 1 relabelled, 1 removed |  | ✅ |\n"),
             "\(text)")
@@ -34,7 +38,7 @@ import WorkflowReview
         #expect(text.contains("### `support`: changed\n\n- **node step_3**: changed\n"))
         #expect(text.contains("- ❌ workflows/support/definition.json: edge: target \"x\" is not a node\n"))
         #expect(text.contains("<details><summary>Graph: 21 nodes</summary>\n\n```mermaid\nflowchart TD\n"))
-        #expect(text.components(separatedBy: "```mermaid").count == 3, "one graph per changed workflow, none for a removed one")
+        #expect(text.components(separatedBy: "```mermaid").count == 4, "one graph per changed or added workflow, none for a removed one")
     }
 
     @Test func noChangeSaysSo() {
