@@ -12,8 +12,11 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Sync the built-in fake Kapso into a local repository, edit a workflow in 'Kapso', sync again.")
 
-    @Option(help: "Where to create the demo repository and state (replaced if it exists).")
+    @Option(help: "Where to create the demo repository and state: a new or empty folder, or one an earlier demo made (replaced).")
     var directory = "demo-output"
+
+    /// Left in the folder a demo makes, so that the next demo may replace it and nothing else.
+    static let marker = ".kapso-gitsync-demo"
 
     @Option(help: "Workflow folders in the Kapso CLI layout to seed the fake with.")
     var seed = "Config/demo-workflows"
@@ -21,8 +24,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Runtime.makeLogger(level: "warning")
         let root = URL(fileURLWithPath: directory).standardizedFileURL
-        try? FileManager.default.removeItem(at: root)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Self.prepare(root)
 
         // A throwaway key, held in memory and in a file readable only by this user: never on a command line.
         let apiKey = "demo-" + UUID().uuidString
@@ -144,5 +146,26 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             Runtime.fail(error.description)
         }
+    }
+
+    /// A folder for the demo: created, or an empty one, or one an earlier demo made (emptied first).
+    /// Any other folder with something in it is refused: the demo never deletes what it did not make.
+    static func prepare(_ root: URL) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: root.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { Runtime.fail("\(root.path) is a file, not a folder: choose another --directory") }
+            let contents = try manager.contentsOfDirectory(atPath: root.path)
+            if !contents.isEmpty {
+                guard contents.contains(marker) else {
+                    Runtime.fail(
+                        "\(root.path) holds files the demo did not make: choose a new or empty folder with --directory, or remove it yourself"
+                    )
+                }
+                try manager.removeItem(at: root)
+            }
+        }
+        try manager.createDirectory(at: root, withIntermediateDirectories: true)
+        try Data("made by kapso-gitsync demo; the next demo replaces this folder\n".utf8).write(to: root.appendingPathComponent(marker))
     }
 }

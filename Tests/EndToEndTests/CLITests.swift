@@ -305,6 +305,26 @@ import Testing
         }
     }
 
+    /// The demo replaces only a folder it made: another one with files in it is refused and kept whole.
+    @Test func theDemoNeverDeletesAFolderItDidNotMake() async throws {
+        let directory = try TemporaryDirectory()
+        let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let foreign = directory.path + "/notes"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: foreign + "/keep.txt"))
+        let refused = try await ProcessRunner.run("kapso-gitsync", ["demo", "--directory", foreign], directory: projectRoot.path)
+        #expect(refused.status == 1, "\(refused.combined)")
+        #expect(refused.standardError.contains("\(foreign) holds files the demo did not make"), "\(refused.combined)")
+        #expect(try String(contentsOfFile: foreign + "/keep.txt", encoding: .utf8) == "mine\n")
+
+        let own = directory.path + "/demo"
+        for run in 1...2 {
+            let result = try await ProcessRunner.run("kapso-gitsync", ["demo", "--directory", own], directory: projectRoot.path)
+            #expect(result.status == 0, "run \(run): \(result.combined)")
+        }
+    }
+
     @Test(Fixtures.required) func validateChecksACheckoutForAPullRequest() async throws {
         let directory = try TemporaryDirectory()
         let workflows = directory.url.appendingPathComponent("workflows")
