@@ -128,8 +128,7 @@ extension Cycle {
         }
         do {
             let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
-            let hashes = Dictionary(uniqueKeysWithValues: exported.files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
-            return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: hashes))
+            return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: exported.files.hashes))
         } catch {
             return .unreadable(summary, "\"\(definition.workflow.name)\": \(error.description)")
         }

@@ -116,7 +116,8 @@ public struct WorkflowDiff: Sendable, Equatable, Encodable {
         return result
     }
 
-    private static func withoutPosition(_ node: JSONValue) -> JSONValue {
+    /// A node without its position: what it does, not where the editor draws it.
+    public static func withoutPosition(_ node: JSONValue) -> JSONValue {
         guard case .object(var fields) = node else { return node }
         fields.removeValue(forKey: "position")
         return .object(fields)

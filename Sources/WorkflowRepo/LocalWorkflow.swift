@@ -10,9 +10,7 @@ public struct LocalWorkflow: Sendable, Equatable {
     public let files: WorkflowFiles
 
     /// Path → sha256 of the canonical bytes: what the remote-map records for the same content.
-    public var hashes: [String: String] {
-        Dictionary(uniqueKeysWithValues: files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
-    }
+    public var hashes: [String: String] { files.hashes }
 
     /// Reads the two files of `workflows/<folder>/`; any problem is an error naming the file.
     /// `movedFrom`: the folder was recognised as the workflow of that slug, moved in git, so a

@@ -10,6 +10,11 @@ public struct WorkflowFiles: Sendable, Equatable {
         self.workflowYAML = workflowYAML
     }
 
+    /// Path → sha256 of the bytes: what the remote-map records for this content.
+    public var hashes: [String: String] {
+        Dictionary(uniqueKeysWithValues: byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
+    }
+
     /// Path → bytes, in the repository layout.
     public var byPath: [(path: String, bytes: [UInt8])] {
         [

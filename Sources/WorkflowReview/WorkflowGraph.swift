@@ -79,11 +79,7 @@ public struct WorkflowGraph: Sendable, Equatable {
             let data = value["data"]
             let type = data?["node_type"]?.stringValue ?? data?["nodeType"]?.stringValue ?? "?"
             let display = data?["display_name"]?.stringValue ?? data?["displayName"]?.stringValue
-            var content = value
-            if case .object(var fields) = value {
-                fields.removeValue(forKey: "position")
-                content = .object(fields)
-            }
+            let content = WorkflowDiff.withoutPosition(value)
             let label = display.flatMap { $0.isEmpty ? nil : $0 } ?? id
             return (Node(id: id, label: label, type: type, status: .unchanged), content)
         }

@@ -64,8 +64,7 @@ struct KapsoReviewCheck {
             async let definition = client.workflowDefinition(id: entry.id)
             async let triggers = client.triggers(workflowID: entry.id)
             let exported = try WorkflowExporter.export(try await definition, triggers: try await triggers, references: references)
-            let hashes = Dictionary(uniqueKeysWithValues: exported.files.byPath.map { ($0.path, FileHash.sha256($0.bytes)) })
-            if hashes == entry.files { return .unchanged }
+            if exported.files.hashes == entry.files { return .unchanged }
             switch RevisionFiles.side(exported.files.byPath) {
             case .workflow(let workflow): return .changed(workflow)
             case .unreadable(let reason): return .unreadable(reason)
