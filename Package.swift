@@ -47,19 +47,20 @@ let package = Package(
         .target(
             name: "SyncEngine",
             dependencies: [
-                "GitStore", "CanonicalJSON", "KapsoAPI", "KapsoModels", "KapsoYAML", "WorkflowMerge", "WorkflowRepo",
+                "GitStore", "CanonicalJSON", "KapsoModels", "KapsoYAML", "WorkflowMerge", "WorkflowRepo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(
             name: "GitSyncConfig",
             dependencies: [
-                "KapsoAPI", "GitStore", .product(name: "Yams", package: "Yams"),
+                "KapsoModels", "GitStore", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .target(
-            name: "GitSyncComposition", dependencies: ["GitSyncConfig", "SyncEngine", "GitStore"], swiftSettings: strict),
+            name: "GitSyncComposition", dependencies: ["GitSyncConfig", "SyncEngine", "GitStore", "KapsoAPI", "KapsoModels"],
+            swiftSettings: strict),
         .target(
             name: "KapsoFake",
             dependencies: [
@@ -69,7 +70,7 @@ let package = Package(
         .target(
             name: "GitSyncService",
             dependencies: [
-                "GitSyncConfig", "SyncEngine", "KapsoAPI", "GitStore",
+                "GitSyncConfig", "SyncEngine", "KapsoModels", "GitStore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -94,10 +95,12 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "kapso-bench",
-            dependencies: ["SyncEngine", "KapsoAPI", "GitStore", "CanonicalJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SyncEngine", "KapsoAPI", "KapsoModels", "GitStore", "CanonicalJSON", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .target(
-            name: "TestSupport", dependencies: ["KapsoFake", "KapsoAPI"], path: "Tests/TestSupport", swiftSettings: strict),
+            name: "TestSupport", dependencies: ["KapsoFake", "KapsoAPI", "KapsoModels"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "KapsoYAML", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowMergeTests", dependencies: ["WorkflowMerge", "CanonicalJSON"], swiftSettings: strict),

@@ -30,6 +30,13 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let rejected: [String: String]
 
+    public init(kind: Kind, remote: String, message: String, rejected: [String: String]) {
+        self.kind = kind
+        self.remote = remote
+        self.message = message
+        self.rejected = rejected
+    }
+
     public var description: String { "\(remote): \(message)" }
 }
 
@@ -154,6 +161,7 @@ extension GitStore {
             if lower.contains("failed to connect") || lower.contains("could not resolve") || lower.contains("connection refused")
                 || lower.contains("failed to resolve") || lower.contains("timed out") || lower.contains("failed to start ssh session")
                 || lower.contains("does not appear to be a git repository") || lower.contains("could not find repository")
+                || lower.contains("http status code: 5")
             {
                 return .unreachable
             }

@@ -1,5 +1,5 @@
 import Foundation
-import KapsoAPI
+import KapsoModels
 
 /// Where the API key comes from: never a flag (it would show in `ps`), never the config file itself.
 public enum APIKeySource {

@@ -1,6 +1,5 @@
 import Foundation
 import GitStore
-import KapsoAPI
 
 /// The service's whole configuration, validated once at start-up and passed down.
 ///
@@ -48,18 +47,6 @@ public struct Configuration: Sendable {
     public var remote: RemoteSettings?
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
-
-    /// The client settings, with the key resolved from the environment, credentials or file.
-    public func clientConfiguration(
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(ConfigurationError)
-        -> KapsoClientConfiguration
-    {
-        KapsoClientConfiguration(
-            baseURL: apiURL, apiKey: try APIKeySource.resolve(file: apiKeyFile, environment: environment),
-            requestTimeout: .seconds(timeoutSeconds), retry: RetryPolicy(maxAttempts: maxAttempts),
-            requestsPerMinute: requestsPerMinute, concurrency: concurrency)
-    }
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
     public var redactedDescription: [String] {

@@ -219,7 +219,7 @@ public enum ConfigurationLoader {
             jitterPercent: try reader.integer("sync", "jitter_percent", minimum: 0, maximum: 50) ?? 10,
             retrySeconds: try reader.integer("sync", "retry_seconds", minimum: 1, maximum: 86_400) ?? 5,
             maxBackoffSeconds: try reader.integer("sync", "max_backoff_seconds", minimum: 1, maximum: 86_400) ?? 600,
-            maxConsecutiveFailures: try reader.integer("sync", "max_consecutive_failures", minimum: 0) ?? 10,
+            maxConsecutiveFailures: try reader.integer("sync", "max_consecutive_failures", minimum: 0) ?? 0,
             cycleTimeoutSeconds: try reader.integer("sync", "cycle_timeout_seconds", minimum: 10) ?? 1800,
             suspend: try reader.boolean("sync", "suspend") ?? false,
             listen: listen,

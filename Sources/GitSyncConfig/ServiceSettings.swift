@@ -17,7 +17,8 @@ public struct ServiceSettings: Sendable, Equatable {
     public var jitterPercent: Int
     public var retrySeconds: Int
     public var maxBackoffSeconds: Int
-    /// After this many failed cycles in a row the process exits 1, so systemd restarts it; 0: never.
+    /// After this many failed cycles in a row the process exits 1, so systemd restarts it; 0 (the
+    /// default): never, the loop retries with backoff until Kapso and the git server answer again.
     public var maxConsecutiveFailures: Int
     /// A cycle running longer than this counts as stuck: `/healthz` fails and the watchdog stops.
     public var cycleTimeoutSeconds: Int
@@ -33,7 +34,7 @@ public struct ServiceSettings: Sendable, Equatable {
 
     public init(
         intervalSeconds: Int = 60, jitterPercent: Int = 10, retrySeconds: Int = 5, maxBackoffSeconds: Int = 600,
-        maxConsecutiveFailures: Int = 10, cycleTimeoutSeconds: Int = 1800, suspend: Bool = false,
+        maxConsecutiveFailures: Int = 0, cycleTimeoutSeconds: Int = 1800, suspend: Bool = false,
         listen: ListenAddress? = ListenAddress(defaultListen), unreadyAfterFailures: Int = 3, githubSecretFile: String? = nil,
         gitlabTokenFile: String? = nil, logLevel: String = "info", logFormat: LogFormat = .auto
     ) {
@@ -64,6 +65,21 @@ public struct ServiceSettings: Sendable, Equatable {
                 credential: "gitlab-webhook-token", file: gitlabTokenFile, key: "webhooks.gitlab_token_file", environment: environment)
         )
     }
+
+    /// The shipped units restart the process 10 s after it exits and give up after 5 starts in 10
+    /// minutes. A failure budget spent faster than about 110 s (its failures come `retry_seconds` apart
+    /// until a first success) would make an outage of ten minutes leave the unit failed for good.
+    public var failureBudgetWarning: String? {
+        guard maxConsecutiveFailures > 0 else { return nil }
+        let shortest = Double(maxConsecutiveFailures * retrySeconds) * (1 - Double(jitterPercent) / 100)
+        guard shortest < Self.shortestBudgetUnderSystemd else { return nil }
+        return "sync.max_consecutive_failures \(maxConsecutiveFailures) with sync.retry_seconds \(retrySeconds) exits after about "
+            + "\(Int(shortest)) s of failures: under the shipped units (RestartSec=10s, 5 starts in 10 minutes) an outage of "
+            + "ten minutes leaves the unit failed until someone restarts it. Use 0 (retry until the outage ends) or a budget "
+            + "that lasts at least \(Int(Self.shortestBudgetUnderSystemd)) s"
+    }
+
+    static let shortestBudgetUnderSystemd = 110.0
 
     var redactedDescription: [String] {
         [

@@ -2,8 +2,9 @@ import GitSyncConfig
 
 /// When the next cycle runs: every interval while cycles succeed; a short fixed retry until the first
 /// success (start-up against a Kapso that is not reachable yet); exponential backoff after that while
-/// cycles fail; all with jitter, so that many instances do not call Kapso in step. Pure: the caller
-/// gives the random number.
+/// cycles fail; all with jitter, so that many instances do not call Kapso in step. A cycle that only
+/// has to start again (the branch moved under it) waits the short retry and counts as neither. Pure:
+/// the caller gives the random number.
 public struct CycleSchedule: Sendable, Equatable {
     public let intervalSeconds: Double
     public let jitterFraction: Double
@@ -13,6 +14,7 @@ public struct CycleSchedule: Sendable, Equatable {
     public let maxConsecutiveFailures: Int
     public private(set) var hasSucceeded = false
     public private(set) var consecutiveFailures = 0
+    public private(set) var retryPending = false
 
     public init(settings: ServiceSettings) {
         self.init(
@@ -34,10 +36,17 @@ public struct CycleSchedule: Sendable, Equatable {
     public mutating func recordSuccess() {
         hasSucceeded = true
         consecutiveFailures = 0
+        retryPending = false
     }
 
     public mutating func recordFailure() {
         consecutiveFailures += 1
+        retryPending = false
+    }
+
+    /// The cycle has to run again (someone pushed while it ran): soon, and without spending the budget.
+    public mutating func recordRetry() {
+        retryPending = true
     }
 
     /// The process should exit non-zero so that systemd restarts it (and counts the restarts).
@@ -47,6 +56,7 @@ public struct CycleSchedule: Sendable, Equatable {
 
     /// The delay before jitter.
     public var baseDelaySeconds: Double {
+        if retryPending { return retrySeconds }
         guard consecutiveFailures > 0 else { return intervalSeconds }
         guard hasSucceeded else { return retrySeconds }
         let exponent = Double(min(consecutiveFailures - 1, 30))

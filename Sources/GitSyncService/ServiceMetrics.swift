@@ -1,5 +1,5 @@
 import Foundation
-import KapsoAPI
+import KapsoModels
 import Prometheus
 import SyncEngine
 
@@ -16,6 +16,7 @@ public final class ServiceMetrics: Sendable {
     private let lastSuccess: Gauge
     private let consecutiveFailures: Gauge
     private let conflicts: Gauge
+    private let workflowsInError: Gauge
     private let suspended: Gauge
     private let rateLimitWaits: Counter
     private let rateLimitWaitSeconds: Counter
@@ -33,10 +34,16 @@ public final class ServiceMetrics: Sendable {
         cycleDuration = registry.makeDurationHistogram(
             descriptor: Self.name("cycle_duration", unit: "seconds", help: "Duration of sync cycles."), buckets: Self.cycleBuckets)
         lastSuccess = registry.makeGauge(
-            descriptor: Self.name("last_success_timestamp", unit: "seconds", help: "Unix time of the last successful cycle."))
+            descriptor: Self.name(
+                "last_success_timestamp", unit: "seconds",
+                help: "Unix time of the last cycle that synced every workflow it meant to (0: none yet)."))
         consecutiveFailures = registry.makeGauge(
             descriptor: Self.name("consecutive_failures", unit: "", help: "Cycles failed in a row (0 after a success)."))
         conflicts = registry.makeGauge(descriptor: Self.name("conflicts", unit: "", help: "Workflows in conflict after the last cycle."))
+        workflowsInError = registry.makeGauge(
+            descriptor: Self.name(
+                "workflows_in_error", unit: "",
+                help: "Workflows the last completed cycle could not read from Kapso or write to Kapso or git."))
         suspended = registry.makeGauge(descriptor: Self.name("suspended", unit: "", help: "1 when sync.suspend holds all writes back."))
         rateLimitWaits = registry.makeCounter(
             descriptor: Self.name("rate_limit_waits", unit: "total", help: "Requests held back by the client-side rate limit."), labels: [])
@@ -55,8 +62,17 @@ public final class ServiceMetrics: Sendable {
             descriptor: Self.name("merges", unit: "total", help: "Workflows changed on both sides whose edits were merged and pushed."),
             labels: [])
         suspended.set(to: isSuspended ? 1.0 : 0.0)
-        for result in ["success", "attention", "suspended", "error"] { _ = cycles(result) }
+        for result in ["success", "attention", "suspended", "retry", "error"] { _ = cycles(result) }
         for state in Self.workflowStates { workflows(state).set(to: 0.0) }
+        for service in UnavailableService.allCases { reachable(service).set(to: 1.0) }
+    }
+
+    /// What the state directory says of earlier runs, so that a restart does not make the last success
+    /// look like "never" (and fire an alert) before the first cycle ends.
+    public func restore(from status: StatusFile?) {
+        guard let status else { return }
+        if let time = status.lastSuccessAt { lastSuccess.set(to: time) }
+        record(status)
     }
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
@@ -65,6 +81,13 @@ public final class ServiceMetrics: Sendable {
 
     private func cycles(_ result: String) -> Counter {
         registry.makeCounter(descriptor: Self.name("cycles", unit: "total", help: "Sync cycles by result."), labels: [("result", result)])
+    }
+
+    private func reachable(_ service: UnavailableService) -> Gauge {
+        registry.makeGauge(
+            descriptor: Self.name(
+                "reachable", unit: "", help: "0 while the last cycles could not reach this service (kapso, git_server), else 1."),
+            labels: [("service", service.rawValue)])
     }
 
     private func workflows(_ state: String) -> Gauge {
@@ -93,10 +116,14 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
-    func cycleFinished(result: String, duration: Duration, report: CycleReport?, status: StatusFile?, consecutiveFailures failures: Int) {
+    func cycleFinished(
+        result: String, duration: Duration, report: CycleReport?, status: StatusFile?, consecutiveFailures failures: Int,
+        availability: ServiceAvailability
+    ) {
         cycles(result).increment()
         cycleDuration.record(duration)
         consecutiveFailures.set(to: Double(failures))
+        for service in UnavailableService.allCases { reachable(service).set(to: availability.isUp(service) ? 1.0 : 0.0) }
         if let report, !report.dryRun {
             if report.commit != nil { commits.increment() }
             pushes.increment(by: Int64(report.pushed.count + report.created.count + report.merged.count))
@@ -104,13 +131,17 @@ public final class ServiceMetrics: Sendable {
             creations.increment(by: Int64(report.created.count))
             pulls.increment(by: Int64(report.pulled.count))
         }
-        if result == "success" || result == "attention" { lastSuccess.set(to: Date().timeIntervalSince1970) }
-        if let status {
-            var counts: [String: Int] = [:]
-            for workflow in status.workflows { counts[workflow.state, default: 0] += 1 }
-            for state in Set(Self.workflowStates).union(counts.keys) { workflows(state).set(to: Double(counts[state] ?? 0)) }
-            conflicts.set(to: Double(counts["conflict"] ?? 0))
-        }
+        // The engine decides what a success is (every workflow synced) and records it in the status.
+        if report != nil, let time = status?.lastSuccessAt { lastSuccess.set(to: time) }
+        if let status { record(status) }
+    }
+
+    private func record(_ status: StatusFile) {
+        var counts: [String: Int] = [:]
+        for workflow in status.workflows { counts[workflow.state, default: 0] += 1 }
+        for state in Set(Self.workflowStates).union(counts.keys) { workflows(state).set(to: Double(counts[state] ?? 0)) }
+        conflicts.set(to: Double(counts["conflict"] ?? 0))
+        workflowsInError.set(to: Double(counts["error"] ?? 0))
     }
 
     public func exposition() -> String {

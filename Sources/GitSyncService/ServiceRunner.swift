@@ -5,8 +5,8 @@ import ServiceLifecycle
 import SyncEngine
 import UnixSignals
 
-/// Puts the service together and runs it until SIGTERM/SIGINT (exit 0) or a spent failure budget
-/// (an error: exit 1, so that systemd's `Restart=on-failure` restarts it).
+/// Puts the service together and runs it until SIGTERM/SIGINT (exit 0) or, when one is set, a spent
+/// failure budget (an error: exit 1, so that systemd's `Restart=on-failure` restarts it).
 public struct ServiceRunner {
     let configuration: Configuration
     let engine: SyncEngine
@@ -30,9 +30,12 @@ public struct ServiceRunner {
         let settings = configuration.service
         let notifier = SystemdNotifier(environment: environment)
         let trigger = CycleTrigger()
+        let status = StatusFile.load(from: configuration.stateDirectory)
         let state = ServiceState(
             suspended: settings.suspend, cycleTimeout: TimeInterval(settings.cycleTimeoutSeconds),
-            unreadyAfterFailures: settings.unreadyAfterFailures, status: StatusFile.load(from: configuration.stateDirectory))
+            unreadyAfterFailures: settings.unreadyAfterFailures, status: status)
+        metrics.restore(from: status)
+        if let warning = settings.failureBudgetWarning { logger.warning("\(warning)") }
         let secrets = try settings.webhookSecrets(environment: environment)
         let webhooks = WebhookVerifier(githubSecret: secrets.github, gitlabToken: secrets.gitlab, branch: configuration.branch)
 

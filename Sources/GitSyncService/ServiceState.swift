@@ -17,6 +17,8 @@ public final class ServiceState: Sendable {
         public var lastError: String?
         public var lastCycleEndedAt: Date?
         public var stopping = false
+        /// Whether Kapso and the git server answered the last cycles that needed them.
+        public var availability = ServiceAvailability()
         /// As written to the state directory after the last cycle (or found there at start-up).
         public var status: StatusFile?
     }
@@ -41,21 +43,36 @@ public final class ServiceState: Sendable {
         }
     }
 
-    public func cycleEnded(result: String, error: String?, failed: Bool, status: StatusFile?, at date: Date = Date()) {
+    /// Records a cycle's end: `failure` nil for a cycle that completed. A stop, or a branch that moved
+    /// under every round of the cycle, counts neither as a success nor as a failure. Answers what changed
+    /// in the availability of Kapso and the git server, for the journal.
+    @discardableResult
+    public func cycleEnded(
+        result: String, failure: SyncError?, status: StatusFile?, at date: Date = Date()
+    )
+        -> [ServiceAvailability.Change]
+    {
         snapshotValue.withLock {
             $0.cycleStartedAt = nil
             $0.cycleReason = nil
             $0.cyclesRun += 1
             $0.lastResult = result
-            $0.lastError = error
+            $0.lastError = failure.flatMap { $0.isFailure && !$0.isRetry ? $0.description : nil }
             $0.lastCycleEndedAt = date
-            if failed {
-                $0.consecutiveFailures += 1
-            } else {
+            if let status { $0.status = status }
+            switch failure {
+            case nil:
                 $0.consecutiveFailures = 0
                 $0.hasSucceeded = true
+                return $0.availability.record(failure: nil, at: date)
+            case let failure? where failure.isRetry:
+                return $0.availability.record(failure: nil, at: date)
+            case let failure? where failure.isFailure:
+                $0.consecutiveFailures += 1
+                return $0.availability.record(failure: failure, at: date)
+            default:
+                return []
             }
-            if let status { $0.status = status }
         }
     }
 
@@ -78,15 +95,18 @@ public final class ServiceState: Sendable {
         return (true, "alive: a cycle is running (\(Int(running)) s)")
     }
 
-    /// Ready after the first successful cycle, and no longer once the last `unreadyAfterFailures` failed.
+    /// Ready after the first successful cycle, and no longer once the last `unreadyAfterFailures` failed;
+    /// the reason names an outage of Kapso or the git server when that is why.
     public func readiness() -> (ready: Bool, detail: String) {
         let snapshot = snapshot
+        let outage = snapshot.availability.summary.map { "; \($0)" } ?? ""
         guard snapshot.hasSucceeded else {
-            return (false, "not ready: no successful cycle yet" + (snapshot.lastError.map { "; last error: \($0)" } ?? ""))
+            return (false, "not ready: no successful cycle yet" + outage + (snapshot.lastError.map { "; last error: \($0)" } ?? ""))
         }
         if snapshot.consecutiveFailures >= unreadyAfterFailures {
             return (
-                false, "not ready: the last \(snapshot.consecutiveFailures) cycles failed; last error: \(snapshot.lastError ?? "unknown")"
+                false,
+                "not ready: the last \(snapshot.consecutiveFailures) cycles failed\(outage); last error: \(snapshot.lastError ?? "unknown")"
             )
         }
         return (true, "ready")

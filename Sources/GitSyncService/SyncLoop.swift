@@ -6,7 +6,9 @@ import SyncEngine
 import Synchronization
 
 /// The service's heart: one cycle at a time, on the schedule and on demand, until a graceful shutdown
-/// (the running cycle finishes, or stops before its first write) or until the failure budget is spent.
+/// (the running cycle finishes, or stops before its first write) or until a failure budget, when one is
+/// set, is spent. A failed cycle is normal for a poller: by default the loop retries with backoff for
+/// as long as an outage lasts.
 public final class SyncLoop: Service, Sendable {
     public struct FailureBudgetExhausted: Error, CustomStringConvertible {
         public let failures: Int
@@ -79,9 +81,13 @@ public final class SyncLoop: Service, Sendable {
             ])
         var reason = "start-up"
         while !stopRequested.load(ordering: .sequentiallyConsistent) {
-            let failed = await runCycle(reason: reason)
+            let ending = await runCycle(reason: reason)
             if stopRequested.load(ordering: .sequentiallyConsistent) { break }
-            if failed { schedule.recordFailure() } else { schedule.recordSuccess() }
+            switch ending {
+            case .completed: schedule.recordSuccess()
+            case .retry: schedule.recordRetry()
+            case .failed: schedule.recordFailure()
+            }
             if schedule.failureBudgetExhausted {
                 let error = FailureBudgetExhausted(failures: schedule.consecutiveFailures, lastError: state.snapshot.lastError ?? "unknown")
                 logger.critical("giving up so that systemd restarts the service", metadata: ["gitsync.reason": "\(error)"])
@@ -92,14 +98,19 @@ public final class SyncLoop: Service, Sendable {
             state.scheduled(at: Date().addingTimeInterval(delay))
             switch await trigger.wait(timeout: .milliseconds(Int64(delay * 1000))) {
             case .stop: return
-            case .timer: reason = "schedule"
+            case .timer: reason = ending == .retry ? "retry: the branch moved during the last cycle" : "schedule"
             case .request(let why, let count): reason = count > 1 ? "\(why) (and \(count - 1) more requests)" : why
             }
         }
     }
 
-    /// Runs one cycle and reports it everywhere; answers whether it failed.
-    private func runCycle(reason: String) async -> Bool {
+    /// How a cycle ended, for the schedule. A stop counts as completed: the loop ends right after it.
+    enum CycleEnding: Equatable {
+        case completed, retry, failed
+    }
+
+    /// Runs one cycle and reports it everywhere.
+    private func runCycle(reason: String) async -> CycleEnding {
         state.cycleStarted(reason: reason)
         logger.info("cycle starting", metadata: ["gitsync.trigger": "\(reason)"])
         let started = ContinuousClock.now
@@ -136,27 +147,49 @@ public final class SyncLoop: Service, Sendable {
         do throws(SyncError) {
             let report = try outcome.get()
             let result = suspend ? "suspended" : report.needsAttention ? "attention" : "success"
-            finish(result: result, error: nil, failed: false, started: started, report: report)
+            finish(result: result, failure: nil, started: started, report: report)
             log(report, result: result, duration: ContinuousClock.now - started)
-            return false
+            return .completed
         } catch .stopped {
-            finish(result: "stopped", error: nil, failed: false, started: started, report: nil)
+            finish(result: "stopped", failure: .stopped, started: started, report: nil)
             logger.notice("cycle stopped before writing anything")
-            return false
+            return .completed
+        } catch let error where error.isRetry {
+            finish(result: "retry", failure: error, started: started, report: nil)
+            logger.notice("the branch kept moving during the cycle; the next cycle starts soon", metadata: ["gitsync.detail": "\(error)"])
+            return .retry
         } catch {
-            finish(result: "error", error: error.description, failed: true, started: started, report: nil)
+            finish(result: "error", failure: error, started: started, report: nil)
             logger.error("cycle failed", metadata: ["gitsync.error": "\(error.description)", "gitsync.kind": "\(error.metricLabel)"])
-            return true
+            return .failed
         }
     }
 
-    private func finish(result: String, error: String?, failed: Bool, started: ContinuousClock.Instant, report: CycleReport?) {
+    private func finish(result: String, failure: SyncError?, started: ContinuousClock.Instant, report: CycleReport?) {
         let status = StatusFile.load(from: engine.configuration.stateDirectory)
-        state.cycleEnded(result: result, error: error, failed: failed, status: status)
-        let failures = state.snapshot.consecutiveFailures
+        let changes = state.cycleEnded(result: result, failure: failure, status: status)
+        for change in changes { log(change) }
+        let snapshot = state.snapshot
         metrics.cycleFinished(
-            result: result, duration: ContinuousClock.now - started, report: report, status: status, consecutiveFailures: failures)
-        notifier.status(Self.statusLine(result: result, error: error, report: report, failures: failures))
+            result: result, duration: ContinuousClock.now - started, report: report, status: status,
+            consecutiveFailures: snapshot.consecutiveFailures, availability: snapshot.availability)
+        var line = Self.statusLine(result: result, error: snapshot.lastError, report: report, failures: snapshot.consecutiveFailures)
+        if let outage = snapshot.availability.summary { line += " (\(outage))" }
+        notifier.status(line)
+    }
+
+    /// The start and the end of an outage, once each, however many cycles fail in between.
+    private func log(_ change: ServiceAvailability.Change) {
+        switch change {
+        case .wentDown(let service, let error):
+            logger.error(
+                "\(service.displayName) is unreachable; retrying with backoff until it answers",
+                metadata: ["gitsync.service": "\(service.rawValue)", "gitsync.error": "\(error)"])
+        case .cameBack(let service, let downFor, let failedCycles):
+            logger.notice(
+                "\(service.displayName) is reachable again after \(Int(downFor.rounded())) s and \(failedCycles) failed cycles",
+                metadata: ["gitsync.service": "\(service.rawValue)"])
+        }
     }
 
     /// What `systemctl status` shows on its Status: line.
@@ -167,6 +200,8 @@ public final class SyncLoop: Service, Sendable {
             return "last cycle failed at \(time) (\(failures) in a row): \(error ?? "unknown error")"
         case "stopped":
             return "stopping"
+        case "retry":
+            return "the branch moved during the cycle at \(time); running it again"
         default:
             guard let report else { return "last cycle \(result) at \(time)" }
             var parts = ["\(report.listed) workflows"]

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KapsoModels
 import NIOCore
 import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import Foundation
+import KapsoModels
 
 /// One API operation: method, concrete path, and the path template used in errors and metrics.
 public struct Endpoint: Sendable, CustomStringConvertible {

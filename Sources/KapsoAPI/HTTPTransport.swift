@@ -1,4 +1,5 @@
 import Foundation
+import KapsoModels
 
 /// One HTTP exchange, independent of the library that carries it.
 public struct HTTPRequest: Sendable {

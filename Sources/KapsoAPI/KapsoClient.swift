@@ -232,3 +232,19 @@ public final class KapsoClient: Sendable {
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }
+
+extension KapsoClient: KapsoBackend {
+    public var maxConcurrentRequests: Int { configuration.concurrency }
+
+    public func createWorkflow(_ fields: [String: JSONValue]) async throws(KapsoAPIError) -> JSONValue {
+        try await send(.createWorkflow, body: ["workflow": .object(fields)])
+    }
+
+    public func updateWorkflow(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> JSONValue {
+        try await send(.updateWorkflow(id), body: ["workflow": .object(fields)])
+    }
+
+    public func replaceTriggers(workflowID: String, triggers: [JSONValue]) async throws(KapsoAPIError) {
+        _ = try await send(.replaceTriggers(workflowID), body: ["triggers": .array(triggers)])
+    }
+}

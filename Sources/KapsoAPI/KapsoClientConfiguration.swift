@@ -1,4 +1,5 @@
 import Foundation
+import KapsoModels
 
 /// Everything the client needs to reach one Kapso project.
 public struct KapsoClientConfiguration: Sendable {
@@ -23,12 +24,4 @@ public struct KapsoClientConfiguration: Sendable {
         self.requestsPerMinute = requestsPerMinute
         self.concurrency = concurrency
     }
-}
-
-/// What the client reports while it works, for logs and metrics.
-public enum KapsoClientEvent: Sendable {
-    /// A complete exchange: `status` is nil when no response arrived.
-    case response(endpoint: String, status: Int?, duration: Duration)
-    case retry(endpoint: String, attempt: Int, wait: Duration, reason: String)
-    case rateLimitWait(duration: Duration)
 }

@@ -1,3 +1,5 @@
+import KapsoModels
+
 /// A client-side limit of requests per sliding window (a minute for Kapso), so that a large first
 /// import stays under the plan's limit and never provokes 429s. No window ever holds more than
 /// `limit` requests, hence neither does any fixed window the server may count in.

@@ -1,4 +1,5 @@
 import Foundation
+import KapsoModels
 
 /// When to try a request again and how long to wait first: exponential backoff with full jitter,
 /// and the server's `Retry-After` where it gives one.

@@ -1,6 +1,5 @@
 import CanonicalJSON
 import GitStore
-import KapsoAPI
 import KapsoModels
 import WorkflowRepo
 
@@ -28,7 +27,7 @@ extension Cycle {
         creation["description"] = write.workflow["description"]
         let created: WorkflowSummary
         do {
-            created = try WorkflowSummary(try await client.send(.createWorkflow, body: ["workflow": .object(creation)]))
+            created = try WorkflowSummary(try await client.createWorkflow(creation))
         } catch let error as KapsoAPIError {
             guard case .report(let invalid, let discardIntent) = WriteFailurePolicy.afterCreate(status: error.status) else { return }
             if discardIntent { intents.discard(PushIntent.creationKey(folder)) }

@@ -1,7 +1,6 @@
 import CanonicalJSON
 import Foundation
 import GitStore
-import KapsoAPI
 import KapsoModels
 import WorkflowRepo
 
@@ -102,7 +101,7 @@ extension Cycle {
         var body = write.workflow
         if let lockVersion = intent.lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         do {
-            _ = try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)])
+            _ = try await client.updateWorkflow(id: id, fields: body)
         } catch {
             // A 409: Kapso changed after this cycle read it, or a retry met this cycle's own write whose
             // answer was lost; what Kapso holds now tells which.
@@ -139,7 +138,7 @@ extension Cycle {
             let current = WriteDigest.triggers(try await client.triggers(workflowID: id).map(WorkflowExporter.exportTrigger))
             decision = TriggerReplacement.decide(
                 current: current, desired: WriteDigest.triggers(write.fileTriggers), readBefore: intent.triggersBeforeDigest ?? current)
-            if decision == .replace { _ = try await client.send(.replaceTriggers(id), body: ["triggers": .array(write.triggers)]) }
+            if decision == .replace { try await client.replaceTriggers(workflowID: id, triggers: write.triggers) }
         } catch {
             reportWriteFailure(error, id: id, folder: folder, invalid: error.status == 422)
             return false

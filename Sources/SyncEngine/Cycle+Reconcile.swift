@@ -1,6 +1,5 @@
 import CanonicalJSON
 import GitStore
-import KapsoAPI
 import KapsoModels
 import WorkflowMerge
 import WorkflowRepo
@@ -112,7 +111,7 @@ extension Cycle {
         if let lockVersion { body["lock_version"] = .number(JSONNumber(lockVersion)) }
         let answer: WorkflowSummary
         do {
-            answer = try WorkflowSummary(try await client.send(.updateWorkflow(id), body: ["workflow": .object(body)]))
+            answer = try WorkflowSummary(try await client.updateWorkflow(id: id, fields: body))
         } catch let error as KapsoAPIError where error.status == 409 {
             _ = try await readBack(id: id)
             try await conflict(id: id, folder: folder, reason: "deleted in git but changed in Kapso while being archived (409)")

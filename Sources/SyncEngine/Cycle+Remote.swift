@@ -1,5 +1,4 @@
 import GitStore
-import KapsoAPI
 import KapsoModels
 import WorkflowRepo
 
@@ -40,7 +39,7 @@ extension Cycle {
         let references = try await referenceMaps()
         let client = self.client
         let progress = engine.progress
-        let window = max(1, client.configuration.concurrency) * 2
+        let window = max(1, client.maxConcurrentRequests) * 2
         var done = 0
         var fatal: GitError?
         await withTaskGroup(of: FetchOutcome.self) { group in
@@ -112,7 +111,7 @@ extension Cycle {
         case failure(WorkflowSummary, String)
     }
 
-    static func fetch(_ summary: WorkflowSummary, client: KapsoClient, references: ReferenceMaps) async -> FetchOutcome {
+    static func fetch(_ summary: WorkflowSummary, client: any KapsoBackend, references: ReferenceMaps) async -> FetchOutcome {
         let definition: WorkflowWithDefinition
         let triggers: [WorkflowTrigger]
         do {

@@ -1,7 +1,6 @@
 import CanonicalJSON
 import Foundation
 import GitStore
-import KapsoAPI
 import KapsoModels
 import Logging
 import WorkflowRepo
@@ -53,7 +52,7 @@ struct Cycle {
     var report: CycleReport
 
     var git: GitStore { engine.git }
-    var client: KapsoClient { engine.client }
+    var client: any KapsoBackend { engine.client }
     var configuration: SyncConfiguration { engine.configuration }
 
     init(engine: SyncEngine, dryRun: Bool, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws(SyncError) {
@@ -221,8 +220,11 @@ struct Cycle {
         var bySlug: [String: String] = [:]
         for (slug, entry) in outcome.remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
         do {
-            // A dry run that reports (a suspended service) has synced nothing: the last success stays as it was.
-            let lastSuccess = dryRun ? StatusFile.load(from: configuration.stateDirectory)?.lastSuccessAt : now
+            // A success is a cycle that synced every workflow it meant to: not a dry run (a suspended
+            // service), and not one that failed to read or write a workflow. Conflicts and invalid files
+            // are settled states that wait for a person, and do not hold it back.
+            let synced = !dryRun && report.failures.isEmpty
+            let lastSuccess = synced ? now : StatusFile.load(from: configuration.stateDirectory)?.lastSuccessAt
             try StatusFile.after(report, base: bySlug, now: now, lastSuccessAt: lastSuccess).save(to: configuration.stateDirectory)
         } catch {
             throw .state("cannot write \(configuration.stateDirectory)/\(StatusFile.fileName): \(error.localizedDescription)")

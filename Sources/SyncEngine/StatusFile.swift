@@ -45,6 +45,19 @@ public struct StatusFile: Codable, Sendable, Equatable {
 
     static let fileName = "status.json"
 
+    public init(
+        updatedAt: Double, cycleID: String? = nil, result: String, lastError: String? = nil, lastSuccessAt: Double? = nil,
+        commit: String? = nil, workflows: [Workflow]
+    ) {
+        self.updatedAt = updatedAt
+        self.cycleID = cycleID
+        self.result = result
+        self.lastError = lastError
+        self.lastSuccessAt = lastSuccessAt
+        self.commit = commit
+        self.workflows = workflows
+    }
+
     public static func load(from directory: String) -> StatusFile? {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
         guard let data = try? Data(contentsOf: url) else { return nil }

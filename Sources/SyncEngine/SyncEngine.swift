@@ -1,14 +1,14 @@
 import CanonicalJSON
 import Foundation
 import GitStore
-import KapsoAPI
+import KapsoModels
 import Logging
 import Synchronization
 import WorkflowRepo
 
 /// Runs sync cycles between one Kapso project and one branch of a git repository, both ways.
 public final class SyncEngine: Sendable {
-    public let client: KapsoClient
+    public let client: any KapsoBackend
     public let git: GitStore
     public let configuration: SyncConfiguration
     let logger: Logger
@@ -24,7 +24,7 @@ public final class SyncEngine: Sendable {
     }
 
     public init(
-        client: KapsoClient, git: GitStore, configuration: SyncConfiguration, logger: Logger = Logger(label: "kapso-gitsync"),
+        client: any KapsoBackend, git: GitStore, configuration: SyncConfiguration, logger: Logger = Logger(label: "kapso-gitsync"),
         progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in },
         crashSeam: (@Sendable (CrashPoint) throws(SyncError) -> Void)? = nil
     ) {

@@ -1,5 +1,5 @@
 import GitStore
-import KapsoAPI
+import KapsoModels
 import WorkflowRepo
 
 /// Why a whole cycle failed. Problems with single workflows are not errors: they are in the report.
@@ -45,9 +45,45 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The service the cycle could not reach, when that is why it failed: an outage that ends by
+    /// itself (no answer, a 5xx, a 429 past every retry), as opposed to a refusal that needs a person.
+    public var unavailableService: UnavailableService? {
+        switch self {
+        case .kapso(.transport): .kapso
+        case .kapso(.http(let status, _, _)) where status >= 500 || status == 429: .kapso
+        case .remote(let error) where error.kind == .unreachable: .gitServer
+        default: nil
+        }
+    }
+
+    /// Someone pushed while the cycle ran, every round of it: nothing failed, the next cycle simply
+    /// starts again from the new head.
+    public var isRetry: Bool {
+        switch self {
+        case .branchMoved: true
+        case .remote(let error): error.kind == .nonFastForward
+        default: false
+        }
+    }
+
     /// Whether the cycle failed, as opposed to being asked to stop.
     public var isFailure: Bool {
         if case .stopped = self { return false }
         return true
     }
+}
+
+/// A service a cycle depends on.
+public enum UnavailableService: String, Sendable, CaseIterable, Comparable {
+    case kapso
+    case gitServer = "git_server"
+
+    public var displayName: String {
+        switch self {
+        case .kapso: "Kapso"
+        case .gitServer: "the git server"
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -2,6 +2,7 @@ import CanonicalJSON
 import Foundation
 import GitStore
 import KapsoAPI
+import KapsoModels
 import Logging
 import SyncEngine
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitSyncComposition
 import GitSyncConfig
 
 struct ConfigCommand: ParsableCommand {

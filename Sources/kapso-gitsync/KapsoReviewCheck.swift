@@ -1,4 +1,5 @@
 import Foundation
+import GitSyncComposition
 import GitSyncConfig
 import KapsoAPI
 import KapsoModels

@@ -5,6 +5,7 @@ import GitSyncComposition
 import GitSyncConfig
 import GitSyncService
 import KapsoAPI
+import KapsoModels
 import Logging
 import SyncEngine
 

@@ -2,6 +2,7 @@ import CanonicalJSON
 import Foundation
 import KapsoAPI
 import KapsoFake
+import KapsoModels
 import TestSupport
 import Testing
 

@@ -169,7 +169,7 @@ import Testing
         _ = try await harness.engine.runCycle()
         let old = try #require(await harness.fake.workflows.first)
         await harness.fake.simulateDeletion(workflowID: old.id)
-        _ = try await harness.engine.client.send(
+        _ = try await harness.client.send(
             .createWorkflow, body: ["workflow": ["name": "Recreated", "slug": .string(old.slug)]])
         let refused = try await harness.engine.runCycle()
         #expect(refused.pulled.isEmpty && refused.missingInKapso == [old.slug])
@@ -196,7 +196,7 @@ import Testing
         let (victim, intruder) = (workflows[0], workflows[1])
         await harness.fake.simulateEditorEdit(workflowID: intruder.id) { $0.name = "Moved" }
         // Between the list and the definition, the intruder's answer names the victim's slug.
-        let answer = try await harness.engine.client.send(.definition(intruder.id))
+        let answer = try await harness.client.send(.definition(intruder.id))
         let body = String(decoding: CanonicalJSONWriter.compactBytes(answer), as: UTF8.self)
             .replacingOccurrences(of: "\"slug\":\"\(intruder.slug)\"", with: "\"slug\":\"\(victim.slug)\"")
         await harness.fake.inject(
@@ -228,7 +228,7 @@ import Testing
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let target = try #require(await harness.fake.workflows.first)
-        _ = try await harness.engine.client.send(
+        _ = try await harness.client.send(
             .replaceTriggers(target.id), body: ["triggers": [["trigger_type": "api_call"]]])
         #expect(await harness.fake.workflow(id: target.id)?.lockVersion == target.lockVersion)
         let report = try await harness.engine.runCycle()

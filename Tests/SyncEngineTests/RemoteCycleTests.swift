@@ -2,6 +2,7 @@ import Foundation
 import GitStore
 import KapsoAPI
 import KapsoFake
+import KapsoModels
 import Logging
 import SyncEngine
 import TestSupport

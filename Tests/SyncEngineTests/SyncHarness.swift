@@ -3,6 +3,7 @@ import Foundation
 import GitStore
 import KapsoAPI
 import KapsoFake
+import KapsoModels
 import Logging
 import SyncEngine
 import Synchronization
@@ -22,6 +23,8 @@ final class SyncHarness: Sendable {
     /// With `serverOverHTTP`: `git http-backend` serving `server`, which the engine then reaches over
     /// HTTP (people still push to it by path).
     let http: GitHTTPServer?
+    /// The engine's client, for tests that act on Kapso as a person would (through the API).
+    let client: KapsoClient
 
     init(
         fullResyncIntervalSeconds: Int = 3600, fakeOptions: KapsoFake.Options = .init(apiKey: SyncHarness.apiKey),
@@ -42,7 +45,7 @@ final class SyncHarness: Sendable {
         fake = KapsoFake(options: fakeOptions)
         try await seed(fake)
         let url = try await fake.start()
-        let client = KapsoClient(
+        client = KapsoClient(
             configuration: KapsoClientConfiguration(
                 baseURL: url, apiKey: APIKey(Self.apiKey), requestTimeout: .seconds(60),
                 retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)), requestsPerMinute: 0,

@@ -1,6 +1,7 @@
 import Foundation
 import KapsoAPI
 import KapsoFake
+import KapsoModels
 import Synchronization
 
 /// A started fake and a client pointed at it, for one test.

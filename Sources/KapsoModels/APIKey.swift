@@ -3,7 +3,7 @@ import Foundation
 /// The Kapso project API key. Its descriptions are redacted so that it cannot reach a log line
 /// or an error message by accident; only the client reads `value`, to set the request header.
 public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    let value: String
+    package let value: String
 
     public init(_ value: String) {
         self.value = value.trimmingCharacters(in: .whitespacesAndNewlines)

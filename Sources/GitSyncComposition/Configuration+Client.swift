@@ -1,0 +1,19 @@
+import Foundation
+import GitSyncConfig
+import KapsoAPI
+import KapsoModels
+
+/// Where the configuration meets the HTTP client: the only module besides the commands that names it.
+extension Configuration {
+    /// The client settings, with the key resolved from the environment, credentials or file.
+    public func clientConfiguration(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError)
+        -> KapsoClientConfiguration
+    {
+        KapsoClientConfiguration(
+            baseURL: apiURL, apiKey: try APIKeySource.resolve(file: apiKeyFile, environment: environment),
+            requestTimeout: .seconds(timeoutSeconds), retry: RetryPolicy(maxAttempts: maxAttempts),
+            requestsPerMinute: requestsPerMinute, concurrency: concurrency)
+    }
+}

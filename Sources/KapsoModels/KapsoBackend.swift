@@ -1,0 +1,28 @@
+import CanonicalJSON
+
+/// What the sync engine needs from Kapso, whichever API answers: four reads and three writes, in the
+/// engine's own model. The engine never names a client or an endpoint, so a second API (the legacy
+/// Flows API) is a second conformance, not a change to the engine.
+///
+/// Errors are `KapsoAPIError`: the engine's decisions read only its `status` (409: changed since read,
+/// 422: refused as invalid, 404: gone) and its description (the endpoint and what failed).
+public protocol KapsoBackend: Sendable {
+    /// Requests sent so far, retries included (a cycle reports the difference).
+    var requestsSent: Int { get }
+    /// How many requests may be in flight at once; the engine sizes its fetch window from it.
+    var maxConcurrentRequests: Int { get }
+
+    func listWorkflows() async throws(KapsoAPIError) -> WorkflowList
+    func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition
+    func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger]
+    func listFunctions() async throws(KapsoAPIError) -> [FunctionSummary]
+
+    /// Creates a workflow from its fields (`slug`, `name`, `description`, `definition`); answers the
+    /// created workflow.
+    func createWorkflow(_ fields: [String: JSONValue]) async throws(KapsoAPIError) -> JSONValue
+    /// Updates a workflow's fields; `lock_version`, when present, makes Kapso refuse (409) a workflow that
+    /// changed since. Answers the updated workflow.
+    func updateWorkflow(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> JSONValue
+    /// Replaces the workflow's triggers with these (in the API's write shape).
+    func replaceTriggers(workflowID: String, triggers: [JSONValue]) async throws(KapsoAPIError)
+}
