@@ -78,6 +78,8 @@ extension GitStore {
             options.prune = GIT_FETCH_PRUNE
             options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
             options.update_fetchhead = 0
+            // The token must not follow a redirect to another host, not even on the first request.
+            options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
             let result = withStringArray(refspecs) { array in git_remote_fetch(remote, &array, &options, "kapso-gitsync: fetch") }
             return result
         }
@@ -96,6 +98,7 @@ extension GitStore {
             var options = git_push_options()
             git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
             options.callbacks = callbacks
+            options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
             return withStringArray(refspecs) { array in git_remote_push(remote, &array, &options) }
         }
     }

@@ -5,7 +5,10 @@ import Yams
 /// fall back to a default); relative paths are taken from the file's folder.
 public enum ConfigurationLoader {
     public static let knownKeys: [String: Set<String>] = [
-        "kapso": ["api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name"],
+        "kapso": [
+            "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
+            "allow_insecure",
+        ],
         "repository": ["path", "branch", "author_name", "author_email"],
         "state": ["directory"],
         "sync": [
@@ -15,11 +18,11 @@ public enum ConfigurationLoader {
             "cycle_timeout_seconds", "suspend",
         ],
         "status": ["listen", "unready_after_failures"],
-        "webhooks": ["github_secret_file", "gitlab_token_file"],
+        "webhooks": ["github_secret_file", "gitlab_token_file", "listen"],
         "log": ["level", "format"],
         "remote": [
             "url", "https_username", "https_token_file", "ssh_key_file", "ssh_passphrase_file", "known_hosts_file", "push_rounds",
-            "commit_to", "incoming_branch",
+            "commit_to", "incoming_branch", "allow_insecure",
         ],
     ]
 
@@ -131,10 +134,16 @@ public enum ConfigurationLoader {
     ) throws(ConfigurationError) -> Configuration {
         let reader = Reader(sections: sections, baseDirectory: baseDirectory)
         let apiURLText = try reader.string("kapso", "api_url") ?? Configuration.defaultAPIURL.absoluteString
-        guard let apiURL = URL(string: apiURLText), let scheme = apiURL.scheme, ["http", "https"].contains(scheme),
+        guard let apiURL = URL(string: apiURLText), let scheme = apiURL.scheme, ["http", "https"].contains(scheme.lowercased()),
             apiURL.host != nil
         else {
             throw ConfigurationError(key: "kapso.api_url", message: "must be an http or https URL")
+        }
+        if let refusal = InsecureTransport.refusal(
+            url: apiURLText, key: "kapso.api_url", credential: "the API key",
+            allowInsecure: try reader.boolean("kapso", "allow_insecure") ?? false)
+        {
+            throw refusal
         }
         let systemdStateDirectory = environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
         // Under systemd (StateDirectory=), the repository lives in the state directory unless told otherwise.
@@ -183,7 +192,8 @@ public enum ConfigurationLoader {
             knownHostsFile: try reader.path("remote", "known_hosts_file"),
             pushRounds: try reader.integer("remote", "push_rounds", minimum: 1, maximum: 10) ?? 3,
             commitTo: try reader.choice("remote", "commit_to", RemoteSettings.CommitTo.self) ?? .main,
-            incomingBranch: try reader.string("remote", "incoming_branch") ?? RemoteSettings.defaultIncomingBranch)
+            incomingBranch: try reader.string("remote", "incoming_branch") ?? RemoteSettings.defaultIncomingBranch,
+            allowInsecure: try reader.boolean("remote", "allow_insecure") ?? false)
         guard isValidBranchName(settings.incomingBranch) else {
             throw ConfigurationError(key: "remote.incoming_branch", message: "\(settings.incomingBranch) is not a valid branch name")
         }
@@ -195,6 +205,7 @@ public enum ConfigurationLoader {
         if url.hasPrefix("http"), URLComponents(string: url)?.password != nil {
             throw ConfigurationError(key: "remote.url", message: "must not hold a password or token: use remote.https_token_file")
         }
+        if settings.httpsTokenFile != nil, let refusal = settings.insecureTransportRefusal { throw refusal }
         return settings
     }
 
@@ -208,6 +219,13 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(key: "status.listen", message: "must be host:port (or [ipv6]:port, or off), not \(listenText)")
             }
             listen = parsed
+        }
+        var webhooksListen: ListenAddress?
+        if let text = try reader.string("webhooks", "listen"), text != "off" {
+            guard let parsed = ListenAddress(text) else {
+                throw ConfigurationError(key: "webhooks.listen", message: "must be host:port (or [ipv6]:port, or off), not \(text)")
+            }
+            webhooksListen = parsed
         }
         let level = try reader.string("log", "level") ?? "info"
         guard ServiceSettings.logLevels.contains(level) else {
@@ -226,8 +244,12 @@ public enum ConfigurationLoader {
             unreadyAfterFailures: try reader.integer("status", "unready_after_failures", minimum: 1) ?? 3,
             githubSecretFile: try reader.path("webhooks", "github_secret_file"),
             gitlabTokenFile: try reader.path("webhooks", "gitlab_token_file"),
+            webhooksListen: webhooksListen,
             logLevel: level,
             logFormat: try reader.choice("log", "format", ServiceSettings.LogFormat.self) ?? .auto)
+        if let webhooksListen, webhooksListen == listen, webhooksListen.port != 0 {
+            throw ConfigurationError(key: "webhooks.listen", message: "must differ from status.listen (\(webhooksListen))")
+        }
         guard settings.maxBackoffSeconds >= settings.retrySeconds else {
             throw ConfigurationError(
                 key: "sync.max_backoff_seconds",

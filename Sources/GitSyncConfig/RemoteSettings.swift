@@ -14,6 +14,8 @@ public struct RemoteSettings: Sendable, Equatable {
     /// (for a main branch that only takes merges); changes to send to Kapso still come from main.
     public var commitTo: CommitTo
     public var incomingBranch: String
+    /// Send the token over `http://` to a host that is not this machine (a network the operator trusts).
+    public var allowInsecure: Bool
 
     public enum CommitTo: String, Sendable, CaseIterable {
         case main
@@ -37,13 +39,20 @@ public struct RemoteSettings: Sendable, Equatable {
             "remote.push_rounds: \(pushRounds)",
             "remote.commit_to: \(commitTo.rawValue)",
             "remote.incoming_branch: \(incomingBranch)",
+            "remote.allow_insecure: \(allowInsecure)",
         ]
+    }
+
+    var insecureTransportRefusal: ConfigurationError? {
+        InsecureTransport.refusal(url: url, key: "remote.url", credential: "the git token", allowInsecure: allowInsecure)
     }
 
     /// Reads the token, passphrase and known_hosts file now: called before every fetch and push.
     public func access(environment: [String: String]) throws(ConfigurationError) -> RemoteAccess {
         let token = try SecretFile.resolve(
             credential: Self.tokenCredential, file: httpsTokenFile, key: "remote.https_token_file", environment: environment)
+        // Also here: the token may come from a systemd credential that the file check at load time cannot see.
+        if token != nil, let refusal = insecureTransportRefusal { throw refusal }
         var keyPath = sshKeyFile
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = (directory as NSString).appendingPathComponent(Self.sshKeyCredential)

@@ -29,6 +29,9 @@ public struct ServiceSettings: Sendable, Equatable {
     public var unreadyAfterFailures: Int
     public var githubSecretFile: String?
     public var gitlabTokenFile: String?
+    /// nil: the webhooks are served by the status server. Else their own listener, which serves nothing
+    /// else, for a proxy that exposes the webhooks without `/status` and `POST /sync`.
+    public var webhooksListen: ListenAddress?
     public var logLevel: String
     public var logFormat: LogFormat
 
@@ -36,7 +39,7 @@ public struct ServiceSettings: Sendable, Equatable {
         intervalSeconds: Int = 60, jitterPercent: Int = 10, retrySeconds: Int = 5, maxBackoffSeconds: Int = 600,
         maxConsecutiveFailures: Int = 0, cycleTimeoutSeconds: Int = 1800, suspend: Bool = false,
         listen: ListenAddress? = ListenAddress(defaultListen), unreadyAfterFailures: Int = 3, githubSecretFile: String? = nil,
-        gitlabTokenFile: String? = nil, logLevel: String = "info", logFormat: LogFormat = .auto
+        gitlabTokenFile: String? = nil, webhooksListen: ListenAddress? = nil, logLevel: String = "info", logFormat: LogFormat = .auto
     ) {
         self.intervalSeconds = intervalSeconds
         self.jitterPercent = jitterPercent
@@ -49,6 +52,7 @@ public struct ServiceSettings: Sendable, Equatable {
         self.unreadyAfterFailures = unreadyAfterFailures
         self.githubSecretFile = githubSecretFile
         self.gitlabTokenFile = gitlabTokenFile
+        self.webhooksListen = webhooksListen
         self.logLevel = logLevel
         self.logFormat = logFormat
     }
@@ -94,6 +98,7 @@ public struct ServiceSettings: Sendable, Equatable {
             "status.unready_after_failures: \(unreadyAfterFailures)",
             "webhooks.github_secret_file: \(githubSecretFile ?? "(none)")",
             "webhooks.gitlab_token_file: \(gitlabTokenFile ?? "(none)")",
+            "webhooks.listen: \(webhooksListen?.description ?? "off (served by status.listen)")",
             "log.level: \(logLevel)",
             "log.format: \(logFormat.rawValue)",
         ]

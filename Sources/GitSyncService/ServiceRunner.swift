@@ -47,16 +47,38 @@ public struct ServiceRunner {
         }
         services.append(.init(service: await SignalTrigger(trigger: trigger, logger: logger)))
         services.append(.init(service: loop))
-        guard let listen = settings.listen else {
-            try await runGroup(services)
-            return
+        // The status server first in the group, so it stops last and tells the truth while the last
+        // cycle finishes; the webhooks on the status listener unless they have one of their own.
+        let endpoints: StatusRoutes.Endpoints = settings.webhooksListen == nil ? .all : .status
+        let context = ServingContext(state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
+        try await context.serving(settings.listen, key: "status.listen", endpoints: endpoints, name: "status server") { status in
+            try await context.serving(settings.webhooksListen, key: "webhooks.listen", endpoints: .webhooks, name: "webhook server") {
+                hooks in
+                try await runGroup([status, hooks].compactMap { $0 }.map { .init(service: $0) } + services)
+            }
         }
-        try await StatusServer.serving(
-            listen: listen, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger
-        ) { server in
-            logger.notice("status server listening", metadata: ["gitsync.address": "\(server.boundAddress)"])
-            // First in the group, so it stops last and tells the truth while the last cycle finishes.
-            try await runGroup([.init(service: server)] + services)
+    }
+
+    /// What a listener needs, to start one or none.
+    private struct ServingContext {
+        let state: ServiceState
+        let metrics: ServiceMetrics
+        let trigger: CycleTrigger
+        let webhooks: WebhookVerifier
+        let logger: Logger
+
+        func serving(
+            _ listen: ListenAddress?, key: String, endpoints: StatusRoutes.Endpoints, name: String,
+            _ body: (StatusServer?) async throws -> Void
+        ) async throws {
+            guard let listen else { return try await body(nil) }
+            try await StatusServer.serving(
+                listen: listen, key: key, endpoints: endpoints, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks,
+                logger: logger
+            ) { server in
+                logger.notice("\(name) listening", metadata: ["gitsync.address": "\(server.boundAddress)"])
+                try await body(server)
+            }
         }
     }
 

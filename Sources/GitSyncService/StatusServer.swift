@@ -6,11 +6,12 @@ import ServiceLifecycle
 import Synchronization
 
 /// The HTTP side of the service, on loopback unless configured otherwise: `/healthz`, `/readyz`,
-/// `/metrics`, `/status`, `POST /sync` and the git hosts' push webhooks. It is bound before the
-/// service reports ready, and stops last, so that it tells the truth while the last cycle finishes.
+/// `/metrics`, `/status`, `POST /sync` and the git hosts' push webhooks, or the webhooks alone on a
+/// listener of their own (`webhooks.listen`). It is bound before the service reports ready, and stops
+/// last, so that it tells the truth while the last cycle finishes.
 public final class StatusServer: Service, Sendable {
     /// GitHub's push payloads are at most 25 MB; anything larger is not a webhook.
-    static let maximumWebhookBody = 25 * 1024 * 1024
+    public static let maximumWebhookBody = 25 * 1024 * 1024
 
     let server: HTTPServer
     public let boundAddress: String
@@ -23,8 +24,9 @@ public final class StatusServer: Service, Sendable {
     /// cannot be used. The accept loop is a child task of this call, so nothing outlives it: it ends
     /// when `body` returns or throws (the server stopped first).
     public static func serving<Result: Sendable>(
-        listen: ListenAddress, state: ServiceState, metrics: ServiceMetrics, trigger: CycleTrigger, webhooks: WebhookVerifier,
-        logger: Logger, _ body: (StatusServer) async throws -> Result
+        listen: ListenAddress, key: String = "status.listen", endpoints: StatusRoutes.Endpoints = .all, state: ServiceState,
+        metrics: ServiceMetrics, trigger: CycleTrigger, webhooks: WebhookVerifier, logger: Logger,
+        _ body: (StatusServer) async throws -> Result
     ) async throws -> Result {
         let server: HTTPServer
         do {
@@ -33,9 +35,10 @@ public final class StatusServer: Service, Sendable {
                 ? HTTPServer(address: try sockaddr_in6.inet6(ip6: listen.host, port: listen.port), timeout: 30, logger: .disabled)
                 : HTTPServer(address: try sockaddr_in.inet(ip4: listen.host, port: listen.port), timeout: 30, logger: .disabled)
         } catch {
-            throw StartError(description: "status.listen \(listen): the host must be an IP address")
+            throw StartError(description: "\(key) \(listen): the host must be an IP address")
         }
-        let routes = StatusRoutes(state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
+        let routes = StatusRoutes(
+            endpoints: endpoints, state: state, metrics: metrics, trigger: trigger, webhooks: webhooks, logger: logger)
         await server.appendRoute("*") { request in await routes.respond(to: request) }
         let failure = StartFailure()
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -49,7 +52,7 @@ public final class StatusServer: Service, Sendable {
             }
             do {
                 let status = StatusServer(
-                    server: server, boundAddress: try await listeningAddress(of: server, listen: listen, failure: failure))
+                    server: server, boundAddress: try await listeningAddress(of: server, listen: listen, key: key, failure: failure))
                 let result = try await body(status)
                 await server.stop(timeout: 0.5)
                 group.cancelAll()
@@ -63,14 +66,16 @@ public final class StatusServer: Service, Sendable {
     }
 
     /// Waits until the server listens, polled rather than raced: the accept loop runs for good.
-    private static func listeningAddress(of server: HTTPServer, listen: ListenAddress, failure: StartFailure) async throws -> String {
+    private static func listeningAddress(
+        of server: HTTPServer, listen: ListenAddress, key: String, failure: StartFailure
+    ) async throws -> String {
         var waited = 0
         while !(await server.isListening) {
             if let reason = failure.reason.withLock({ $0 }) {
-                throw StartError(description: "status.listen \(listen): cannot listen: \(reason)")
+                throw StartError(description: "\(key) \(listen): cannot listen: \(reason)")
             }
             guard waited < 10_000 else {
-                throw StartError(description: "status.listen \(listen): not listening after 10 s")
+                throw StartError(description: "\(key) \(listen): not listening after 10 s")
             }
             try await Task.sleep(for: .milliseconds(10))
             waited += 10
@@ -100,7 +105,19 @@ final class StartFailure: Sendable {
 }
 
 /// The handlers, kept apart from the server's life cycle.
-struct StatusRoutes: Sendable {
+public struct StatusRoutes: Sendable {
+    /// Which endpoints a listener serves.
+    public struct Endpoints: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /sync`.
+        public static let status = Endpoints(rawValue: 1)
+        /// `POST /webhooks/github`, `POST /webhooks/gitlab`.
+        public static let webhooks = Endpoints(rawValue: 2)
+        public static let all: Endpoints = [.status, .webhooks]
+    }
+
+    let endpoints: Endpoints
     let state: ServiceState
     let metrics: ServiceMetrics
     let trigger: CycleTrigger
@@ -108,6 +125,10 @@ struct StatusRoutes: Sendable {
     let logger: Logger
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let isWebhook = request.path == "/webhooks/github" || request.path == "/webhooks/gitlab"
+        guard endpoints.contains(isWebhook ? .webhooks : .status) else {
+            return text(.notFound, "no such endpoint: \(request.path)")
+        }
         switch (request.method, request.path) {
         case (.GET, "/healthz"), (.HEAD, "/healthz"):
             let (alive, detail) = state.liveness()
@@ -137,14 +158,34 @@ struct StatusRoutes: Sendable {
         }
     }
 
+    /// The body, or nil once it would pass `limit`: a declared length past it is refused before a byte
+    /// of the body is read, and a chunked body is read only up to it.
+    static func body(of request: HTTPRequest, limit: Int) async throws -> Data? {
+        if let declared = request.bodySequence.count, declared > limit { return nil }
+        var data = Data()
+        for try await chunk in request.bodySequence {
+            data.append(chunk)
+            if data.count > limit { return nil }
+        }
+        return data
+    }
+
     private func webhook(_ host: WebhookVerifier.Host, _ request: HTTPRequest) async -> HTTPResponse {
         let body: Data
         do {
-            body = try await request.bodyData
+            guard let read = try await Self.body(of: request, limit: StatusServer.maximumWebhookBody) else {
+                logger.warning(
+                    "webhook refused: body larger than \(StatusServer.maximumWebhookBody) bytes",
+                    metadata: ["gitsync.webhook": "\(host.rawValue)", "gitsync.remote": "\(remote(request))"])
+                // The rest of the body is never read: the connection cannot carry another request.
+                return HTTPResponse(
+                    statusCode: .payloadTooLarge, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+                    body: Data("body too large\n".utf8))
+            }
+            body = read
         } catch {
             return text(.badRequest, "cannot read the body")
         }
-        guard body.count <= StatusServer.maximumWebhookBody else { return text(.payloadTooLarge, "body too large") }
         var headers: [String: String] = [:]
         for name in ["X-Hub-Signature-256", "X-GitHub-Event", "X-GitHub-Delivery", "X-Gitlab-Token", "X-Gitlab-Event"] {
             if let value = request.headers[HTTPHeader(name)] { headers[name.lowercased()] = value }

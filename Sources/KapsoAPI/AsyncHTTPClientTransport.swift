@@ -18,6 +18,9 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
+        // Kapso's API does not redirect; a redirect would carry X-API-Key to wherever it points. It is
+        // answered as it came (an error status that names the endpoint), never followed.
+        configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

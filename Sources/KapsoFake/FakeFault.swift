@@ -10,6 +10,8 @@ public enum FakeFault: Sendable, Equatable {
     case truncatedBody
     /// Answer 200 with this body instead of the real one (a malformed answer).
     case replaceBody(String)
+    /// Answer 302 with this `Location`.
+    case redirect(to: String)
 }
 
 /// Which requests a fault applies to: method and path prefix (below `/platform/v1`), nil for any.

@@ -199,6 +199,10 @@ public actor KapsoFake {
                 return record(method, path, reply)
             case .replaceBody(let text):
                 return record(method, path, Reply(status: 200, body: Array(text.utf8)))
+            case .redirect(let location):
+                reply = Reply(status: 302, body: [])
+                reply.headers["Location"] = location
+                return record(method, path, reply)
             case .delay(let duration):
                 delay = duration
             }

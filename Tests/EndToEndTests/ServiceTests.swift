@@ -132,6 +132,59 @@ import Testing
         #expect(!service.text.contains(secret))
     }
 
+    /// `webhooks.listen`: a proxy can expose the webhooks without `/status` and `POST /sync`; a body past
+    /// the limit is refused before it is read whole.
+    @Test(Fixtures.required) func webhooksOnTheirOwnListenerServeNothingElseAndRefuseHugeBodiesEarly() async throws {
+        let secret = "webhook-secret-\(UUID().uuidString)"
+        let setup = try await setUp()
+        defer { Task { await setup.fake.stop() } }
+        let credentials = setup.directory.path + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        try Data(secret.utf8).write(to: URL(fileURLWithPath: credentials + "/github-webhook-secret"))
+        let service = try setup.start(["--set", "webhooks.listen=127.0.0.1:0"], environment: ["CREDENTIALS_DIRECTORY": credentials])
+        try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
+        let status = try #require(await service.statusAddress())
+        let marker = "webhook server listening gitsync.address="
+        let hooks = try #require(
+            service.text.components(separatedBy: marker).dropFirst().first?.split(whereSeparator: { $0 == "\n" || $0 == " " }).first
+                .map(String.init), "\(service.text)")
+
+        for (method, path) in [("GET", "/status"), ("POST", "/sync"), ("GET", "/metrics"), ("GET", "/readyz")] {
+            #expect(try await StatusProbe.request(method, hooks, path).status == 404, "\(method) \(path) on the webhook listener")
+        }
+        #expect(try await StatusProbe.request("POST", status, "/webhooks/github", body: Data("{}".utf8)).status == 404)
+        #expect(try await StatusProbe.request("GET", status, "/readyz").status == 200)
+
+        let body = Data(#"{"ref":"refs/heads/main","after":"0123"}"#.utf8)
+        let signature = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+        let accepted = try await StatusProbe.request(
+            "POST", hooks, "/webhooks/github", body: body,
+            headers: ["X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=\(signature)"])
+        #expect(accepted.status == 202, "\(accepted.body)")
+        #expect(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"github webhook: push to main\"") } != nil)
+
+        // A declared length past the limit: answered at once, though not one byte of the body was sent.
+        let limit = 25 * 1024 * 1024
+        let declared = try RawHTTP.exchange(
+            hooks, head: "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\nContent-Length: \(limit + 1)")
+        #expect(declared == "HTTP/1.1 413 Payload Too Large", "\(declared)")
+        // A chunked body is read only until it passes the limit.
+        let chunk = Data(count: 1024 * 1024)
+        let chunkFrame = Data("100000\r\n".utf8) + chunk + Data("\r\n".utf8)
+        let chunked = try RawHTTP.exchange(
+            hooks, head: "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\nTransfer-Encoding: chunked",
+            body: Array(repeating: chunkFrame, count: 27))
+        #expect(chunked == "HTTP/1.1 413 Payload Too Large", "\(chunked)")
+        #expect(
+            await service.waitForOutput { $0.components(separatedBy: "webhook refused: body larger than").count == 3 } != nil,
+            "\(service.text)")
+
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+        #expect(!service.text.contains(secret))
+    }
+
     @Test(Fixtures.required) func sigtermDuringASlowCycleStopsBeforeAnyWriteAndExitsZero() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }

@@ -24,6 +24,23 @@ import Testing
         #expect(client.requestsSent == 4)
     }
 
+    /// The API key never follows a redirect: the 302 is the answer, and the other host hears nothing.
+    @Test func aRedirectIsNotFollowedAndTheKeyStaysHome() async throws {
+        let server = try await FakeServer.start { _ in }
+        defer { Task { await server.stop() } }
+        let elsewhere = try await FakeServer.start { _ in }
+        defer { Task { await elsewhere.stop() } }
+        let port = try #require(elsewhere.url.port)
+        await server.fake.inject(
+            FakeFaultRule(pathPrefix: "/workflows", fault: .redirect(to: "http://localhost:\(port)/platform/v1/workflows"), count: 10))
+        await #expect {
+            try await server.client().listWorkflows()
+        } throws: { error in
+            (error as? KapsoAPIError)?.status == 302 && !"\(error)".contains(FakeServer.apiKey)
+        }
+        #expect(await elsewhere.fake.requests().isEmpty)
+    }
+
     @Test func aWrongKeyIsA401ThatNamesTheEndpointAndNotTheKey() async throws {
         let server = try await FakeServer.start { _ in }
         defer { Task { await server.stop() } }

@@ -211,6 +211,27 @@ import Testing
         }
     }
 
+    /// A git server that redirects to another host does not get the token there: the redirect is
+    /// refused, even on the first request, and the cycle fails with the server named.
+    @Test func theTokenNeverFollowsARedirectToAnotherHost() async throws {
+        let server = try await makeServer()
+        defer { Task { await server.fake.stop() } }
+        let token = "token-\(UUID().uuidString)"
+        let http = try await GitHTTPServer(root: server.directory.path, token: token, directory: server.directory)
+        let engine = try server.instance("a", access: RemoteAccess(url: "\(http.baseURL)/moved/origin.git", httpsToken: token))
+        do {
+            _ = try await engine.runCycle()
+            Issue.record("a redirect to another host must fail the fetch")
+        } catch {
+            guard case .remote = error else { Issue.record("\(error)"); return }
+            #expect(!error.description.contains(token))
+        }
+        let log = http.requestLog
+        #expect(log.contains("/moved/origin.git"), "the redirect was asked for: \(log)")
+        #expect(!log.contains("localhost"), "nothing was sent to the other host: \(log)")
+        #expect(!log.contains("with-credentials"), "\(log)")
+    }
+
     /// A protected branch refuses the push through the per-reference report only: that is a failed
     /// push, reported with the server's reason, and the commit stays for a later cycle.
     @Test func aBranchTheServerProtectsIsAFailedPushNotASilentSuccess() async throws {

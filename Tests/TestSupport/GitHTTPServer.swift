@@ -10,6 +10,11 @@ import Foundation
 public final class GitHTTPServer: Sendable {
     public let baseURL: String
     private let process: Process
+    private let requestLogPath: String
+
+    /// One line per request: the Host header, `with-credentials` or `anonymous`, the path. Paths under
+    /// `/moved/` answer a redirect to the same server under the name `localhost` (another host).
+    public var requestLog: String { (try? String(contentsOfFile: requestLogPath, encoding: .utf8)) ?? "" }
 
     static let script = #"""
         import base64, http.server, os, subprocess, sys
@@ -39,6 +44,16 @@ public final class GitHTTPServer: Sendable {
                 return self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
 
             def cgi(self):
+                with open(port_file + ".requests", "a") as log:
+                    credential = "with-credentials" if self.headers.get("Authorization") else "anonymous"
+                    log.write("%s %s %s\n" % (self.headers.get("Host", ""), credential, self.path))
+                if self.path.startswith("/moved/"):
+                    # Another host name for this same server: a client that follows carries its token there.
+                    self.send_response(302)
+                    self.send_header("Location", "http://localhost:%d/%s" % (server.server_address[1], self.path[len("/moved/"):]))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.headers.get("Authorization", "") != expected:
                     self.send_response(401)
                     self.send_header("WWW-Authenticate", 'Basic realm="git"')
@@ -87,6 +102,7 @@ public final class GitHTTPServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try launch(process)
         self.process = process
+        requestLogPath = portFile + ".requests"
         var port: String?
         for _ in 0..<600 {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8) {
