@@ -80,10 +80,11 @@ import Testing
 
         // Kapso comes back on the same address: the next retry succeeds without anyone touching the service.
         _ = try await setup.fake.start(port: UInt16(port))
-        try #require(await service.waitForOutput(timeout: 60) { $0.contains("Kapso is reachable again after") } != nil, "\(service.text)")
         try #require(
             await service.waitForOutput { text in
-                guard let back = text.range(of: "reachable again", options: .backwards) else { return false }
+                guard let outage = text.range(of: unreachable, options: .backwards),
+                    let back = text[outage.upperBound...].range(of: "reachable again")
+                else { return false }
                 return text[back.upperBound...].contains("cycle finished")
             } != nil, "\(service.text)")
         #expect(try await StatusProbe.request("GET", address, "/readyz").status == 200)
