@@ -11,7 +11,7 @@ BINARY ?=
 # a crash's backtrace still names functions.
 STRIP ?= strip
 
-.PHONY: deps build release test soak demo bench install uninstall format lint clean
+.PHONY: deps build release test soak demo bench install uninstall deb format lint clean
 
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
 # systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
@@ -96,6 +96,15 @@ uninstall:
 		"$(DESTDIR)$(UNITDIR)/kapso-gitsync@.service" "$(DESTDIR)$(SYSCONFDIR)/kapso-gitsync/kapso-gitsync.yaml.example"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/doc/kapso-gitsync"
 
+# A Debian package in build/: the release binary with Swift's runtime linked in (the machine needs no
+# Swift), built in a folder of its own so that it does not replace the usual release build; then
+# scripts/make-deb stages `make install` into it with dpkg-deb. `scripts/check-deb build/*.deb` (root)
+# installs, checks and purges it, as CI does.
+DEB_SCRATCH ?= .build-deb
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product kapso-gitsync --scratch-path $(DEB_SCRATCH) $(BUILD_FLAGS)
+	scripts/make-deb "$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH) $(BUILD_FLAGS) --show-bin-path)/kapso-gitsync"
+
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift
 
@@ -103,4 +112,4 @@ lint:
 	$(SWIFT) format lint -r Sources Tests
 
 clean:
-	rm -rf .build demo-output
+	rm -rf .build $(DEB_SCRATCH) build demo-output
