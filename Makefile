@@ -15,15 +15,16 @@ STRIP ?= strip
 
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
 # systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
-# host git http-backend in the HTTPS tests, graphviz's dot to check the DOT graphs. A no-op when all is there.
+# host git http-backend in the HTTPS tests, graphviz's dot to check the DOT graphs, libcurl's headers to
+# link the Debian package's static Swift runtime. A no-op when all is there.
 deps:
-	@if ! pkg-config --exists libgit2 2>/dev/null || ! command -v git >/dev/null 2>&1 \
+	@if ! pkg-config --exists libgit2 2>/dev/null || ! pkg-config --exists libcurl 2>/dev/null || ! command -v git >/dev/null 2>&1 \
 		|| ! command -v systemd-analyze >/dev/null 2>&1 || [ ! -x /usr/sbin/sshd ] \
 		|| ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 \
 		|| ! command -v dot >/dev/null 2>&1; then \
-		echo "installing libgit2-dev, pkg-config, git, systemd, openssh-server, python3 and graphviz"; \
+		echo "installing libgit2-dev, libcurl4-openssl-dev, pkg-config, git, systemd, openssh-server, python3 and graphviz"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config git systemd \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev libcurl4-openssl-dev pkg-config git systemd \
 			openssh-server openssh-client python3 graphviz; \
 	fi
 

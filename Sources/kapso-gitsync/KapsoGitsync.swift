@@ -7,10 +7,10 @@ struct KapsoGitsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kapso-gitsync",
         abstract: "Keep the workflows of a Kapso project in sync with a git repository.",
-        version: Version.current,
         discussion: """
             Exit codes: 0 in sync (or synced; run: stopped cleanly); 1 error; 2 changes pending (plan); 3 conflicts, invalid or unreadable workflows remain.
             """,
+        version: Version.current,
         subcommands: [
             RunCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ConflictsCommand.self, ValidateCommand.self,
             ConfigCommand.self, DiffCommand.self, GraphCommand.self, ReviewCommand.self, TextconvCommand.self,
