@@ -12,6 +12,8 @@ public enum FakeFault: Sendable, Equatable {
     case replaceBody(String)
     /// Answer 302 with this `Location`.
     case redirect(to: String)
+    /// Carry the request out, then hold its answer until the test opens the gate.
+    case hold(FakeGate)
 }
 
 /// Which requests a fault applies to: method and path prefix (below `/platform/v1`), nil for any.

@@ -146,6 +146,7 @@ public actor KapsoFake {
         var headers: [String: String] = [:]
         var body: [UInt8]
         var delay: Duration?
+        var gate: FakeGate?
         var cut: Int?
     }
 
@@ -156,6 +157,7 @@ public actor KapsoFake {
             query: Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),
             apiKey: request.headers[HTTPHeader("X-API-Key")], body: body)
         if let delay = reply.delay { try await Task.sleep(for: delay) }
+        if let gate = reply.gate { await gate.hold() }
         var headers = HTTPHeaders()
         headers[.contentType] = "application/json; charset=utf-8"
         for (name, value) in reply.headers { headers[HTTPHeader(name)] = value }
@@ -180,6 +182,7 @@ public actor KapsoFake {
         }
         var reply: Reply
         var delay: Duration?
+        var gate: FakeGate?
         if let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) {
             let fault = faults[index].fault
             faults[index].remaining -= 1
@@ -205,10 +208,13 @@ public actor KapsoFake {
                 return record(method, path, reply)
             case .delay(let duration):
                 delay = duration
+            case .hold(let held):
+                gate = held
             }
         }
         reply = route(method: method, path: path, query: query, body: body)
         reply.delay = delay
+        reply.gate = gate
         if options.requestsPerMinute > 0 {
             reply.headers["X-RateLimit-Limit"] = String(options.requestsPerMinute)
             reply.headers["X-RateLimit-Remaining"] = String(max(0, options.requestsPerMinute - recentRequests.count))

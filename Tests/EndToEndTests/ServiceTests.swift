@@ -188,11 +188,12 @@ import Testing
     @Test(Fixtures.required) func sigtermDuringASlowCycleStopsBeforeAnyWriteAndExitsZero() async throws {
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
-        // Reads that would take minutes: the stop must cancel them, not wait for them.
-        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows/", fault: .delay(.seconds(120)), count: 100))
+        // Reads whose answers never come until the test is over: the stop must cancel them, not wait.
+        let gate = FakeGate()
+        defer { gate.open() }
+        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows/", fault: .hold(gate), count: 100))
         let service = try setup.start()
-        try #require(await service.waitForOutput { $0.contains("cycle starting") } != nil, "\(service.text)")
-        try await Task.sleep(for: .milliseconds(300))
+        await gate.reached()
         service.signal(SIGTERM)
         #expect(await service.waitForExit(timeout: 60) == 0, "\(service.text)")
         #expect(service.text.contains("cycle stopped before writing anything"), "\(service.text)")
@@ -285,19 +286,16 @@ import Testing
         try renamed.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try await runGit(["commit", "-q", "-am", "Rename medicopay"], in: checkout).status == 0)
         #expect(try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout).status == 0)
-        await setup.fake.inject(FakeFaultRule(method: "PATCH", fault: .delay(.seconds(2)), count: 1))
+        // The PATCH is carried out and its answer held: the cycle is writing when SIGTERM comes.
+        let gate = FakeGate()
+        defer { gate.open() }
+        await setup.fake.inject(FakeFaultRule(method: "PATCH", fault: .hold(gate), count: 1))
 
         #expect(try await StatusProbe.request("POST", address, "/sync").status == 202)
-        try #require(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=\"POST /sync\"") } != nil)
-        // The push intent is written just before the PATCH: from then on the cycle is writing.
-        let intents = setup.repository + ".state/intents"
-        var writing = false
-        for _ in 0..<1200 where !writing {
-            writing = !((try? FileManager.default.contentsOfDirectory(atPath: intents)) ?? []).isEmpty
-            if !writing { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        try #require(writing, "the cycle never began to write: \(service.text)")
+        await gate.reached()
         service.signal(SIGTERM)
+        try #require(await service.waitForOutput { $0.contains("stopping after the running cycle") } != nil, "\(service.text)")
+        gate.open()
         #expect(await service.waitForExit(timeout: 60) == 0, "\(service.text)")
         #expect(service.text.contains("pushed medicopay"), "the cycle ran to its end: \(service.text)")
         #expect(await setup.fake.workflow(slug: "medicopay")?.name == "Renamed in git")
@@ -311,19 +309,32 @@ import Testing
         let service = try setup.start()
         try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
         let address = try #require(await service.statusAddress())
-        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows", fault: .delay(.seconds(15)), count: 1))
+        let gate = FakeGate()
+        defer { gate.open() }
+        await setup.fake.inject(FakeFaultRule(method: "GET", pathPrefix: "/workflows", fault: .hold(gate), count: 1))
         service.signal(SIGHUP)
-        try #require(await service.waitForOutput { $0.contains("cycle starting gitsync.trigger=SIGHUP") } != nil)
+        await gate.reached()
+        let requestsBefore = service.count(of: "cycle requested")
         for _ in 0..<3 { service.signal(SIGHUP) }
         for _ in 0..<3 { #expect(try await StatusProbe.request("POST", address, "/sync").status == 202) }
-        // The kernel may merge signals that arrive together, so "at least the three POSTs" more.
+        // The kernel may merge signals that arrive together: at least one of the three SIGHUPs and the
+        // three POSTs are heard while the cycle still waits for its list.
+        try #require(
+            await service.waitForOutput { _ in service.count(of: "cycle requested") - requestsBefore >= 4 } != nil, "\(service.text)")
+        gate.open()
         let coalesced = await service.waitForOutput {
             $0.range(of: #"\(and [3-5] more requests\)"#, options: .regularExpression) != nil
                 && $0.components(separatedBy: Self.firstCycleDone).count == 4
         }
         #expect(coalesced != nil, "\(service.text)")
-        try await Task.sleep(for: .seconds(1))
-        #expect(service.count(of: "cycle starting") == 3, "start-up, the SIGHUP, and one for the six requests: \(service.text)")
+        // A marker: one more request after the coalesced cycle ended. The loop runs one cycle at a time,
+        // so any cycle left over from the six requests would start before it or be coalesced into it.
+        #expect(try await StatusProbe.request("POST", address, "/sync").status == 202)
+        let marker = await service.waitForOutput { $0.components(separatedBy: "cycle starting").count == 5 }
+        #expect(marker != nil, "\(service.text)")
+        #expect(
+            service.text.components(separatedBy: "cycle starting").last?.hasPrefix(#" gitsync.trigger="POST /sync"\#n"#) == true,
+            "start-up, the SIGHUP, one for the six requests, and the marker alone: \(service.text)")
         service.signal(SIGTERM)
         #expect(await service.waitForExit() == 0)
     }

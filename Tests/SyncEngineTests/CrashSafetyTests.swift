@@ -18,7 +18,7 @@ import Testing
         let slug = "generated-1"
         let (before, node) = try await harness.personRewords(slug, to: "after \(point)")
 
-        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: point).runCycle() }
+        await #expect { try await harness.restartedEngine(crashingAt: point).runCycle() } throws: { isSimulatedCrash($0, at: point) }
         let recovery = try harness.restartedEngine()
         let report = try await recovery.runCycle()
         #expect(report.conflicts.isEmpty, "\(report.conflicts)")
@@ -51,7 +51,7 @@ import Testing
                 to: folder.appendingPathComponent("definition.json"))
             try Data(CreateCycleTests.yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
         }
-        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: point).runCycle() }
+        await #expect { try await harness.restartedEngine(crashingAt: point).runCycle() } throws: { isSimulatedCrash($0, at: point) }
         let recovery = try harness.restartedEngine()
         let report = try await recovery.runCycle()
         #expect(report.conflicts.isEmpty, "\(report.conflicts)")
@@ -69,7 +69,9 @@ import Testing
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
         let (before, node) = try await harness.personRewords(slug, to: "first")
-        await #expect(throws: SyncError.self) { try await harness.restartedEngine(crashingAt: .afterKapsoWrite).runCycle() }
+        await #expect { try await harness.restartedEngine(crashingAt: .afterKapsoWrite).runCycle() } throws: {
+            isSimulatedCrash($0, at: .afterKapsoWrite)
+        }
         _ = try await harness.personRewords(slug, to: "second")
         let report = try await harness.restartedEngine().runCycle()
         #expect(report.conflicts.isEmpty, "\(report.summaryLines())")

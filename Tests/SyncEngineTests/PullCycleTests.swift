@@ -255,9 +255,11 @@ import Testing
         _ = try await harness.engine.runCycle()
         let target = try #require(await harness.fake.workflows.first)
         await harness.fake.simulateEditorEdit(workflowID: target.id) { $0.name = "Changed" }
-        await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .delay(.milliseconds(600))))
+        let gate = FakeGate()
+        defer { gate.open() }
+        await harness.fake.inject(FakeFaultRule(pathPrefix: "/functions", fault: .hold(gate)))
         let cycle = Task { try await harness.engine.runCycle() }
-        try await Task.sleep(for: .milliseconds(150))
+        await gate.reached()
         // A person's commit lands on the branch while the cycle is waiting for Kapso.
         let head = try #require(try await harness.git.resolve(reference: "refs/heads/main"))
         let tree = try await harness.git.updateTree(
@@ -266,8 +268,14 @@ import Testing
         let personal = try await harness.git.commit(
             tree: tree, parents: [head], message: "Add README\n", author: Signature(name: "P", email: "p@example.invalid"))
         try await harness.git.updateReference("refs/heads/main", to: personal, expected: head, logMessage: "person")
+        gate.open()
 
-        await #expect(throws: SyncError.self) { try await cycle.value }
+        await #expect {
+            try await cycle.value
+        } throws: { error in
+            guard case .branchMoved = error as? SyncError else { return false }
+            return true
+        }
         #expect(try await harness.git.resolve(reference: "refs/heads/main") == personal)
         let retry = try await harness.engine.runCycle()
         #expect(retry.pulled.map(\.slug) == [target.slug])

@@ -118,11 +118,17 @@ import Testing
         let engine = try server.instance("a")
         _ = try await engine.runCycle()
         try await server.personPushes("Rename medicopay") { try Self.rename("medicopay", to: "Renamed by a person", in: $0) }
-        await server.fake.inject(FakeFaultRule(method: "PATCH", fault: .delay(.seconds(2)), count: 1))
+        // The PATCH is carried out and its answer held: the person pushes while the cycle waits for it.
+        let gate = FakeGate()
+        defer { gate.open() }
+        await server.fake.inject(FakeFaultRule(method: "PATCH", fault: .hold(gate), count: 1))
         let cycle = Task { try await engine.runCycle() }
-        try await Task.sleep(for: .milliseconds(600))
+        await gate.reached()
         try await server.personPushes("Add notes") { try "notes\n".write(toFile: $0 + "/NOTES.md", atomically: true, encoding: .utf8) }
+        gate.open()
         let report = try await cycle.value
+        // A second round: the first push was refused, and the cycle ran again on top of the person's commit.
+        #expect(try await server.originGit("log", "-1", "--format=%s", "main^") == "Add notes\n")
         #expect(report.conflicts.isEmpty, "\(report.summaryLines())")
         let log = try await server.originGit("log", "--format=%s", "main")
         let subjects = log.split(separator: "\n").map(String.init)
@@ -311,7 +317,7 @@ import Testing
         }
         await server.fake.clearRequests()
         let doomed = try server.instance("doomed", crashingAt: point)
-        _ = try? await doomed.runCycle()
+        await #expect { try await doomed.runCycle() } throws: { isSimulatedCrash($0, at: point) }
 
         let fresh = try server.instance("fresh")
         let report = try await fresh.runCycle()

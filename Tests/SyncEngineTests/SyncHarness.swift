@@ -219,3 +219,9 @@ final class CrashOnce: Sendable {
         if first { throw SyncError.state("simulated crash at \(point)") }
     }
 }
+
+/// Whether `error` is the crash `CrashOnce` simulates at `point`: a crash test must fail when its crash
+/// point is never reached (the cycle took another path), not pass on whatever error came instead.
+func isSimulatedCrash(_ error: any Error, at point: SyncEngine.CrashPoint) -> Bool {
+    "\(error)".contains("simulated crash at \(point)")
+}
