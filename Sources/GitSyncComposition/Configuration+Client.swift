@@ -14,6 +14,6 @@ extension Configuration {
         KapsoClientConfiguration(
             baseURL: apiURL, apiKey: try APIKeySource.resolve(file: apiKeyFile, environment: environment),
             requestTimeout: .seconds(timeoutSeconds), retry: RetryPolicy(maxAttempts: maxAttempts),
-            requestsPerMinute: requestsPerMinute, concurrency: concurrency)
+            requestsPerMinute: requestsPerMinute, concurrency: concurrency, userAgent: GitSyncVersion.userAgent)
     }
 }

@@ -124,7 +124,7 @@ public final class KapsoClient: Sendable {
     /// (POST) is sent again only when Kapso cannot have acted on it: a refused connection or a 429.
     func sendForDocument(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
         let url = try url(for: endpoint)
-        var headers = ["X-API-Key": configuration.apiKey.value, "Accept": "application/json"]
+        var headers = ["X-API-Key": configuration.apiKey.value, "Accept": "application/json", "User-Agent": configuration.userAgent]
         var bodyBytes: [UInt8]?
         if let body {
             headers["Content-Type"] = "application/json"
@@ -161,7 +161,8 @@ public final class KapsoClient: Sendable {
                     }
                 } else {
                     let failure = KapsoAPIError.http(
-                        status: response.status, endpoint: endpoint.description, message: errorMessage(response.body))
+                        status: response.status, endpoint: endpoint.description,
+                        message: errorMessage(response.body, status: response.status))
                     // A POST answered 5xx may have created the workflow: only a 429 says it was not acted on.
                     let retryable = RetryPolicy.isRetryableStatus(response.status) && (endpoint.idempotent || response.status == 429)
                     guard retryable, attempt < policy.maxAttempts else { throw failure }
@@ -220,7 +221,12 @@ public final class KapsoClient: Sendable {
     }
 
     /// The `error` (and `message`) of Kapso's error body, short and without the key.
-    private func errorMessage(_ body: [UInt8]) -> String {
+    private func errorMessage(_ body: [UInt8], status: Int) -> String {
+        if status == 403, String(decoding: body.prefix(2048), as: UTF8.self).contains("error code: 1010") {
+            return "error code: 1010: a CDN in front of Kapso refused this client before Kapso saw the request (it judges "
+                + "clients by User-Agent and address). This client sends User-Agent \(configuration.userAgent): check that no "
+                + "proxy on the way rewrites or drops it, and that this machine's address is not blocked"
+        }
         var text: String
         if let document = try? JSONParser.parse(body), let error = document["error"]?.stringValue {
             text = error

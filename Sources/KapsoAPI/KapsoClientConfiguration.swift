@@ -12,10 +12,13 @@ public struct KapsoClientConfiguration: Sendable {
     public var requestsPerMinute: Int
     /// `kapso.concurrency`: requests in flight at once.
     public var concurrency: Int
+    /// Sent with every request: a CDN in front of the API blocks clients it cannot tell (403, "error
+    /// code: 1010").
+    public var userAgent: String
 
     public init(
         baseURL: URL, apiKey: APIKey, requestTimeout: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(),
-        requestsPerMinute: Int = 100, concurrency: Int = 4
+        requestsPerMinute: Int = 100, concurrency: Int = 4, userAgent: String = "kapso-gitsync"
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -23,5 +26,6 @@ public struct KapsoClientConfiguration: Sendable {
         self.retry = retry
         self.requestsPerMinute = requestsPerMinute
         self.concurrency = concurrency
+        self.userAgent = userAgent
     }
 }

@@ -17,12 +17,16 @@ public actor KapsoFake {
         public var enforceLockVersion: Bool
         /// Pages the list with this many workflows a page and a `meta` (the documented list has no pages).
         public var listPageSize: Int?
+        /// As the CDN in front of the real API does to clients it cannot tell: a request without a
+        /// User-Agent gets 403 with the text `error code: 1010`, before the API sees it.
+        public var blockClientsWithoutUserAgent: Bool
 
         public init(
             apiKey: String, requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, rateWindow: Duration = .seconds(60),
-            seed: UInt64 = 1, enforceLockVersion: Bool = true, listPageSize: Int? = nil
+            seed: UInt64 = 1, enforceLockVersion: Bool = true, listPageSize: Int? = nil, blockClientsWithoutUserAgent: Bool = false
         ) {
             self.listPageSize = listPageSize
+            self.blockClientsWithoutUserAgent = blockClientsWithoutUserAgent
             self.apiKey = apiKey
             self.requestsPerMinute = requestsPerMinute
             self.retryAfterSeconds = retryAfterSeconds
@@ -37,6 +41,8 @@ public actor KapsoFake {
     private let options: Options
     private var state: FakeState
     private var faults: [FakeFaultRule] = []
+    /// Every User-Agent the fake was sent (empty: none).
+    public private(set) var userAgents: Set<String> = []
     private var interleavings: [(method: String, run: @Sendable (isolated KapsoFake) -> Void)] = []
     private var log: [FakeRequestRecord] = []
     private var recentRequests: [ContinuousClock.Instant] = []
@@ -152,6 +158,12 @@ public actor KapsoFake {
 
     private func respond(to request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
         let body = [UInt8](try await request.bodyData)
+        let userAgent = request.headers[HTTPHeader("User-Agent")] ?? ""
+        userAgents.insert(userAgent)
+        if options.blockClientsWithoutUserAgent, userAgent.trimmingCharacters(in: .whitespaces).isEmpty {
+            return HTTPResponse(
+                statusCode: .forbidden, headers: [.contentType: "text/plain; charset=UTF-8"], body: Data("error code: 1010".utf8))
+        }
         let reply = answer(
             method: request.method.rawValue, path: request.path,
             query: Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),

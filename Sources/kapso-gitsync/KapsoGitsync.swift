@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitSyncComposition
 import GitSyncConfig
 
 @main
@@ -10,7 +11,7 @@ struct KapsoGitsync: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 in sync (or synced; run: stopped cleanly); 1 error; 2 changes pending (plan); 3 conflicts, invalid or unreadable workflows remain.
             """,
-        version: Version.current,
+        version: GitSyncVersion.current,
         subcommands: [
             RunCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ConflictsCommand.self, ValidateCommand.self,
             ConfigCommand.self, DiffCommand.self, GraphCommand.self, ReviewCommand.self, TextconvCommand.self,

@@ -22,6 +22,8 @@ import Testing
         #expect(second.status == 0)
         #expect(second.standardOutput == "in sync: 6 workflows in Kapso, nothing to pull\n")
         for output in [first, second] { #expect(!output.combined.contains(setup.apiKey)) }
+        let version = try await ProcessRunner.run("kapso-gitsync", ["--version"]).standardOutput
+        #expect(await setup.fake.userAgents == ["kapso-gitsync/" + version.trimmingCharacters(in: .whitespacesAndNewlines)])
 
         let log = try await runGit(["--git-dir", setup.repository, "log", "--oneline"])
         #expect(log.output.split(separator: "\n").count == 1)

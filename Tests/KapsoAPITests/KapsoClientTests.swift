@@ -24,6 +24,23 @@ import Testing
         #expect(client.requestsSent == 4)
     }
 
+    /// Every request names its client; a CDN's block of an unknown client is named as such, not as a
+    /// refused key.
+    @Test func everyRequestSaysWhoItIsAndACDNBlockIsNamed() async throws {
+        let server = try await FakeServer.start(blockClientsWithoutUserAgent: true) {
+            await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 2)
+        }
+        defer { Task { await server.stop() } }
+        #expect(try await server.client(userAgent: "kapso-gitsync/9.9.9").listWorkflows().workflows.count == 1)
+        #expect(await server.fake.userAgents == ["kapso-gitsync/9.9.9"])
+        await #expect {
+            try await server.client(userAgent: "").listWorkflows()
+        } throws: { error in
+            (error as? KapsoAPIError)?.status == 403
+                && "\(error)".contains("HTTP 403: error code: 1010: a CDN in front of Kapso refused this client")
+        }
+    }
+
     /// The API key never follows a redirect: the 302 is the answer, and the other host hears nothing.
     @Test func aRedirectIsNotFollowedAndTheKeyStaysHome() async throws {
         let server = try await FakeServer.start { _ in }

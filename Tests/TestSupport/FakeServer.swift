@@ -11,9 +11,13 @@ public struct FakeServer: Sendable {
     public let url: URL
 
     public static func start(
-        requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, seed: (KapsoFake) async throws -> Void
+        requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, blockClientsWithoutUserAgent: Bool = false,
+        seed: (KapsoFake) async throws -> Void
     ) async throws -> FakeServer {
-        let fake = KapsoFake(options: .init(apiKey: apiKey, requestsPerMinute: requestsPerMinute, retryAfterSeconds: retryAfterSeconds))
+        let fake = KapsoFake(
+            options: .init(
+                apiKey: apiKey, requestsPerMinute: requestsPerMinute, retryAfterSeconds: retryAfterSeconds,
+                blockClientsWithoutUserAgent: blockClientsWithoutUserAgent))
         try await seed(fake)
         return FakeServer(fake: fake, url: try await fake.start())
     }
@@ -21,14 +25,14 @@ public struct FakeServer: Sendable {
     public func client(
         key: String = FakeServer.apiKey,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
-        requestsPerMinute: Int = 0, timeout: Duration = .seconds(60),
+        requestsPerMinute: Int = 0, timeout: Duration = .seconds(60), userAgent: String = "kapso-gitsync-tests",
         onEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) -> KapsoClient {
         KapsoClient(
             configuration: KapsoClientConfiguration(
                 baseURL: url, apiKey: APIKey(key), requestTimeout: timeout, retry: retry, requestsPerMinute: requestsPerMinute,
-                concurrency: 4),
+                concurrency: 4, userAgent: userAgent),
             onEvent: onEvent, sleep: sleep)
     }
 
