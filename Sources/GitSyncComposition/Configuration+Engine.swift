@@ -13,7 +13,8 @@ extension Configuration {
             fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName,
             deletedInGit: deletedInGit.engineValue, deletedInKapso: deletedInKapso.engineValue,
             deletionBrake: (deletionBrakeCount, deletionBrakePercent), autoMerge: autoMerge,
-            remote: remote?.remoteSync(mainBranch: branch))
+            remote: remote?.remoteSync(mainBranch: branch),
+            filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)))
     }
 }
 

@@ -42,6 +42,11 @@ public struct Configuration: Sendable {
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
     public var autoMerge: Bool
+    /// `sync.include` / `sync.exclude`: slug globs (empty include: every slug).
+    public var include: [String] = []
+    public var exclude: [String] = []
+    /// `sync.statuses`: the statuses synced; nil: every one.
+    public var statuses: [String]?
     public var service: ServiceSettings
     /// nil: no git server, the local repository is the only one.
     public var remote: RemoteSettings?
@@ -69,6 +74,9 @@ public struct Configuration: Sendable {
             "sync.deletion_brake_count: \(deletionBrakeCount)",
             "sync.deletion_brake_percent: \(deletionBrakePercent)",
             "sync.auto_merge: \(autoMerge)",
+            "sync.include: \(include.isEmpty ? "(every slug)" : include.joined(separator: ","))",
+            "sync.exclude: \(exclude.isEmpty ? "(none)" : exclude.joined(separator: ","))",
+            "sync.statuses: \(statuses?.joined(separator: ",") ?? "(every status)")",
         ] + service.redactedDescription + (remote?.redactedDescription ?? ["remote.url: (none)"])
     }
 }

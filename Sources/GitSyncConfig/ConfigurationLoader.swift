@@ -13,7 +13,7 @@ public enum ConfigurationLoader {
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
-            "auto_merge",
+            "auto_merge", "include", "exclude", "statuses",
             "interval_seconds", "jitter_percent", "retry_seconds", "max_backoff_seconds", "max_consecutive_failures",
             "cycle_timeout_seconds", "suspend",
         ],
@@ -174,8 +174,38 @@ public enum ConfigurationLoader {
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
             deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
             autoMerge: try reader.boolean("sync", "auto_merge") ?? true,
+            include: try slugPatterns(reader, "include"),
+            exclude: try slugPatterns(reader, "exclude"),
+            statuses: try statuses(reader),
             service: try serviceSettings(reader),
             remote: try remoteSettings(reader))
+    }
+
+    static let workflowStatuses = ["draft", "active", "paused", "archived"]
+
+    /// A comma-separated list of slug globs.
+    private static func slugPatterns(_ reader: Reader, _ key: String) throws(ConfigurationError) -> [String] {
+        guard let text = try reader.string("sync", key) else { return [] }
+        let patterns = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for pattern in patterns where pattern.isEmpty || pattern.contains("/") {
+            throw ConfigurationError(
+                key: "sync.\(key)", message: "must be slug patterns separated by commas (e.g. untitled-workflow*,test-*), not \(text)")
+        }
+        return patterns
+    }
+
+    private static func statuses(_ reader: Reader) throws(ConfigurationError) -> [String]? {
+        guard let text = try reader.string("sync", "statuses") else { return nil }
+        let statuses = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        for status in statuses where !workflowStatuses.contains(status) {
+            throw ConfigurationError(
+                key: "sync.statuses",
+                message: "must be statuses separated by commas, of \(workflowStatuses.joined(separator: ", ")); not \(status)")
+        }
+        guard !statuses.isEmpty else { throw ConfigurationError(key: "sync.statuses", message: "names no status") }
+        return statuses
     }
 
     private static func remoteSettings(_ reader: Reader) throws(ConfigurationError) -> RemoteSettings? {

@@ -72,6 +72,12 @@ extension Cycle {
             planBase.remove(slug: entry.slug)
             planLocal.removeValue(forKey: entry.slug)
         }
+        // A new folder the filter leaves out is not created in Kapso.
+        if !configuration.filter.isAll {
+            for slug in planLocal.keys where planBase.workflows[slug] == nil && !configuration.filter.admits(slug: slug) {
+                planLocal.removeValue(forKey: slug)
+            }
+        }
         var planRemote: [String: ReconcilePlanner.Remote] = [:]
         for summary in list.workflows where !untouchable.contains(summary.id) {
             if let fetched = remote[summary.id] {

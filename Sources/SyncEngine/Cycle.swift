@@ -93,11 +93,23 @@ struct Cycle {
         let listedIDs = Set(list.workflows.map(\.id))
         state.pendingFetch.formIntersection(listedIDs)
         state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) }
-        fetchPlan = FetchPlanner.plan(
+        var plan = FetchPlanner.plan(
             list: list, base: base, known: known, fullPass: fullPass, pending: state.pendingFetch, unreadable: state.unreadable)
-        report.failures = fetchPlan.rejected
-        let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(fetchPlan.fetch.map(\.id)).subtracting(fetchPlan.upToDate.map(\.id))
+        report.failures = plan.rejected
+        let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(plan.fetch.map(\.id)).subtracting(plan.upToDate.map(\.id))
         untouchable = rejectedIDs
+        // Left out by the filter: not read, and held out of the plan like a workflow that cannot be read.
+        let filter = engine.configuration.filter
+        if !filter.isAll {
+            let filtered = Set(list.workflows.filter { !filter.admits(slug: $0.slug, status: $0.status) }.map(\.id))
+            let unlisted = base.workflows.values.filter { !listedIDs.contains($0.id) && !filter.admits(slug: $0.slug) }.map(\.id)
+            plan.fetch.removeAll { filtered.contains($0.id) }
+            plan.upToDate.removeAll { filtered.contains($0.id) }
+            untouchable.formUnion(filtered)
+            untouchable.formUnion(unlisted)
+            report.filtered = filtered.count
+        }
+        fetchPlan = plan
         // An unreadable list entry may be any workflow of the base: none of them counts as gone from Kapso.
         if !list.invalid.isEmpty {
             let listed = Set(list.workflows.map(\.id))

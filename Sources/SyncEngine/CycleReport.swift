@@ -62,6 +62,8 @@ public struct CycleReport: Sendable {
     public var requests = 0
     public var objectsWritten = 0
     public var fullPass = false
+    /// Listed workflows the filter (`sync.include`, `sync.exclude`, `sync.statuses`) left out.
+    public var filtered = 0
     /// Push intents whose write this cycle recorded in git, to be removed once that is safe.
     var landedIntents: [String] = []
     public var dryRun = false
@@ -104,6 +106,9 @@ public struct CycleReport: Sendable {
                     "  merged  \(merge.workflow.slug) (lock_version \(merge.workflow.lockVersion.map(String.init) ?? "none")): "
                         + "from git \(merge.fromGit.joined(separator: ", ")); from Kapso \(merge.fromKapso.joined(separator: ", "))")
             }
+        }
+        if filtered > 0 {
+            lines.append("  left out: \(filtered) listed workflows (sync.include, sync.exclude, sync.statuses)")
         }
         for conflict in conflicts {
             lines.append(

@@ -24,6 +24,8 @@ public struct SyncConfiguration: Sendable {
     public var autoMerge: Bool
     /// The git server the branch lives on; nil: the local repository is the only one.
     public var remote: RemoteSync?
+    /// Which workflows are synced; the others are left exactly as they are on both sides.
+    public var filter: WorkflowFilter
 
     public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
     public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
@@ -32,8 +34,9 @@ public struct SyncConfiguration: Sendable {
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
         projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
         deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), autoMerge: Bool = true,
-        remote: RemoteSync? = nil
+        remote: RemoteSync? = nil, filter: WorkflowFilter = .all
     ) {
+        self.filter = filter
         self.autoMerge = autoMerge
         self.remote = remote
         self.branch = branch

@@ -55,6 +55,9 @@ import Testing
         ([:], ["log.level=loud"], "log.level"),
         ([:], ["log.format=xml"], "log.format"),
         ([:], ["sync.retry_seconds=900"], "sync.max_backoff_seconds"),
+        ([:], ["sync.statuses=deleted"], "sync.statuses"),
+        ([:], ["sync.exclude=a/b"], "sync.exclude"),
+        ([:], ["sync.include=sales-*,,"], "sync.include"),
     ])
     func errorsNameTheKey(environment: [String: String], overrides: [String], key: String) {
         #expect {
@@ -78,5 +81,16 @@ import Testing
         for key in ["sync.interval_seconds: 120", "status.listen: 127.0.0.1:9000", "sync.suspend: false", "log.format: auto"] {
             #expect(lines.contains(key))
         }
+    }
+
+    @Test func filtersAreListsSeparatedByCommas() throws {
+        let configuration = try Self.parse(overrides: [
+            "sync.include=sales-*, support-?", "sync.exclude=untitled-workflow*", "sync.statuses=Active,draft",
+        ])
+        #expect(configuration.include == ["sales-*", "support-?"])
+        #expect(configuration.exclude == ["untitled-workflow*"])
+        #expect(configuration.statuses == ["active", "draft"])
+        let unset = try Self.parse()
+        #expect(unset.include.isEmpty && unset.exclude.isEmpty && unset.statuses == nil)
     }
 }

@@ -67,9 +67,11 @@ final class SyncHarness: Sendable {
     /// A new engine on the same repository, state directory and fake, as after a restart; it stops
     /// (throws) at `crashPoint` once when one is given.
     func restartedEngine(
-        crashingAt crashPoint: SyncEngine.CrashPoint? = nil, fullResyncIntervalSeconds: Int? = nil, autoMerge: Bool? = nil
+        crashingAt crashPoint: SyncEngine.CrashPoint? = nil, fullResyncIntervalSeconds: Int? = nil, autoMerge: Bool? = nil,
+        configure: (inout SyncConfiguration) -> Void = { _ in }
     ) throws -> SyncEngine {
         var configuration = engine.configuration
+        configure(&configuration)
         if let fullResyncIntervalSeconds { configuration.fullResyncIntervalSeconds = fullResyncIntervalSeconds }
         if let autoMerge { configuration.autoMerge = autoMerge }
         var seam: (@Sendable (SyncEngine.CrashPoint) throws(SyncError) -> Void)?
