@@ -37,6 +37,10 @@ extension Cycle {
     /// not a valid workflow, or a common version that cannot be found make a conflict.
     mutating func merge(id: String, folder: String) async throws(SyncError) {
         let reason = "changed both in git and in Kapso"
+        if let refusal = authoredSourceRefusal(id: id) {
+            report.invalid.append(.init(workflow: "workflows/\(folder)", reason: refusal))
+            return
+        }
         guard let entry = base.entry(forID: id), let kapso = remote[id], let blobs = local.blobs[folder] else {
             try await conflict(id: id, folder: folder, reason: reason)
             return

@@ -16,6 +16,10 @@ extension Cycle {
             report.failures.append(.init(workflow: "\(folder) (\(id))", reason: "not pushed: Kapso's version could not be read"))
             return
         }
+        if let refusal = authoredSourceRefusal(id: id) {
+            report.invalid.append(.init(workflow: "workflows/\(folder)", reason: refusal))
+            return
+        }
         guard let (localWorkflow, write) = try await validatedWrite(folder: folder, blobs: blobs, movedFrom: movedFrom) else { return }
         guard !dryRun else {
             report.pushed.append(.init(slug: folder, name: summary.name, id: id, lockVersion: summary.lockVersion, isNew: false))
@@ -172,6 +176,8 @@ extension Cycle {
         _ version: RemoteVersion, id: String, folder: String, asCreation: Bool, merge: (fromGit: [String], fromKapso: [String])?
     ) {
         _ = takeRemote(id)
+        // A write from git always changes the workflow's files: a generated source no longer matches them.
+        if let line = settleSource(id: id, folder: folder, pulled: false) { report.warnings.append("\(folder): \(line)") }
         let entry = CommitMessage.SyncedWorkflow(
             slug: folder, name: version.workflow.name, id: id, lockVersion: version.workflow.lockVersion, isNew: asCreation)
         if let merge {

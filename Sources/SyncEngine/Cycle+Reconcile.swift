@@ -29,6 +29,7 @@ extension Cycle {
             actions = plan()
         }
         try checkDeletionBrake(actions)
+        try await loadSources(for: actions)
         for action in actions {
             switch try await recognizingOwnWrite(action) {
             case .pull(let id), .adopt(let id):
@@ -176,12 +177,24 @@ extension Cycle {
     /// Takes Kapso's version of a workflow: its files into the folder (moving the folder when the slug
     /// changed) and into the base.
     mutating func pull(_ id: String) async throws(SyncError) {
-        let changes = try await pulledChanges(id)
+        var changes = try await pulledChanges(id)
+        let filesChange = workflowFilesChange(id)
         guard let workflow = takeRemote(id) else { return }
+        if filesChange, let line = settleSource(id: id, folder: workflow.slug, pulled: true) { changes.append(line) }
         report.pulled.append(
             .init(
                 slug: workflow.slug, name: workflow.name, id: id, lockVersion: workflow.lockVersion, isNew: base.entry(forID: id) == nil,
                 changes: changes))
+    }
+
+    /// Whether taking Kapso's version changes the workflow's files on the branch (`definition.json` or
+    /// `workflow.yaml`: a generated `workflow.js` holds both).
+    func workflowFilesChange(_ id: String) -> Bool {
+        guard let fetched = remote[id], let previous = base.entry(forID: id) else { return false }
+        let byName = { (blobs: [String: ObjectID]) in
+            Dictionary(blobs.map { (String($0.key.split(separator: "/").last ?? ""), $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+        return byName(fetched.blobs) != byName(local.blobs[previous.slug] ?? [:])
     }
 
     /// What Kapso changed in a workflow git has, for the commit message (a changelog a person scans):

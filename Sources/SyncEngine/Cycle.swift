@@ -42,6 +42,9 @@ struct Cycle {
     var references: ReferenceMaps?
     /// The branch's recent history, read once when a merge or a conflict needs it.
     var history: [HistoryCommit]?
+    /// The source files (`workflow.js`, `workflow.ts`) of the workflows this cycle acts on, by id.
+    var sources: [String: WorkflowSource] = [:]
+    var settledSources: Set<String> = []
 
     // Changed by the actions.
     /// For git: the commit and the conflict branches.
