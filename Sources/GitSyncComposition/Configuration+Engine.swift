@@ -14,7 +14,8 @@ extension Configuration {
             deletedInGit: deletedInGit.engineValue, deletedInKapso: deletedInKapso.engineValue,
             deletionBrake: (deletionBrakeCount, deletionBrakePercent), autoMerge: autoMerge,
             remote: remote?.remoteSync(mainBranch: branch),
-            filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)))
+            filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)),
+            root: ProjectRoot(root))
     }
 }
 

@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
     public var deletionBrakeCount: Int
     public var deletionBrakePercent: Int
     public var autoMerge: Bool
+    /// `repository.root`: the folder the Kapso project lives in; empty: the repository's root.
+    public var root: String = ""
     /// `sync.include` / `sync.exclude`: slug globs (empty include: every slug).
     public var include: [String] = []
     public var exclude: [String] = []
@@ -74,6 +76,7 @@ public struct Configuration: Sendable {
             "sync.deletion_brake_count: \(deletionBrakeCount)",
             "sync.deletion_brake_percent: \(deletionBrakePercent)",
             "sync.auto_merge: \(autoMerge)",
+            "repository.root: \(root.isEmpty ? "(the repository's root)" : root)",
             "sync.include: \(include.isEmpty ? "(every slug)" : include.joined(separator: ","))",
             "sync.exclude: \(exclude.isEmpty ? "(none)" : exclude.joined(separator: ","))",
             "sync.statuses: \(statuses?.joined(separator: ",") ?? "(every status)")",

@@ -9,7 +9,7 @@ public enum ConfigurationLoader {
             "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
             "allow_insecure",
         ],
-        "repository": ["path", "branch", "author_name", "author_email"],
+        "repository": ["path", "branch", "author_name", "author_email", "root"],
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
@@ -174,6 +174,7 @@ public enum ConfigurationLoader {
             deletionBrakeCount: try reader.integer("sync", "deletion_brake_count", minimum: 0) ?? 3,
             deletionBrakePercent: try reader.integer("sync", "deletion_brake_percent", minimum: 0, maximum: 100) ?? 10,
             autoMerge: try reader.boolean("sync", "auto_merge") ?? true,
+            root: try projectRoot(reader),
             include: try slugPatterns(reader, "include"),
             exclude: try slugPatterns(reader, "exclude"),
             statuses: try statuses(reader),
@@ -182,6 +183,17 @@ public enum ConfigurationLoader {
     }
 
     static let workflowStatuses = ["draft", "active", "paused", "archived"]
+
+    /// `repository.root`: a folder of the repository, relative, without `..`.
+    private static func projectRoot(_ reader: Reader) throws(ConfigurationError) -> String {
+        guard let text = try reader.string("repository", "root") else { return "" }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: true)
+        guard !text.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".git") }) else {
+            throw ConfigurationError(
+                key: "repository.root", message: "must be a folder inside the repository, like kapso or projects/sales, not \(text)")
+        }
+        return parts.joined(separator: "/")
+    }
 
     /// A comma-separated list of slug globs.
     private static func slugPatterns(_ reader: Reader, _ key: String) throws(ConfigurationError) -> [String] {

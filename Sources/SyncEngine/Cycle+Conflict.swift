@@ -143,7 +143,7 @@ extension Cycle {
             changes.append(.remove(path: path))
         }
         changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(forkMap.canonicalBytes())))
-        let tree = try await git.updateTree(base: try await git.tree(ofCommit: fork), changes: changes)
+        let tree = try await git.updateTree(base: try await git.tree(ofCommit: fork), changes: changes.map(configuration.root.inRepository))
         let workflow = branch.remote.workflow
         let message = CommitMessage.conflict(
             folder: branch.folder, name: workflow.name, id: branch.id, lockVersion: workflow.lockVersion,
@@ -185,7 +185,7 @@ extension Cycle {
         var changes = files.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
         for path in (previous?.files.keys).map(Array.init) ?? [] where files[path] == nil { changes.append(.remove(path: path)) }
         changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
-        let tree = try await git.updateTree(base: tipTree, changes: changes)
+        let tree = try await git.updateTree(base: tipTree, changes: changes.map(configuration.root.inRepository))
         let message = CommitMessage.conflictUpdate(
             folder: branch.folder, id: branch.id, lockVersion: branch.remote.workflow.lockVersion, merged: merged, conflicts: conflicts,
             branch: configuration.branch)
@@ -197,7 +197,7 @@ extension Cycle {
         guard let slug = try? Slug(folder) else { return nil }
         let paths = RepositoryLayout.ownedPaths(slug)
         var blobs: [String: ObjectID] = [:]
-        for path in paths { blobs[path] = try await git.blobID(atPath: path, inTree: tree) }
+        for path in paths { blobs[path] = try await blob(at: path, in: tree) }
         guard blobs.count == paths.count else { return nil }
         return try await pastWorkflow(folder: folder, blobs: blobs)
     }

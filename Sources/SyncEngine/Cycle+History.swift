@@ -32,8 +32,8 @@ extension Cycle {
         var tried = Set<[ObjectID]>()
         do {
             for commit in commits {
-                guard let definition = try await git.blobID(atPath: paths.0, inTree: commit.tree),
-                    let yaml = try await git.blobID(atPath: paths.1, inTree: commit.tree),
+                guard let definition = try await blob(at: paths.0, in: commit.tree),
+                    let yaml = try await blob(at: paths.1, in: commit.tree),
                     tried.insert([definition, yaml]).inserted
                 else { continue }
                 if let workflow = try await pastWorkflow(folder: entry.slug, blobs: [paths.0: definition, paths.1: yaml]),
@@ -61,7 +61,7 @@ extension Cycle {
             }
         }
         guard !conflictCommits.isEmpty else { return }
-        var reader = PastEntries(history: history)
+        var reader = PastEntries(history: history, root: configuration.root)
         for (id, commits) in conflictCommits.sorted(by: { $0.key < $1.key }) {
             guard let current = base.entry(forID: id) else { continue }
             var kept: Set<ObjectID>?
@@ -101,7 +101,8 @@ extension Cycle {
     /// merge of it: that commit tells nothing).
     func remoteMap(in tree: ObjectID) async throws(SyncError) -> RemoteMap? {
         do {
-            guard let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return nil }
+            guard let bytes = try await git.readFile(atPath: configuration.root.inRepository(RepositoryLayout.remoteMap), inTree: tree)
+            else { return nil }
             return try? RemoteMap(bytes: bytes)
         } catch {
             throw .git(error)

@@ -16,13 +16,18 @@ extension Cycle {
         let files: [String: ObjectID]
         let workflowsTree: ObjectID?
         do {
-            workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: baseTree)
+            workflowsTree = try await git.treeID(
+                atPath: configuration.root.inRepository(RepositoryLayout.workflowsFolder), inTree: baseTree)
             if let workflowsTree, let cached = engine.cache.withLock({ $0.local }), cached.tree == workflowsTree {
                 local = cached.snapshot
                 outcome.localAfter = local
                 return
             }
-            files = try await git.files(inTree: baseTree, under: RepositoryLayout.workflowsFolder)
+            let root = configuration.root
+            files = Dictionary(
+                try await git.files(inTree: baseTree, under: root.inRepository(RepositoryLayout.workflowsFolder))
+                    .compactMap { path, blob in root.inProject(path).map { ($0, blob) } },
+                uniquingKeysWith: { first, _ in first })
         } catch {
             throw .git(error)
         }

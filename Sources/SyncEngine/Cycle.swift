@@ -129,7 +129,10 @@ struct Cycle {
     static func readRemoteMap(engine: SyncEngine, tree: ObjectID?) async throws(SyncError) -> RemoteMap {
         guard let tree else { return RemoteMap() }
         do {
-            guard let blob = try await engine.git.blobID(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return RemoteMap() }
+            guard
+                let blob = try await engine.git.blobID(
+                    atPath: engine.configuration.root.inRepository(RepositoryLayout.remoteMap), inTree: tree)
+            else { return RemoteMap() }
             if let cached = engine.cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
             let map = try RemoteMap(bytes: try await engine.git.readBlob(blob))
             engine.cache.withLock { $0.remoteMap = (blob, map) }
@@ -173,7 +176,7 @@ struct Cycle {
                 let bytes = ProjectFile.bytes(projectID: projectID, projectName: configuration.projectName)
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
-            let tree = try await git.updateTree(base: baseTree, changes: allChanges)
+            let tree = try await git.updateTree(base: baseTree, changes: allChanges.map(configuration.root.inRepository))
             let message = CommitMessage.cycle(
                 pulled: report.pulled, pushed: report.pushed + report.created, merged: report.merged, archived: report.archived,
                 removed: report.removed, cycleID: report.cycleID)
@@ -188,7 +191,9 @@ struct Cycle {
             if let written = try? RemoteMap(bytes: remoteMapBytes) {
                 engine.cache.withLock { $0.remoteMap = (remoteMapBlob, written) }
             }
-            if let workflowsTree = try await git.treeID(atPath: RepositoryLayout.workflowsFolder, inTree: tree) {
+            if let workflowsTree = try await git.treeID(
+                atPath: configuration.root.inRepository(RepositoryLayout.workflowsFolder), inTree: tree)
+            {
                 let snapshot = outcome.localAfter
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
             }
@@ -253,8 +258,9 @@ struct Cycle {
         return final
     }
 
+    /// The blob at a project path (`workflows/…`) in a tree of the repository.
     func blob(at path: String, in tree: ObjectID?) async throws(GitError) -> ObjectID? {
         guard let tree else { return nil }
-        return try await git.blobID(atPath: path, inTree: tree)
+        return try await git.blobID(atPath: configuration.root.inRepository(path), inTree: tree)
     }
 }

@@ -6,8 +6,10 @@ import WorkflowRepo
 struct PastEntries {
     private let commits: [ObjectID: HistoryCommit]
     private var maps: [ObjectID: RemoteMap] = [:]
+    private let root: ProjectRoot
 
-    init(history: [HistoryCommit]) {
+    init(history: [HistoryCommit], root: ProjectRoot) {
+        self.root = root
         commits = Dictionary(history.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -16,7 +18,7 @@ struct PastEntries {
     mutating func entry(_ id: String, at commit: ObjectID, git: GitStore) async throws(SyncError) -> RemoteMap.Entry? {
         guard let tree = commits[commit]?.tree else { return nil }
         do {
-            guard let blob = try await git.blobID(atPath: RepositoryLayout.remoteMap, inTree: tree) else { return nil }
+            guard let blob = try await git.blobID(atPath: root.inRepository(RepositoryLayout.remoteMap), inTree: tree) else { return nil }
             if let map = maps[blob] { return map.entry(forID: id) }
             guard let map = try? RemoteMap(bytes: try await git.readBlob(blob)) else { return nil }
             maps[blob] = map

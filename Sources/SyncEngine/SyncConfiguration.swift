@@ -26,6 +26,8 @@ public struct SyncConfiguration: Sendable {
     public var remote: RemoteSync?
     /// Which workflows are synced; the others are left exactly as they are on both sides.
     public var filter: WorkflowFilter
+    /// Where the project lives in the repository (`repository.root`).
+    public var root: ProjectRoot
 
     public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
     public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
@@ -34,9 +36,10 @@ public struct SyncConfiguration: Sendable {
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
         projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
         deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), autoMerge: Bool = true,
-        remote: RemoteSync? = nil, filter: WorkflowFilter = .all
+        remote: RemoteSync? = nil, filter: WorkflowFilter = .all, root: ProjectRoot = .repositoryRoot
     ) {
         self.filter = filter
+        self.root = root
         self.autoMerge = autoMerge
         self.remote = remote
         self.branch = branch

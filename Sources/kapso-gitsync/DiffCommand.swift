@@ -23,6 +23,9 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(help: "A bare repository to read instead of a checkout.")
     var repo: String?
 
+    @Option(help: "The folder the Kapso project lives in, as repository.root (default: the repository's root).")
+    var root: String?
+
     @Option(help: "The checkout (default: the current directory).")
     var directory = "."
 
@@ -37,7 +40,7 @@ struct DiffCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = RevisionFiles(repo: repo, directory: directory)
+        let files = RevisionFiles(repo: repo, directory: directory, root: root)
         let (old, new): (String, String?) =
             if repo != nil {
                 switch revisions.count {

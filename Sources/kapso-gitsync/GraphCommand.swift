@@ -34,6 +34,9 @@ struct GraphCommand: AsyncParsableCommand {
     @Option(help: "A bare repository to read instead of a checkout.")
     var repo: String?
 
+    @Option(help: "The folder the Kapso project lives in, as repository.root (default: the repository's root).")
+    var root: String?
+
     @Option(help: "The checkout (default: the current directory).")
     var directory = "."
 
@@ -42,7 +45,7 @@ struct GraphCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = RevisionFiles(repo: repo, directory: directory)
+        let files = RevisionFiles(repo: repo, directory: directory, root: root)
         let drawn = try await workflow(at: rev ?? (repo == nil ? nil : "HEAD"), files: files)
         var base: WorkflowMerge.Workflow?
         if let against { base = try await workflow(at: against, files: files) }

@@ -28,6 +28,9 @@ struct ReviewCommand: AsyncParsableCommand {
     @Option(help: "A bare repository to read instead of a checkout.")
     var repo: String?
 
+    @Option(help: "The folder the Kapso project lives in, as repository.root (default: the repository's root).")
+    var root: String?
+
     @Option(help: "The checkout (default: the current directory).")
     var directory = "."
 
@@ -51,7 +54,7 @@ struct ReviewCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = RevisionFiles(repo: repo, directory: directory)
+        let files = RevisionFiles(repo: repo, directory: directory, root: root)
         let before = try await files.snapshot(base)
         let after = try await files.snapshot(head)
         let changed = try await files.changedSides(from: before, to: after)
@@ -105,7 +108,8 @@ struct ReviewCommand: AsyncParsableCommand {
     private func remoteMap(at revision: String, files: RevisionFiles) async throws -> RemoteMap? {
         guard let commit = try await files.git.commit(named: revision) else { return nil }
         guard
-            let bytes = try await files.git.readFile(atPath: RepositoryLayout.remoteMap, inTree: try await files.git.tree(ofCommit: commit))
+            let bytes = try await files.git.readFile(
+                atPath: files.root.inRepository(RepositoryLayout.remoteMap), inTree: try await files.git.tree(ofCommit: commit))
         else { return nil }
         return try? RemoteMap(bytes: bytes)
     }

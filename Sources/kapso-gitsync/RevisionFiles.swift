@@ -2,6 +2,7 @@ import CanonicalJSON
 import Foundation
 import GitStore
 import KapsoYAML
+import SyncEngine
 import WorkflowMerge
 import WorkflowRepo
 
@@ -12,6 +13,8 @@ struct RevisionFiles {
     let git: GitStore
     /// The checkout whose working tree stands for "no revision"; nil for a bare repository.
     let checkout: String?
+    /// The folder the Kapso project lives in (`--root`, as `repository.root`).
+    let root: ProjectRoot
 
     /// Folder → its two files' blob ids, and the working tree's bytes where it was read.
     struct Snapshot {
@@ -19,7 +22,8 @@ struct RevisionFiles {
         var workingTree: [String: [UInt8]] = [:]
     }
 
-    init(repo: String?, directory: String) {
+    init(repo: String?, directory: String, root: String?) {
+        self.root = ProjectRoot(root ?? "")
         do {
             git = try GitStore(path: repo ?? directory, createIfMissing: false)
         } catch {
@@ -40,8 +44,11 @@ struct RevisionFiles {
             return try await workingTree(checkout)
         }
         guard let commit = try await git.commit(named: revision) else { Self.fail("\(revision): no such revision") }
-        let files = try await git.files(inTree: try await git.tree(ofCommit: commit), under: RepositoryLayout.workflowsFolder)
-        return Snapshot(folders: RepositoryLayout.workflowFilesByFolder(files))
+        let files = try await git.files(
+            inTree: try await git.tree(ofCommit: commit), under: root.inRepository(RepositoryLayout.workflowsFolder))
+        let inProject = Dictionary(
+            files.compactMap { path, blob in root.inProject(path).map { ($0, blob) } }, uniquingKeysWith: { first, _ in first })
+        return Snapshot(folders: RepositoryLayout.workflowFilesByFolder(inProject))
     }
 
     /// The files as bytes: the working tree's where the snapshot read them, else the blob's.
@@ -108,7 +115,7 @@ struct RevisionFiles {
     }
 
     private func workingTree(_ directory: String) async throws -> Snapshot {
-        let root = URL(fileURLWithPath: directory).appendingPathComponent(RepositoryLayout.workflowsFolder)
+        let root = URL(fileURLWithPath: directory).appendingPathComponent(self.root.inRepository(RepositoryLayout.workflowsFolder))
         var files: [String: ObjectID] = [:]
         var snapshot = Snapshot()
         for folder in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] {

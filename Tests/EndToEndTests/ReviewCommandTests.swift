@@ -48,6 +48,29 @@ import Testing
         try Data(change(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
     }
 
+    /// A project in a folder of the repository (`--root`, as `repository.root`): the same review.
+    @Test func reviewReadsAProjectInAFolderOfTheRepository() async throws {
+        let (directory, checkout) = try await pullRequest()
+        _ = directory
+        #expect(try await runGit(["checkout", "-q", "main"], in: checkout).status == 0)
+        try FileManager.default.createDirectory(atPath: checkout + "/kapso-project", withIntermediateDirectories: true)
+        let moved = try await runGit(
+            commands: [
+                ["mv", "workflows", "kapso-project/workflows"], ["commit", "-qm", "Move the project"],
+                ["checkout", "-q", "change"], ["merge", "-q", "main", "-m", "Take the move"],
+            ], in: checkout)
+        try #require(moved.status == 0, "\(moved.output)")
+        let atRoot = try await ProcessRunner.run("kapso-gitsync", ["review", "main", "change"], directory: checkout)
+        #expect(atRoot.standardOutput.contains("No workflow changed"), "without --root nothing is found: \(atRoot.combined)")
+        let review = try await ProcessRunner.run(
+            "kapso-gitsync", ["review", "main", "change", "--root", "kapso-project"], directory: checkout)
+        #expect(
+            review.standardOutput.contains("lead-qualification") && review.standardOutput.contains("order-status"), "\(review.combined)")
+        let graph = try await ProcessRunner.run(
+            "kapso-gitsync", ["graph", "lead-qualification", "--root", "kapso-project", "--against", "main"], directory: checkout)
+        #expect(graph.status == 0 && graph.standardOutput.contains("Say thanks"), "\(graph.combined)")
+    }
+
     @Test func graphDrawsAWorkflowInMermaidAndDOTWithItsChangesStyled() async throws {
         let (directory, checkout) = try await pullRequest()
         _ = directory
