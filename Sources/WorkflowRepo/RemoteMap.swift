@@ -91,6 +91,12 @@ public struct RemoteMap: Sendable, Equatable {
                 let status = fields.removeValue(forKey: "status")?.stringValue
                 let updatedAt = fields.removeValue(forKey: "updatedAt")?.stringValue
                 let recordedSlug = fields.removeValue(forKey: "slug")?.stringValue ?? slug
+                // The source fields' paths too, so that they name the files git has.
+                for key in ["generatedSource", "sourceFile"] {
+                    guard case .object(var source)? = fields[key], let sourcePath = source["path"]?.stringValue else { continue }
+                    source["path"] = .string(sourcePath.replacingBackslashes())
+                    fields[key] = .object(source)
+                }
                 workflows[slug] = Entry(
                     id: id, slug: recordedSlug, lockVersion: lockVersion, status: status, updatedAt: updatedAt,
                     files: files, extra: fields)

@@ -1,0 +1,88 @@
+import CanonicalJSON
+import Foundation
+import GitStore
+import KapsoFake
+import Logging
+import SyncEngine
+import TestSupport
+import Testing
+import WorkflowRepo
+
+/// A repository the Kapso CLI wrote, older than Kapso's state, with Windows paths in its remote-map and
+/// a generated `workflow.js`, adopted by a new instance: no false conflict, no write to Kapso, no file
+/// rewritten, the remote-map normalised once.
+@Suite struct AdoptionTests {
+    @Test func aCLIWrittenRepositoryIsAdoptedWithoutFalseConflictsOrRewrites() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        // The files as the CLI writes them (the service writes the same bytes): from a first sync.
+        _ = try await harness.engine.runCycle()
+        let source = try await harness.personCheckout()
+        let workflows = await harness.fake.workflows
+
+        // A person's CLI project: the same files, a remote-map the CLI wrote one version ago (Windows
+        // paths, lockVersion one behind), a generated workflow.js for the first workflow.
+        let project = harness.directory.url.appendingPathComponent("cli-project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source.appendingPathComponent("workflows"), to: project.appendingPathComponent("workflows"))
+        try FileManager.default.createDirectory(at: project.appendingPathComponent(".kapso"), withIntermediateDirectories: true)
+        try Data("version: 1\n".utf8).write(to: project.appendingPathComponent("kapso.yaml"))
+        let generated = "export default workflow({ nodes: [] })\n"
+        let first = workflows[0]
+        try Data(generated.utf8).write(to: project.appendingPathComponent("workflows/\(first.slug)/workflow.js"))
+        var entries: [String: JSONValue] = [:]
+        for workflow in workflows {
+            var files: [String: JSONValue] = [:]
+            for name in ["definition.json", "workflow.yaml"] {
+                let bytes = [UInt8](try Data(contentsOf: project.appendingPathComponent("workflows/\(workflow.slug)/\(name)")))
+                files[#"workflows\\#(workflow.slug)\\#(name)"#] = .string(FileHash.sha256(bytes))
+            }
+            var entry: [String: JSONValue] = [
+                "files": .object(files), "id": .string(workflow.id), "lockVersion": .number(JSONNumber(max(0, workflow.lockVersion - 1))),
+                "slug": .string(workflow.slug), "status": .string(workflow.status), "updatedAt": "2026-05-06T01:54:49-04:00",
+            ]
+            if workflow.id == first.id {
+                let path = JSONValue.string(#"workflows\\#(workflow.slug)\workflow.js"#)
+                let hash = JSONValue.string(FileHash.sha256(Array(generated.utf8)))
+                entry["generatedSource"] = ["hash": hash, "path": path]
+                entry["sourceFile"] = ["hash": hash, "path": path]
+            }
+            entries[workflow.slug] = .object(entry)
+        }
+        try Data(CanonicalJSONWriter.canonicalBytes(["version": 1, "workflows": .object(entries)]))
+            .write(to: project.appendingPathComponent(".kapso/remote-map.json"))
+        let repository = harness.directory.path + "/cli-project.git"
+        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
+        let pushed = try await runGit(
+            commands: [
+                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "kapso pull"], ["push", "-q", repository, "HEAD:main"],
+            ],
+            in: project.path)
+        try #require(pushed.status == 0, "\(pushed.output)")
+        let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output
+
+        var configuration = harness.engine.configuration
+        configuration.stateDirectory = harness.directory.path + "/adopting-state"
+        let adopting = SyncEngine(
+            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await harness.fake.clearRequests()
+        let report = try await adopting.runCycle()
+        #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.failures.isEmpty, "\(report.summaryLines())")
+        #expect(report.pushed.isEmpty && report.created.isEmpty && report.merged.isEmpty, "\(report.summaryLines())")
+        #expect(await harness.fake.requests().allSatisfy { $0.method == "GET" }, "nothing written to Kapso")
+        let after = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output
+        #expect(after == before, "nothing to commit: the files equal Kapso's, the generated workflow.js is kept: \(report.summaryLines())")
+        #expect(!(try await adopting.runCycle().hasChanges), "the second cycle finds nothing to do")
+
+        // The first change commits the remote-map in its canonical form: paths normalised, the CLI's fields kept.
+        await harness.fake.simulateEditorEdit(workflowID: workflows[1].id) { $0.name = "Renamed in Kapso" }
+        let pulled = try await adopting.runCycle()
+        #expect(pulled.pulled.map(\.slug) == [workflows[1].slug] && pulled.conflicts.isEmpty, "\(pulled.summaryLines())")
+        let map = try await runGit(["--git-dir", repository, "show", "main:.kapso/remote-map.json"]).output
+        #expect(!map.contains(#"\\"#), "the remote-map's paths are normalised: \(map)")
+        #expect(map.contains(#""path": "workflows/\#(first.slug)/workflow.js""#), "the CLI's fields are kept, normalised: \(map)")
+        let js = try await runGit(["--git-dir", repository, "show", "main:workflows/\(first.slug)/workflow.js"])
+        #expect(js.output == generated, "the untouched workflow's generated source stays")
+    }
+}
