@@ -85,4 +85,40 @@ import WorkflowRepo
         let js = try await runGit(["--git-dir", repository, "show", "main:workflows/\(first.slug)/workflow.js"])
         #expect(js.output == generated, "the untouched workflow's generated source stays")
     }
+
+    /// `.kapso/` git-ignored, so no remote-map in git: the folders equal to Kapso's are adopted (no
+    /// conflict, nothing written to Kapso, no file rewritten), and the map is committed; a person's
+    /// clone then has it, tracked, though the folder is ignored.
+    @Test func aRepositoryWithoutARemoteMapIsAdoptedAndTheMapCommitted() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let source = try await harness.personCheckout()
+        let project = harness.directory.url.appendingPathComponent("ignored-map")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source.appendingPathComponent("workflows"), to: project.appendingPathComponent("workflows"))
+        try Data(".kapso/\nnode_modules/\n".utf8).write(to: project.appendingPathComponent(".gitignore"))
+        let repository = harness.directory.path + "/ignored-map.git"
+        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
+        let pushed = try await runGit(
+            commands: [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Our flows"], ["push", "-q", repository, "HEAD:main"]],
+            in: project.path)
+        try #require(pushed.status == 0, "\(pushed.output)")
+        let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main", "workflows"]).output
+
+        var configuration = harness.engine.configuration
+        configuration.stateDirectory = harness.directory.path + "/ignored-map-state"
+        let adopting = SyncEngine(
+            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await harness.fake.clearRequests()
+        let report = try await adopting.runCycle()
+        #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.pushed.isEmpty, "\(report.summaryLines())")
+        #expect(await harness.fake.requests().allSatisfy { $0.method == "GET" }, "nothing written to Kapso")
+        #expect(try await runGit(["--git-dir", repository, "ls-tree", "-r", "main", "workflows"]).output == before, "no file rewritten")
+        let clone = harness.directory.path + "/ignored-map-clone"
+        #expect(try await runGit(["clone", "-q", repository, clone]).status == 0)
+        #expect(try await runGit(["ls-files", ".kapso/remote-map.json"], in: clone).output == ".kapso/remote-map.json\n")
+        #expect(!(try await adopting.runCycle().hasChanges))
+    }
 }
