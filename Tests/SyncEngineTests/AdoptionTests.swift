@@ -101,7 +101,9 @@ import WorkflowRepo
         let repository = harness.directory.path + "/ignored-map.git"
         try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
         let pushed = try await runGit(
-            commands: [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Our flows"], ["push", "-q", repository, "HEAD:main"]],
+            commands: [
+                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Our flows"], ["push", "-q", repository, "HEAD:main"],
+            ],
             in: project.path)
         try #require(pushed.status == 0, "\(pushed.output)")
         let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main", "workflows"]).output
