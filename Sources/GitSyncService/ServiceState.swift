@@ -57,18 +57,19 @@ public final class ServiceState: Sendable {
             $0.cycleReason = nil
             $0.cyclesRun += 1
             $0.lastResult = result
-            $0.lastError = failure.flatMap { $0.isFailure && !$0.isRetry ? $0.description : nil }
             $0.lastCycleEndedAt = date
             if let status { $0.status = status }
             switch failure {
             case nil:
                 $0.consecutiveFailures = 0
                 $0.hasSucceeded = true
+                $0.lastError = nil
                 return $0.availability.record(failure: nil, at: date)
             case let failure? where failure.isRetry:
                 return $0.availability.record(failure: nil, at: date)
             case let failure? where failure.isFailure:
                 $0.consecutiveFailures += 1
+                $0.lastError = failure.description
                 return $0.availability.record(failure: failure, at: date)
             default:
                 return []

@@ -43,6 +43,7 @@ import Testing
         state.cycleEnded(result: "retry", failure: Self.branchMoved, status: nil)
         #expect(state.snapshot.consecutiveFailures == 1, "a retry does not reset the failures in a row")
         #expect(state.readiness().ready == false)
+        #expect(state.snapshot.lastError == Self.kapsoDown.description, "nor forgets the last error")
     }
 
     @Test func anOutageIsReportedOnceWhenItStartsAndOnceWhenItEnds() {
