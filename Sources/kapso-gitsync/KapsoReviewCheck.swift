@@ -12,6 +12,8 @@ import WorkflowReview
 struct KapsoReviewCheck {
     let client: KapsoClient
     let autoMerge: Bool
+    /// `repository.root`, for a review that was not given `--root`.
+    let root: String
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -23,6 +25,7 @@ struct KapsoReviewCheck {
                 path: configPath, environment: ProcessInfo.processInfo.environment, overrides: [])
             client = KapsoClient(configuration: try configuration.clientConfiguration())
             autoMerge = configuration.autoMerge
+            root = configuration.root
         } catch {
             throw Failure(description: "configuration: \(error)")
         }

@@ -54,7 +54,10 @@ struct ReviewCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = RevisionFiles(repo: repo, directory: directory, root: root)
+        // With --config, the project's folder is the configuration's `repository.root` unless --root says.
+        var check: Result<KapsoReviewCheck, any Error>?
+        if let config { check = Result { try KapsoReviewCheck(configPath: config) } }
+        let files = RevisionFiles(repo: repo, directory: directory, root: root ?? (try? check?.get())?.root)
         let before = try await files.snapshot(base)
         let after = try await files.snapshot(head)
         let changed = try await files.changedSides(from: before, to: after)
@@ -81,9 +84,9 @@ struct ReviewCommand: AsyncParsableCommand {
             workflows.append(entry)
         }
         var kapsoUnavailable: String?
-        if let config {
+        if let check {
             do {
-                let outlook = try await KapsoReviewCheck(configPath: config).warnings(
+                let outlook = try await check.get().warnings(
                     for: diff.folders, sides: sides, baseMap: try await remoteMap(at: base, files: files))
                 for index in workflows.indices { workflows[index].kapso = outlook[workflows[index].folder.slug] }
             } catch {

@@ -69,6 +69,16 @@ import Testing
         let graph = try await ProcessRunner.run(
             "kapso-gitsync", ["graph", "lead-qualification", "--root", "kapso-project", "--against", "main"], directory: checkout)
         #expect(graph.status == 0 && graph.standardOutput.contains("Say thanks"), "\(graph.combined)")
+        // With --config, the configuration's repository.root is the folder (Kapso itself is not reached here).
+        let config = directory.path + "/config.yaml"
+        try Data(
+            "kapso:\n  api_url: http://127.0.0.1:9/platform/v1\n  max_attempts: 1\nrepository:\n  path: r.git\n  root: kapso-project\n".utf8
+        ).write(to: URL(fileURLWithPath: config))
+        let configured = try await ProcessRunner.run(
+            "kapso-gitsync", ["review", "main", "change", "--config", config], environment: ["KAPSO_API_KEY": "review-key"],
+            directory: checkout)
+        #expect(configured.standardOutput.contains("lead-qualification"), "\(configured.combined)")
+        #expect(!configured.combined.contains("review-key"))
     }
 
     @Test func graphDrawsAWorkflowInMermaidAndDOTWithItsChangesStyled() async throws {
