@@ -29,12 +29,15 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     public let remote: String
     public let message: String
     public let rejected: [String: String]
+    /// The operation made no progress and its connection was cut (`StalledConnectionWatch`).
+    public let stalled: Bool
 
-    public init(kind: Kind, remote: String, message: String, rejected: [String: String]) {
+    public init(kind: Kind, remote: String, message: String, rejected: [String: String], stalled: Bool = false) {
         self.kind = kind
         self.remote = remote
         self.message = message
         self.rejected = rejected
+        self.stalled = stalled
     }
 
     public var description: String { "\(remote): \(message)" }
@@ -112,6 +115,18 @@ extension GitStore {
             // libgit2 would say "unsupported URL protocol" about a path that is not there.
             throw RemoteError(kind: .unreachable, remote: access.displayURL, message: "no repository at \(localPath)", rejected: [:])
         }
+        // A network operation whose connection stalled is tried once more on a new connection.
+        do {
+            try withRemoteOnce(access, beforeUpdate: beforeUpdate, operation)
+        } catch let error where error.stalled {
+            try withRemoteOnce(access, beforeUpdate: beforeUpdate, operation)
+        }
+    }
+
+    private func withRemoteOnce(
+        _ access: RemoteAccess, beforeUpdate: (() -> Void)?,
+        _ operation: (OpaquePointer, git_remote_callbacks) throws(RemoteError) -> Int32
+    ) throws(RemoteError) {
         var remote: OpaquePointer?
         // Anonymous: the URL (which may hold a user name) is never written to the repository's config.
         guard git_remote_create_anonymous(&remote, repository.pointer, access.url) == 0, let remote else {
@@ -125,12 +140,25 @@ extension GitStore {
         callbacks.certificate_check = certificateCallback
         callbacks.push_update_reference = pushUpdateReferenceCallback
         callbacks.push_negotiation = pushNegotiationCallback
+        callbacks.transfer_progress = transferProgressCallback
+        callbacks.sideband_progress = sidebandProgressCallback
+        callbacks.push_transfer_progress = pushTransferProgressCallback
+        callbacks.pack_progress = packProgressCallback
+        let isNetwork = access.url.contains("://") ? !access.url.hasPrefix("file://") : access.url.contains("@")
+        if isNetwork { state.watch = StalledConnectionWatch(port: state.port, idle: access.stallTimeout) }
         let result: Int32 = try withExtendedLifetime(state) { () throws(RemoteError) -> Int32 in
             callbacks.payload = Unmanaged.passUnretained(state).toOpaque()
             return try operation(remote, callbacks)
         }
+        let stalled = state.watch?.stop() ?? false
         if result < 0 {
             let message = Self.lastMessage()
+            if stalled {
+                throw RemoteError(
+                    kind: .unreachable, remote: access.displayURL,
+                    message: "no progress for \(access.stallTimeout) (the connection was cut): \(Self.scrub(message, access: access))",
+                    rejected: [:], stalled: true)
+            }
             throw RemoteError(
                 kind: Self.kind(result: result, message: message, state: state), remote: access.displayURL,
                 message: Self.scrub(state.failure ?? message, access: access), rejected: state.rejected)

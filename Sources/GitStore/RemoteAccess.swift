@@ -12,6 +12,8 @@ public struct RemoteAccess: Sendable, CustomStringConvertible {
     /// Decides whether an SSH host key is the expected one: `(host, port, keyType, keyBlob)`. Without
     /// it every SSH host is refused: a host key is never trusted silently.
     public var verifySSHHostKey: (@Sendable (_ host: String, _ port: Int, _ keyBlob: [UInt8]) -> HostKeyVerdict)?
+    /// A fetch or push with no progress for this long has its connection cut (and is tried once more).
+    public var stallTimeout: Duration = .seconds(120)
 
     public enum HostKeyVerdict: Sendable, Equatable {
         case trusted

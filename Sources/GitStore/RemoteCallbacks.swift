@@ -15,6 +15,8 @@ final class RemoteCallbackState {
     /// Run once the server's references are known and before the update commands are sent: where a
     /// test has a person push in between (`GitStore.setPushInterleaving`).
     var beforeUpdate: (() -> Void)?
+    /// Told of every sign of progress, for a network remote.
+    var watch: StalledConnectionWatch?
 
     init(access: RemoteAccess, beforeUpdate: (() -> Void)? = nil) {
         self.access = access
@@ -145,5 +147,30 @@ let pushUpdateReferenceCallback: git_push_update_reference_cb = { reference, sta
     if let status {
         state.rejected[String(cString: reference)] = String(cString: status)
     }
+    return 0
+}
+
+/// Every progress callback libgit2 offers, so that a transfer that moves is never taken for a stalled one.
+let transferProgressCallback: git_indexer_progress_cb = { _, payload in
+    guard let payload else { return 0 }
+    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
+    return 0
+}
+
+let sidebandProgressCallback: git_transport_message_cb = { _, _, payload in
+    guard let payload else { return 0 }
+    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
+    return 0
+}
+
+let pushTransferProgressCallback: git_push_transfer_progress_cb = { _, _, _, payload in
+    guard let payload else { return 0 }
+    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
+    return 0
+}
+
+let packProgressCallback: git_packbuilder_progress = { _, _, _, payload in
+    guard let payload else { return 0 }
+    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
     return 0
 }

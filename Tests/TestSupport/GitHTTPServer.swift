@@ -17,8 +17,17 @@ public final class GitHTTPServer: Sendable {
     public var requestLog: String { (try? String(contentsOfFile: requestLogPath, encoding: .utf8)) ?? "" }
 
     static let script = #"""
-        import base64, http.server, os, subprocess, sys
+        import base64, http.server, os, subprocess, sys, threading, time
         root, token, port_file = sys.argv[1:4]
+        parent = os.getppid()
+
+        def exit_with_parent():
+            # A test process that ends (or is killed) before it stops this server must not leave it running.
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=exit_with_parent, daemon=True).start()
         expected = "Basic " + base64.b64encode(("x-access-token:" + token).encode()).decode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
