@@ -13,8 +13,9 @@ import Synchronization
 final class StalledConnectionWatch: Sendable {
     private let port: Int
     private let idle: Duration
-    /// Sockets that existed before the operation: never touched (they belong to someone else).
-    private let before: Set<Int32>
+    /// Sockets that existed before the operation, by inode (a descriptor number is reused at once,
+    /// an inode is not): never touched, they belong to someone else.
+    private let before: Set<String>
     private let lastProgress = Mutex(ContinuousClock.now)
     private let fired = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
@@ -22,7 +23,7 @@ final class StalledConnectionWatch: Sendable {
     init(port: Int, idle: Duration) {
         self.port = port
         self.idle = idle
-        before = Self.sockets()
+        before = Set(Self.sockets().values)
         // A thread of its own: the operation it watches blocks one of the store's threads, and Swift's
         // shared pool must not be used for a loop like this.
         Thread { [self] in
@@ -43,23 +44,24 @@ final class StalledConnectionWatch: Sendable {
 
     private func check() {
         guard !fired.load(ordering: .acquiring), ContinuousClock.now - lastProgress.withLock({ $0 }) > idle else { return }
-        let stalled = Self.sockets().subtracting(before).filter { Self.peerPort($0) == port }
+        let stalled = Self.sockets().filter { !before.contains($0.value) && Self.peerPort($0.key) == port }.keys
         guard !stalled.isEmpty else { return }
         fired.store(true, ordering: .releasing)
         for descriptor in stalled { shutdown(descriptor, Int32(SHUT_RDWR)) }
     }
 
-    /// The process's open sockets.
-    static func sockets() -> Set<Int32> {
+    /// The process's open sockets: descriptor → `socket:[inode]`.
+    static func sockets() -> [Int32: String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return Set(
-            names.compactMap { name in
-                guard let descriptor = Int32(name),
-                    let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
-                    target.hasPrefix("socket:")
-                else { return nil }
-                return descriptor
-            })
+        var sockets: [Int32: String] = [:]
+        for name in names {
+            guard let descriptor = Int32(name),
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                target.hasPrefix("socket:")
+            else { continue }
+            sockets[descriptor] = target
+        }
+        return sockets
     }
 
     /// The remote port of a connected TCP socket (IPv4 or IPv6).
