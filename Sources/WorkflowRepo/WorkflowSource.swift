@@ -21,7 +21,7 @@ public enum WorkflowSource: Sendable, Equatable {
     /// Windows made slashes).
     public static func path(in extra: [String: JSONValue]) -> String? {
         let recorded = extra[sourceFileKey]?["path"]?.stringValue ?? extra[generatedSourceKey]?["path"]?.stringValue
-        return recorded.map { String($0.map { $0 == "\\" ? "/" : $0 }) }
+        return recorded.map { $0.replacingBackslashes() }
     }
 
     /// What the source is, from the entry's fields and the sha256 of the file at `path(in:)` (nil: no
@@ -29,7 +29,7 @@ public enum WorkflowSource: Sendable, Equatable {
     public static func classify(extra: [String: JSONValue], fileHash: String?) -> WorkflowSource {
         guard let path = path(in: extra), let fileHash else { return .none }
         let generated = extra[generatedSourceKey]?["hash"]?.stringValue
-        let generatedPath = extra[generatedSourceKey]?["path"]?.stringValue.map { String($0.map { $0 == "\\" ? "/" : $0 }) }
+        let generatedPath = extra[generatedSourceKey]?["path"]?.stringValue.map { $0.replacingBackslashes() }
         let synced = extra[sourceFileKey]?["hash"]?.stringValue
         if path.hasSuffix(".js"), let generated, generatedPath == path, fileHash == generated, synced == nil || synced == generated {
             return .generated(path: path)
