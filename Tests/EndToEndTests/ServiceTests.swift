@@ -98,9 +98,7 @@ import Testing
         let secret = "webhook-secret-\(UUID().uuidString)"
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
-        let credentials = setup.directory.path + "/credentials"
-        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        try Data(secret.utf8).write(to: URL(fileURLWithPath: credentials + "/github-webhook-secret"))
+        let credentials = try setup.credentialsDirectory(githubWebhookSecret: secret)
         let service = try setup.start(environment: ["CREDENTIALS_DIRECTORY": credentials])
         try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
         let address = try #require(await service.statusAddress())
@@ -138,9 +136,7 @@ import Testing
         let secret = "webhook-secret-\(UUID().uuidString)"
         let setup = try await setUp()
         defer { Task { await setup.fake.stop() } }
-        let credentials = setup.directory.path + "/credentials"
-        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        try Data(secret.utf8).write(to: URL(fileURLWithPath: credentials + "/github-webhook-secret"))
+        let credentials = try setup.credentialsDirectory(githubWebhookSecret: secret)
         let service = try setup.start(["--set", "webhooks.listen=127.0.0.1:0"], environment: ["CREDENTIALS_DIRECTORY": credentials])
         try #require(await service.waitForOutput { $0.contains(Self.firstCycleDone) } != nil, "\(service.text)")
         let status = try #require(await service.statusAddress())
@@ -358,6 +354,14 @@ import Testing
 }
 
 extension EndToEndSetup {
+    /// A systemd-style credentials folder holding the GitHub webhook secret, as `LoadCredential=` makes one.
+    func credentialsDirectory(githubWebhookSecret secret: String) throws -> String {
+        let credentials = directory.path + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        try Data(secret.utf8).write(to: URL(fileURLWithPath: credentials + "/github-webhook-secret"))
+        return credentials
+    }
+
     func start(_ extraArguments: [String] = [], environment extra: [String: String] = [:]) throws -> ServiceProcess {
         try ServiceProcess(arguments: ["--config", configPath] + extraArguments, environment: environment.merging(extra) { _, new in new })
     }
