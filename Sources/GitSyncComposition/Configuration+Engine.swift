@@ -15,7 +15,7 @@ extension Configuration {
             deletionBrake: (deletionBrakeCount, deletionBrakePercent), autoMerge: autoMerge,
             remote: remote?.remoteSync(mainBranch: branch),
             filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)),
-            root: ProjectRoot(root))
+            root: ProjectRoot(root), functions: .init(sync: syncFunctions, deploy: deployFunctions))
     }
 }
 

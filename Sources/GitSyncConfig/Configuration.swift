@@ -16,6 +16,7 @@ import GitStore
 /// - `sync.full_resync_interval_seconds` (3600), `sync.deleted_in_git` (`report` | `archive`),
 ///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10),
 ///   `sync.auto_merge` (true)
+/// - `functions.sync` (true), `functions.deploy` (true)
 /// - the service's keys (`sync.interval_seconds`, `status.listen`, `webhooks.*`, `log.*`…): see ``ServiceSettings``
 ///   and the README, which lists every key with its default.
 public struct Configuration: Sendable {
@@ -49,6 +50,10 @@ public struct Configuration: Sendable {
     public var exclude: [String] = []
     /// `sync.statuses`: the statuses synced; nil: every one.
     public var statuses: [String]?
+    /// `functions.sync`: functions (`functions/<slug>/`) are synced too.
+    public var syncFunctions = true
+    /// `functions.deploy`: a function written to Kapso is then deployed.
+    public var deployFunctions = true
     public var service: ServiceSettings
     /// nil: no git server, the local repository is the only one.
     public var remote: RemoteSettings?
@@ -80,6 +85,8 @@ public struct Configuration: Sendable {
             "sync.include: \(include.isEmpty ? "(every slug)" : include.joined(separator: ","))",
             "sync.exclude: \(exclude.isEmpty ? "(none)" : exclude.joined(separator: ","))",
             "sync.statuses: \(statuses?.joined(separator: ",") ?? "(every status)")",
+            "functions.sync: \(syncFunctions)",
+            "functions.deploy: \(deployFunctions)",
         ] + service.redactedDescription + (remote?.redactedDescription ?? ["remote.url: (none)"])
     }
 }

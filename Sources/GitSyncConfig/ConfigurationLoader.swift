@@ -17,6 +17,7 @@ public enum ConfigurationLoader {
             "interval_seconds", "jitter_percent", "retry_seconds", "max_backoff_seconds", "max_consecutive_failures",
             "cycle_timeout_seconds", "suspend",
         ],
+        "functions": ["sync", "deploy"],
         "status": ["listen", "unready_after_failures"],
         "webhooks": ["github_secret_file", "gitlab_token_file", "listen"],
         "log": ["level", "format"],
@@ -178,6 +179,8 @@ public enum ConfigurationLoader {
             include: try slugPatterns(reader, "include"),
             exclude: try slugPatterns(reader, "exclude"),
             statuses: try statuses(reader),
+            syncFunctions: try reader.boolean("functions", "sync") ?? true,
+            deployFunctions: try reader.boolean("functions", "deploy") ?? true,
             service: try serviceSettings(reader),
             remote: try remoteSettings(reader))
     }

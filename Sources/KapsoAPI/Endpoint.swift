@@ -47,6 +47,20 @@ public struct Endpoint: Sendable, CustomStringConvertible {
         Endpoint(method: "PUT", path: "/workflows/\(escape(id))/triggers", template: "/workflows/{id}/triggers")
     }
 
+    public static let createFunction = Endpoint(method: "POST", path: "/functions", template: "/functions")
+
+    public static func function(_ id: String) -> Endpoint {
+        Endpoint(method: "GET", path: "/functions/\(escape(id))", template: "/functions/{id}")
+    }
+
+    public static func updateFunction(_ id: String) -> Endpoint {
+        Endpoint(method: "PATCH", path: "/functions/\(escape(id))", template: "/functions/{id}")
+    }
+
+    public static func deployFunction(_ id: String) -> Endpoint {
+        Endpoint(method: "POST", path: "/functions/\(escape(id))/deploy", template: "/functions/{id}/deploy")
+    }
+
     /// Ids come from the server; escaping keeps a hostile one from changing the path.
     static func escape(_ component: String) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -98,16 +98,6 @@ public final class KapsoClient: Sendable {
         }
     }
 
-    public func listFunctions() async throws(KapsoAPIError) -> [FunctionSummary] {
-        let endpoint = Endpoint.listFunctions
-        let data = try await send(endpoint)
-        guard let items = data.arrayValue else {
-            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
-        }
-        // A function the client cannot read is left out: workflows that use it keep its id.
-        return items.compactMap { try? FunctionSummary($0) }
-    }
-
     // MARK: Transport with retries
 
     /// Sends a request and returns the `data` member of the answer's envelope.

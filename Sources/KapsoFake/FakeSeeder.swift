@@ -9,11 +9,14 @@ enum FakeSeeder {
         let description: String
     }
 
-    /// `directory` is a project (with `workflows/<slug>/`) or a folder of workflow folders.
+    /// `directory` is a project (with `workflows/<slug>/` and perhaps `functions/<slug>/`) or a folder of
+    /// workflow folders.
     static func seed(_ state: inout FakeState, fromDirectory directory: String) throws {
         let fileManager = FileManager.default
         var root = URL(fileURLWithPath: directory)
         if fileManager.fileExists(atPath: root.appendingPathComponent("workflows").path) {
+            let functions = root.appendingPathComponent("functions")
+            if fileManager.fileExists(atPath: functions.path) { try seedFunctions(&state, from: functions) }
             root = root.appendingPathComponent("workflows")
         }
         let folders = try fileManager.contentsOfDirectory(atPath: root.path).sorted()
@@ -115,6 +118,26 @@ enum FakeSeeder {
         data["config"] = mapped(config)
         object["data"] = .object(data)
         return .object(object)
+    }
+
+    /// `functions/<slug>/function.yaml` and `index.js` (default code when a trimmed project left it out).
+    private static func seedFunctions(_ state: inout FakeState, from root: URL) throws {
+        let fileManager = FileManager.default
+        for folder in try fileManager.contentsOfDirectory(atPath: root.path).sorted() {
+            let yamlURL = root.appendingPathComponent(folder).appendingPathComponent("function.yaml")
+            guard fileManager.fileExists(atPath: yamlURL.path) else { continue }
+            let settings = try loadYAML(yamlURL)
+            guard let slug = settings["slug"]?.stringValue else { throw SeedError(description: "\(yamlURL.path): slug is required") }
+            var function = state.function(slug: slug, name: settings["name"]?.stringValue)
+            let codeURL = root.appendingPathComponent(folder).appendingPathComponent("index.js")
+            if let code = try? String(contentsOf: codeURL, encoding: .utf8) { function.code = code }
+            if let type = settings["function_type"]?.stringValue { function.functionType = type }
+            if let mode = settings["invoke_response_mode"]?.stringValue { function.invokeResponseMode = mode }
+            if let flag = settings["public_endpoint"]?.boolValue { function.publicEndpoint = flag }
+            if let config = settings["runtime_config"]?.objectValue { function.runtimeConfig = config }
+            state.functions.removeAll { $0.id == function.id }
+            state.functions.append(function)
+        }
     }
 
     private static func trigger(fromCLI item: JSONValue, state: inout FakeState) -> FakeTrigger {

@@ -237,19 +237,6 @@ struct FakeState: Sendable {
                 createdAt: identity.nextTimestamp()))
     }
 
-    // MARK: Functions
-
-    func listFunctions() -> Answer {
-        (200, ["data": .array(functions.map { $0.json(projectID: projectID) })])
-    }
-
-    mutating func function(slug: String, name: String?) -> FakeFunction {
-        if let existing = functions.first(where: { $0.slug == slug }) { return existing }
-        let function = FakeFunction(id: identity.nextID(), slug: slug, name: name ?? slug)
-        functions.append(function)
-        return function
-    }
-
     // MARK: Helpers
 
     mutating func newWorkflow(name: String, slug: String, status: String) -> FakeWorkflow {

@@ -74,17 +74,3 @@ public struct FakeTrigger: Sendable, Equatable {
         ]
     }
 }
-
-public struct FakeFunction: Sendable, Equatable {
-    public var id: String
-    public var slug: String
-    public var name: String
-
-    func json(projectID: String) -> JSONValue {
-        [
-            "id": .string(id), "name": .string(name), "slug": .string(slug), "status": "deployed",
-            "function_type": "cloudflare_worker", "lock_version": 1, "project_id": .string(projectID),
-            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-        ]
-    }
-}

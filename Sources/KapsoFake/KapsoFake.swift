@@ -129,6 +129,27 @@ public actor KapsoFake {
         state.workflows.removeValue(forKey: workflowID)
     }
 
+    /// A function edited in the Kapso dashboard: applied as is, `lock_version` and `updated_at` move.
+    public func simulateFunctionEdit(slug: String, _ edit: @Sendable (inout FakeFunction) -> Void) {
+        guard let index = state.functions.firstIndex(where: { $0.slug == slug }) else { return }
+        edit(&state.functions[index])
+        state.functions[index].lockVersion += 1
+        state.functions[index].updatedAt = state.identity.nextTimestamp()
+    }
+
+    /// Sets what the next deployments of a function do, without touching its version.
+    public func setDeployOutcome(slug: String, _ outcome: FakeFunction.DeployOutcome) {
+        guard let index = state.functions.firstIndex(where: { $0.slug == slug }) else { return }
+        state.functions[index].deployOutcome = outcome
+    }
+
+    /// A function deleted in Kapso.
+    public func simulateFunctionDeletion(slug: String) {
+        state.functions.removeAll { $0.slug == slug }
+    }
+
+    public func function(slug: String) -> FakeFunction? { state.functions.first { $0.slug == slug } }
+
     public func workflow(id: String) -> FakeWorkflow? { state.workflows[id] }
     public func workflow(slug: String) -> FakeWorkflow? { state.workflows.values.first { $0.slug == slug } }
     public var workflows: [FakeWorkflow] { state.workflows.values.sorted { $0.sequence < $1.sequence } }
@@ -259,6 +280,10 @@ public actor KapsoFake {
         case ("POST", 3, "workflows") where parts[2] == "triggers":
             answer = state.createTrigger(workflowID: parts[1], body: parsedBody ?? .null)
         case ("GET", 1, "functions"): answer = state.listFunctions()
+        case ("POST", 1, "functions"): answer = state.createFunction(body: parsedBody ?? .null)
+        case ("GET", 2, "functions"): answer = state.function(id: parts[1])
+        case ("PATCH", 2, "functions"): answer = state.updateFunction(id: parts[1], body: parsedBody ?? .null)
+        case ("POST", 3, "functions") where parts[2] == "deploy": answer = state.deployFunction(id: parts[1])
         default: answer = FakeState.error(404, "Not found")
         }
         return json(answer.status, answer.body)
@@ -293,6 +318,7 @@ public actor KapsoFake {
         switch status {
         case 200: "OK"
         case 201: "Created"
+        case 202: "Accepted"
         case 204: "No Content"
         case 400: "Bad Request"
         case 401: "Unauthorized"

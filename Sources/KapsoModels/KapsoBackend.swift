@@ -1,7 +1,7 @@
 import CanonicalJSON
 
-/// What the sync engine needs from Kapso, whichever API answers: four reads and three writes, in the
-/// engine's own model. The engine never names a client or an endpoint, so a second API (the legacy
+/// What the sync engine needs from Kapso, whichever API answers: reads and writes of workflows and
+/// functions, in the engine's own model. The engine never names a client or an endpoint, so a second API (the legacy
 /// Flows API) is a second conformance, not a change to the engine.
 ///
 /// Errors are `KapsoAPIError`: the engine's decisions read only its `status` (409: changed since read,
@@ -15,7 +15,9 @@ public protocol KapsoBackend: Sendable {
     func listWorkflows() async throws(KapsoAPIError) -> WorkflowList
     func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition
     func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger]
-    func listFunctions() async throws(KapsoAPIError) -> [FunctionSummary]
+    func listFunctions() async throws(KapsoAPIError) -> FunctionList
+    /// One function with its code.
+    func function(id: String) async throws(KapsoAPIError) -> KapsoFunction
 
     /// Creates a workflow from its fields (`slug`, `name`, `description`, `definition`); answers the
     /// created workflow.
@@ -25,4 +27,11 @@ public protocol KapsoBackend: Sendable {
     func updateWorkflow(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> JSONValue
     /// Replaces the workflow's triggers with these (in the API's write shape).
     func replaceTriggers(workflowID: String, triggers: [JSONValue]) async throws(KapsoAPIError)
+
+    /// Creates a function (in draft) from its fields (`name`, `slug`, `code`, `function_type`…).
+    func createFunction(_ fields: [String: JSONValue]) async throws(KapsoAPIError) -> KapsoFunction
+    /// Updates a function's fields; with `lock_version`, Kapso refuses (409) a function that changed since.
+    func updateFunction(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> KapsoFunction
+    /// Starts deploying the function's saved code (Kapso answers 202 and deploys in the background).
+    func deployFunction(id: String) async throws(KapsoAPIError)
 }

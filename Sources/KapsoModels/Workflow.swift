@@ -120,23 +120,3 @@ public struct WorkflowTrigger: Sendable, Equatable {
         }
     }
 }
-
-/// A serverless function, for mapping `function_id` ↔ `function_slug`.
-public struct FunctionSummary: Sendable, Equatable {
-    public let id: String
-    public let slug: String
-    public let name: String?
-
-    public init(id: String, slug: String, name: String?) {
-        self.id = id
-        self.slug = slug
-        self.name = name
-    }
-
-    public init(_ value: JSONValue) throws(ModelError) {
-        guard let object = value.objectValue else { throw ModelError("function is \(value.kindName), expected object") }
-        id = try object.requiredString("id", in: "function")
-        slug = try object.requiredString("slug", in: "function \(id)")
-        name = try object.optionalString("name", in: "function \(id)")
-    }
-}

@@ -178,7 +178,7 @@ public enum CommitMessage {
         return lines.joined(separator: "\n")
     }
 
-    private static func sentence(_ text: String) -> String {
+    static func sentence(_ text: String) -> String {
         let capitalised = text.prefix(1).uppercased() + text.dropFirst()
         return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
     }
@@ -193,11 +193,11 @@ public enum CommitMessage {
         return ids
     }
 
-    private static func version(_ lockVersion: Int?) -> String {
+    static func version(_ lockVersion: Int?) -> String {
         lockVersion.map(String.init) ?? "none"
     }
 
-    private static func oneLine(_ text: String) -> String {
+    static func oneLine(_ text: String) -> String {
         String(text.map { $0.isNewline ? " " : $0 })
     }
 }

@@ -81,7 +81,9 @@ extension Cycle {
             branches.append(.init(folder: folder, holdsNothingMainLacks: holdsNothingMainLacks))
         }
         let decision = ConflictBranchPlanner.afterCycle(
-            branches, inConflict: inConflict, unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug }))
+            branches, inConflict: inConflict,
+            unread: Set(untouchable.compactMap { base.entry(forID: $0)?.slug })
+                .union(functions.untouchable.compactMap { base.function(forID: $0).map { FunctionFiles.folderPath($0.slug) } }))
         for folder in decision.delete { try await git.deleteReference(prefix + folder) }
         for folder in decision.keep {
             report.warnings.append(

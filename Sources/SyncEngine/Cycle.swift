@@ -45,6 +45,8 @@ struct Cycle {
     /// The source files (`workflow.js`, `workflow.ts`) of the workflows this cycle acts on, by id.
     var sources: [String: WorkflowSource] = [:]
     var settledSources: Set<String> = []
+    /// The functions' side of the cycle (`Cycle+Functions`).
+    var functions = FunctionWork()
 
     // Changed by the actions.
     /// For git: the commit and the conflict branches.
@@ -148,7 +150,9 @@ struct Cycle {
     mutating func referenceMaps() async throws(SyncError) -> ReferenceMaps {
         if let references { return references }
         do {
-            let loaded = ReferenceMaps(functions: try await client.listFunctions(), workflows: list.workflows)
+            let functionList = try await client.listFunctions()
+            functions.list = functionList
+            let loaded = ReferenceMaps(functions: functionList.functions, workflows: list.workflows)
             references = loaded
             return loaded
         } catch {
@@ -177,9 +181,14 @@ struct Cycle {
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
             let tree = try await git.updateTree(base: baseTree, changes: allChanges.map(configuration.root.inRepository))
-            let message = CommitMessage.cycle(
+            let workflowsMessage = CommitMessage.cycle(
                 pulled: report.pulled, pushed: report.pushed + report.created, merged: report.merged, archived: report.archived,
                 removed: report.removed, cycleID: report.cycleID)
+            let workflowsChanged =
+                !report.pulled.isEmpty || !report.pushed.isEmpty || !report.created.isEmpty || !report.merged.isEmpty
+                || !report.archived.isEmpty || !report.removed.isEmpty
+            let message = CommitMessage.addingFunctions(
+                report.functions, to: workflowsMessage, workflowsChanged: workflowsChanged, cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

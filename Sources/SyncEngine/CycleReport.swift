@@ -39,6 +39,36 @@ public struct CycleReport: Sendable {
         }
     }
 
+    /// A function a cycle pulled, pushed, created or found equal on both sides.
+    public struct FunctionChange: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            case pulled, pushed, created
+            /// Git and Kapso hold the same content: only the base moved.
+            case adopted
+            /// The files differed from Kapso's only in form: rewritten as the CLI writes them.
+            case normalised
+            /// Gone from Kapso: its folder removed (`sync.deleted_in_kapso: remove`).
+            case removed
+        }
+
+        public let slug: String
+        public let id: String
+        public let kind: Kind
+        public let lockVersion: Int?
+        public let isNew: Bool
+        /// A deployment was started after the write.
+        public var deployed: Bool
+
+        public init(slug: String, id: String, kind: Kind, lockVersion: Int?, isNew: Bool = false, deployed: Bool = false) {
+            self.slug = slug
+            self.id = id
+            self.kind = kind
+            self.lockVersion = lockVersion
+            self.isNew = isNew
+            self.deployed = deployed
+        }
+    }
+
     public var cycleID: String
     public var listed = 0
     public var fetched = 0
@@ -58,6 +88,9 @@ public struct CycleReport: Sendable {
     /// Folders removed because their workflow is gone from Kapso.
     public var removed: [String] = []
     public var warnings: [String] = []
+    /// Functions written or taken this cycle (their conflicts, errors and removals are with the workflows',
+    /// named `functions/<slug>`).
+    public var functions: [FunctionChange] = []
     public var commit: ObjectID?
     public var requests = 0
     public var objectsWritten = 0
@@ -74,6 +107,7 @@ public struct CycleReport: Sendable {
 
     public var hasChanges: Bool {
         !pulled.isEmpty || !pushed.isEmpty || !created.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty
+            || !functions.isEmpty
     }
     /// Something needs a person: a conflict, an invalid workflow, or a workflow that could not be read.
     public var needsAttention: Bool { !conflicts.isEmpty || !invalid.isEmpty || !failures.isEmpty }
@@ -89,6 +123,7 @@ public struct CycleReport: Sendable {
             if !pushed.isEmpty { parts.append("\(dryRun ? "would push" : "pushed") \(pushed.count)") }
             if !created.isEmpty { parts.append("\(dryRun ? "would create" : "created") \(created.count)") }
             if !merged.isEmpty { parts.append("\(dryRun ? "would merge" : "merged") \(merged.count)") }
+            if !functions.isEmpty { parts.append("\(dryRun ? "would sync" : "synced") \(functions.count) functions") }
             lines.append(parts.joined(separator: ", ") + (commit.map { " in commit \($0.short)" } ?? ""))
             for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
                 lines.append(
@@ -106,6 +141,20 @@ public struct CycleReport: Sendable {
                     "  merged  \(merge.workflow.slug) (lock_version \(merge.workflow.lockVersion.map(String.init) ?? "none")): "
                         + "from git \(merge.fromGit.joined(separator: ", ")); from Kapso \(merge.fromKapso.joined(separator: ", "))")
             }
+        }
+        for function in functions.sorted(by: { $0.slug < $1.slug }) {
+            let verb: String
+            switch function.kind {
+            case .pulled: verb = function.isNew ? "new function" : "changed function"
+            case .pushed: verb = dryRun ? "would push function" : "pushed function"
+            case .created: verb = dryRun ? "would create function" : "created function"
+            case .adopted: verb = "in sync function"
+            case .normalised: verb = "rewrote function"
+            case .removed: verb = dryRun ? "would remove function" : "removed function (gone from Kapso)"
+            }
+            lines.append(
+                "  \(verb) \(function.slug) (lock_version \(function.lockVersion.map(String.init) ?? "none"))"
+                    + (function.deployed ? ", deploying" : ""))
         }
         if filtered > 0 {
             lines.append("  left out: \(filtered) listed workflows (sync.include, sync.exclude, sync.statuses)")

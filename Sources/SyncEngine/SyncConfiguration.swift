@@ -28,6 +28,20 @@ public struct SyncConfiguration: Sendable {
     public var filter: WorkflowFilter
     /// Where the project lives in the repository (`repository.root`).
     public var root: ProjectRoot
+    /// Whether functions (`functions/<slug>/`) are synced too, and deployed after each write.
+    public var functions: FunctionSettings
+
+    public struct FunctionSettings: Sendable, Equatable {
+        /// `functions.sync`: functions are synced both ways like workflows.
+        public var sync: Bool
+        /// `functions.deploy`: a function written to Kapso is then deployed (code takes effect only then).
+        public var deploy: Bool
+
+        public init(sync: Bool = true, deploy: Bool = true) {
+            self.sync = sync
+            self.deploy = deploy
+        }
+    }
 
     public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
     public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
@@ -36,8 +50,10 @@ public struct SyncConfiguration: Sendable {
         branch: String = "main", author: Signature, stateDirectory: String, fullResyncIntervalSeconds: Int = 3600,
         projectID: String? = nil, projectName: String? = nil, deletedInGit: DeletedInGit = .report,
         deletedInKapso: DeletedInKapso = .report, deletionBrake: (count: Int, percent: Int) = (3, 10), autoMerge: Bool = true,
-        remote: RemoteSync? = nil, filter: WorkflowFilter = .all, root: ProjectRoot = .repositoryRoot
+        remote: RemoteSync? = nil, filter: WorkflowFilter = .all, root: ProjectRoot = .repositoryRoot,
+        functions: FunctionSettings = FunctionSettings()
     ) {
+        self.functions = functions
         self.filter = filter
         self.root = root
         self.autoMerge = autoMerge

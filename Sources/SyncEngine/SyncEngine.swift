@@ -123,6 +123,7 @@ public final class SyncEngine: Sendable {
             }
             if let stop, !stop.beginWrites() { throw .stopped }
             try await cycle.readLocal()
+            try await cycle.syncFunctions()
             try await cycle.reconcile()
             try crashSeam?(.beforeCommit)
             try await cycle.commit()
@@ -133,6 +134,7 @@ public final class SyncEngine: Sendable {
         // The commit packed what it needed; conflict branches must write to disk like any later cycle.
         if bulk { await git.discardBulkWrite() }
         try await cycle.writeConflictBranches()
+        try await cycle.writeFunctionConflictBranches()
         try cycle.finish()
         return await cycle.finalReport()
     }
@@ -148,4 +150,6 @@ struct EngineCache: Sendable {
     var state: SyncState?
     var remoteMap: (blob: ObjectID, map: RemoteMap)?
     var local: (tree: ObjectID, snapshot: LocalSnapshot)?
+    /// The sha256 of each function file's bytes, by blob: a blob id fixes the bytes.
+    var functionFileHashes: [ObjectID: String] = [:]
 }

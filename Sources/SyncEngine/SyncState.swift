@@ -18,6 +18,12 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// every cycle, read again only when the version moves or on the next full pass.
     public var unreadable: [String: FetchPlanner.Unreadable] = [:]
 
+    /// Function id → the version (`lock_version|updated_at`) last read and found to equal the base.
+    public var knownFunctionVersions: [String: String]?
+    /// Functions written to Kapso whose deployment failed: deployed again while Kapso still holds what
+    /// was written.
+    public var pendingDeploys: Set<String>?
+
     public struct LocalFilesRecord: Codable, Sendable, Equatable {
         public var blobs: [String: String]
         public var hashes: [String: String]

@@ -1,8 +1,9 @@
 import CanonicalJSON
 
-/// `.kapso/remote-map.json`, the sync base: for each workflow (keyed by slug, as the CLI does) its id,
-/// the `lock_version` and `updated_at` last synced, and the sha256 of each file as last synced.
-/// Fields this service does not know (the CLI's `functions`, `generatedSource`, `sourceFile`) are kept.
+/// `.kapso/remote-map.json`, the sync base: for each workflow and each function (keyed by slug, as the
+/// CLI does) its id, the `lock_version` and `updated_at` last synced, and the sha256 of each file as last
+/// synced. Fields this service does not know (the CLI's `generatedSource`, `sourceFile`,
+/// `lastDeployedAt`) are kept.
 public struct RemoteMap: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var id: String
@@ -33,11 +34,36 @@ public struct RemoteMap: Sendable, Equatable {
     public var extra: [String: JSONValue]
     /// Slug by workflow id: identity is the id, and every cycle looks entries up by it.
     public private(set) var slugByID: [String: String]
+    /// Function entries by slug (the folder under `functions/`).
+    public private(set) var functions: [String: Entry]
+    public private(set) var functionSlugByID: [String: String]
+    /// Whether the file had a `functions` section: a map without one is written back without one.
+    private var hasFunctionsSection: Bool
 
-    public init(workflows: [String: Entry] = [:], extra: [String: JSONValue] = [:]) {
+    public init(workflows: [String: Entry] = [:], functions: [String: Entry] = [:], extra: [String: JSONValue] = [:]) {
         self.workflows = workflows
+        self.functions = functions
         self.extra = extra
         slugByID = Self.index(workflows)
+        functionSlugByID = Self.index(functions)
+        hasFunctionsSection = !functions.isEmpty
+    }
+
+    public func function(forID id: String) -> Entry? {
+        functionSlugByID[id].flatMap { functions[$0] }
+    }
+
+    /// Records a function's `entry` under its slug, replacing whatever the map held for that slug or that id.
+    public mutating func setFunction(_ entry: Entry) {
+        if let oldSlug = functionSlugByID[entry.id], oldSlug != entry.slug { functions.removeValue(forKey: oldSlug) }
+        if let displaced = functions[entry.slug], displaced.id != entry.id { functionSlugByID.removeValue(forKey: displaced.id) }
+        functions[entry.slug] = entry
+        functionSlugByID[entry.id] = entry.slug
+    }
+
+    public mutating func removeFunction(slug: String) {
+        guard let entry = functions.removeValue(forKey: slug) else { return }
+        if functionSlugByID[entry.id] == slug { functionSlugByID.removeValue(forKey: entry.id) }
     }
 
     public func entry(forID id: String) -> Entry? {
@@ -70,48 +96,61 @@ public struct RemoteMap: Sendable, Equatable {
             throw .invalidFile(path: path, detail: error.description)
         }
         guard var root = document.objectValue else { throw .invalidFile(path: path, detail: "not a JSON object") }
-        var workflows: [String: Entry] = [:]
-        if let section = root.removeValue(forKey: "workflows") {
-            guard let object = section.objectValue else { throw .invalidFile(path: path, detail: "workflows is not an object") }
-            for (slug, value) in object {
-                guard var fields = value.objectValue else {
-                    throw .invalidFile(path: path, detail: "workflows.\(slug) is not an object")
-                }
-                guard let id = fields.removeValue(forKey: "id")?.stringValue else {
-                    throw .invalidFile(path: path, detail: "workflows.\(slug).id is missing")
-                }
-                var files: [String: String] = [:]
-                if let fileObject = fields.removeValue(forKey: "files")?.objectValue {
-                    for (filePath, hash) in fileObject {
-                        // The CLI on Windows records paths with backslashes.
-                        files[filePath.replacingBackslashes()] = hash.stringValue ?? ""
-                    }
-                }
-                let lockVersion = fields.removeValue(forKey: "lockVersion")?.numberValue?.intValue
-                let status = fields.removeValue(forKey: "status")?.stringValue
-                let updatedAt = fields.removeValue(forKey: "updatedAt")?.stringValue
-                let recordedSlug = fields.removeValue(forKey: "slug")?.stringValue ?? slug
-                // The source fields' paths too, so that they name the files git has.
-                for key in ["generatedSource", "sourceFile"] {
-                    guard case .object(var source)? = fields[key], let sourcePath = source["path"]?.stringValue else { continue }
-                    source["path"] = .string(sourcePath.replacingBackslashes())
-                    fields[key] = .object(source)
-                }
-                workflows[slug] = Entry(
-                    id: id, slug: recordedSlug, lockVersion: lockVersion, status: status, updatedAt: updatedAt,
-                    files: files, extra: fields)
-            }
-        }
+        let workflows = try Self.entries(root.removeValue(forKey: "workflows"), section: "workflows")
+        let functionsSection = root.removeValue(forKey: "functions")
+        let functions = try Self.entries(functionsSection, section: "functions")
         self.workflows = workflows
+        self.functions = functions
         self.extra = root
         slugByID = Self.index(workflows)
+        functionSlugByID = Self.index(functions)
+        hasFunctionsSection = functionsSection != nil
+    }
+
+    private static func entries(_ section: JSONValue?, section name: String) throws(LayoutError) -> [String: Entry] {
+        let path = RepositoryLayout.remoteMap
+        guard let section else { return [:] }
+        guard let object = section.objectValue else { throw .invalidFile(path: path, detail: "\(name) is not an object") }
+        var entries: [String: Entry] = [:]
+        for (slug, value) in object {
+            guard var fields = value.objectValue else { throw .invalidFile(path: path, detail: "\(name).\(slug) is not an object") }
+            guard let id = fields.removeValue(forKey: "id")?.stringValue else {
+                throw .invalidFile(path: path, detail: "\(name).\(slug).id is missing")
+            }
+            var files: [String: String] = [:]
+            if let fileObject = fields.removeValue(forKey: "files")?.objectValue {
+                for (filePath, hash) in fileObject {
+                    // The CLI on Windows records paths with backslashes.
+                    files[filePath.replacingBackslashes()] = hash.stringValue ?? ""
+                }
+            }
+            let lockVersion = fields.removeValue(forKey: "lockVersion")?.numberValue?.intValue
+            let status = fields.removeValue(forKey: "status")?.stringValue
+            let updatedAt = fields.removeValue(forKey: "updatedAt")?.stringValue
+            let recordedSlug = fields.removeValue(forKey: "slug")?.stringValue ?? slug
+            // The source fields' paths too, so that they name the files git has.
+            for key in ["generatedSource", "sourceFile"] {
+                guard case .object(var source)? = fields[key], let sourcePath = source["path"]?.stringValue else { continue }
+                source["path"] = .string(sourcePath.replacingBackslashes())
+                fields[key] = .object(source)
+            }
+            entries[slug] = Entry(
+                id: id, slug: recordedSlug, lockVersion: lockVersion, status: status, updatedAt: updatedAt, files: files, extra: fields)
+        }
+        return entries
     }
 
     public func canonicalBytes() -> [UInt8] {
         var root = extra
         root["version"] = root["version"] ?? 1
+        root["workflows"] = Self.section(workflows)
+        if hasFunctionsSection || !functions.isEmpty { root["functions"] = Self.section(functions) }
+        return CanonicalJSONWriter.canonicalBytes(.object(root))
+    }
+
+    private static func section(_ entries: [String: Entry]) -> JSONValue {
         var section: [String: JSONValue] = [:]
-        for (slug, entry) in workflows {
+        for (slug, entry) in entries {
             var fields = entry.extra
             fields["id"] = .string(entry.id)
             fields["slug"] = .string(entry.slug)
@@ -121,8 +160,7 @@ public struct RemoteMap: Sendable, Equatable {
             fields["files"] = .object(entry.files.mapValues { .string($0) })
             section[slug] = .object(fields)
         }
-        root["workflows"] = .object(section)
-        return CanonicalJSONWriter.canonicalBytes(.object(root))
+        return .object(section)
     }
 }
 

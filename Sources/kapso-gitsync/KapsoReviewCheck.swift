@@ -46,7 +46,7 @@ struct KapsoReviewCheck {
         let references: ReferenceMaps
         do {
             list = try await client.listWorkflows()
-            references = ReferenceMaps(functions: try await client.listFunctions(), workflows: list.workflows)
+            references = ReferenceMaps(functions: try await client.listFunctions().functions, workflows: list.workflows)
         } catch {
             throw Failure(description: "Kapso: \(error)")
         }

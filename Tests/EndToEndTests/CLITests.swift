@@ -17,7 +17,7 @@ import Testing
         defer { Task { await setup.fake.stop() } }
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         #expect(first.status == 0, "\(first.combined)")
-        #expect(first.standardOutput.contains("pulled 6 of 6 workflows in commit"))
+        #expect(first.standardOutput.hasPrefix("pulled 6 of 6 workflows, synced 13 functions in commit"), "\(first.standardOutput)")
         let second = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         #expect(second.status == 0)
         #expect(second.standardOutput == "in sync: 6 workflows in Kapso, nothing to pull\n")
@@ -41,7 +41,7 @@ import Testing
         defer { Task { await setup.fake.stop() } }
         let pending = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", setup.configPath], environment: setup.environment)
         #expect(pending.status == 2, "\(pending.combined)")
-        #expect(pending.standardOutput.hasPrefix("would pull 6 of 6 workflows\n"))
+        #expect(pending.standardOutput.hasPrefix("would pull 6 of 6 workflows, would sync 13 functions\n"), "\(pending.standardOutput)")
         #expect(!FileManager.default.fileExists(atPath: setup.repository + "/refs/heads/main"))
         _ = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         let clean = try await ProcessRunner.run("kapso-gitsync", ["plan", "--config", setup.configPath], environment: setup.environment)

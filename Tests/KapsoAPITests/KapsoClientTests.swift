@@ -20,7 +20,7 @@ import Testing
         #expect(definition.edges.count == 4)
         let triggers = try await client.triggers(workflowID: first.id)
         #expect(triggers.first?.triggerType == "inbound_message")
-        #expect(try await client.listFunctions().count == 5)
+        #expect(try await client.listFunctions().functions.count == 5)
         #expect(client.requestsSent == 4)
     }
 

@@ -25,6 +25,7 @@ import WorkflowRepo
         let project = harness.directory.url.appendingPathComponent("cli-project")
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source.appendingPathComponent("workflows"), to: project.appendingPathComponent("workflows"))
+        try FileManager.default.copyItem(at: source.appendingPathComponent("functions"), to: project.appendingPathComponent("functions"))
         try FileManager.default.createDirectory(at: project.appendingPathComponent(".kapso"), withIntermediateDirectories: true)
         try Data("version: 1\n".utf8).write(to: project.appendingPathComponent("kapso.yaml"))
         let generated = "export default workflow({ nodes: [] })\n"
@@ -49,8 +50,23 @@ import WorkflowRepo
             }
             entries[workflow.slug] = .object(entry)
         }
-        try Data(CanonicalJSONWriter.canonicalBytes(["version": 1, "workflows": .object(entries)]))
-            .write(to: project.appendingPathComponent(".kapso/remote-map.json"))
+        var functionEntries: [String: JSONValue] = [:]
+        for function in await harness.fake.functions {
+            var files: [String: JSONValue] = [:]
+            for name in ["function.yaml", "index.js"] {
+                let bytes = [UInt8](try Data(contentsOf: project.appendingPathComponent("functions/\(function.slug)/\(name)")))
+                files[#"functions\\#(function.slug)\\#(name)"#] = .string(FileHash.sha256(bytes))
+            }
+            functionEntries[function.slug] = [
+                "files": .object(files), "id": .string(function.id), "lastDeployedAt": "2026-05-05T17:09:54-04:00",
+                "lockVersion": .number(JSONNumber(max(0, function.lockVersion - 1))), "slug": .string(function.slug), "status": "deployed",
+                "updatedAt": "2026-05-05T17:09:54-04:00",
+            ]
+        }
+        try Data(
+            CanonicalJSONWriter.canonicalBytes(["functions": .object(functionEntries), "version": 1, "workflows": .object(entries)])
+        )
+        .write(to: project.appendingPathComponent(".kapso/remote-map.json"))
         let repository = harness.directory.path + "/cli-project.git"
         try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
         let pushed = try await runGit(

@@ -40,7 +40,7 @@ import Testing
         #expect(quiet.commit == nil)
         #expect(quiet.pushed.isEmpty && quiet.pulled.isEmpty)
         #expect(quiet.objectsWritten == 0)
-        #expect(await harness.fake.requests().map(\.method) == ["GET"])
+        #expect(await harness.fake.requests().map(\.method) == ["GET", "GET"], "the two lists: workflows and functions")
         let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)")
     }

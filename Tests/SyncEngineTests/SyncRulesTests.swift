@@ -169,7 +169,7 @@ import Testing
         #expect(!second.fullPass)
         #expect(second.failures.count == 1, "still reported")
         let requests = await harness.fake.requests()
-        #expect(requests.count == 1, "an idle cycle makes one request: \(requests)")
+        #expect(requests.count == 2, "an idle cycle reads the two lists, workflows and functions: \(requests)")
         #expect(second.commit == nil && second.objectsWritten == 0)
     }
 

@@ -5,7 +5,7 @@ import WorkflowRepo
 @Suite struct RemoteMapTests {
     @Test func keepsTheCLIsFieldsAndNormalisesWindowsPaths() throws {
         let text = #"""
-            {"functions":{"f":{"id":"fn","lockVersion":3}},"version":1,"workflows":{"report-sender":{"files":{"workflows\\report-sender\\definition.json":"abc"},"generatedSource":{"hash":"h","path":"p"},"id":"wf","lockVersion":49,"slug":"report-sender","status":"active","updatedAt":"2026-05-23T21:36:43-04:00"}}}
+            {"functions":{"f":{"files":{"functions\\f\\index.js":"c"},"id":"fn","lastDeployedAt":"2026-05-05T17:09:54-04:00","lockVersion":3,"slug":"f","status":"deployed","updatedAt":"2026-05-05T17:09:54-04:00"}},"version":1,"workflows":{"report-sender":{"files":{"workflows\\report-sender\\definition.json":"abc"},"generatedSource":{"hash":"h","path":"p"},"id":"wf","lockVersion":49,"slug":"report-sender","status":"active","updatedAt":"2026-05-23T21:36:43-04:00"}}}
             """#
         let map = try RemoteMap(bytes: Array(text.utf8))
         let entry = try #require(map.workflows["report-sender"])
@@ -14,7 +14,10 @@ import WorkflowRepo
         #expect(entry.extra["generatedSource"] == ["hash": "h", "path": "p"])
         #expect(map.entry(forID: "wf")?.slug == "report-sender")
         let written = try JSONParser.parse(map.canonicalBytes())
-        #expect(written["functions"] == ["f": ["id": "fn", "lockVersion": 3]])
+        #expect(map.function(forID: "fn")?.files == ["functions/f/index.js": "c"])
+        let function = try #require(written["functions"]?["f"]?.objectValue)
+        #expect(Set(function.keys) == ["files", "id", "lastDeployedAt", "lockVersion", "slug", "status", "updatedAt"])
+        #expect(function["files"] == ["functions/f/index.js": "c"] && function["lastDeployedAt"] == "2026-05-05T17:09:54-04:00")
         #expect(written["workflows"]?["report-sender"]?["generatedSource"] == ["hash": "h", "path": "p"])
         #expect(try RemoteMap(bytes: map.canonicalBytes()) == map)
     }
