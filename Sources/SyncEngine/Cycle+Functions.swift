@@ -266,8 +266,8 @@ extension Cycle {
         }
     }
 
-    /// Git changed the function and Kapso did not: the changed fields go to Kapso with the base's
-    /// `lock_version`, then the function is deployed.
+    /// Git changed the function and Kapso did not: the changed fields go to Kapso with the `lock_version`
+    /// of the version read, then the function is deployed.
     private mutating func pushFunction(id: String, folder: String) async throws(SyncError) {
         guard let fetched = functions.remote[id], let local = functions.parsed[folder] else { return }
         let kapso = fetched.function
@@ -286,9 +286,9 @@ extension Cycle {
             report.functions.append(.init(slug: folder, id: id, kind: .pushed, lockVersion: kapso.lockVersion))
             return
         }
-        if let lockVersion = base.function(forID: id)?.lockVersion ?? kapso.lockVersion {
-            fields["lock_version"] = .number(JSONNumber(lockVersion))
-        }
+        // The version read this cycle and found to hold the base (a CLI's map may record another number
+        // for the same content): anything written in Kapso since makes it refuse (409).
+        if let lockVersion = kapso.lockVersion { fields["lock_version"] = .number(JSONNumber(lockVersion)) }
         let answer: KapsoFunction
         do {
             answer = try await client.updateFunction(id: id, fields: fields)

@@ -5,7 +5,7 @@ import WorkflowRepo
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check the workflow files of a checkout, as a sync would before sending them to Kapso.",
+        abstract: "Check the workflow and function files of a checkout, as a sync would before sending them to Kapso.",
         discussion: """
             Prints one line per problem, `file: rule: detail`, and on standard error a warning for each value that looks             like a credential (a secret committed to git stays in its history). Exit code 0: all valid; 1: problems found             (with --strict, credentials too).
             """)
@@ -57,8 +57,35 @@ struct ValidateCommand: ParsableCommand {
                 }
             }
         }
+        let functions = Self.checkFunctions(in: root, issues: &issues)
         issues.forEach { print($0) }
         if !issues.isEmpty { throw ExitCode.failure }
-        print("\(count) workflows valid")
+        print("\(count) workflows valid" + (functions > 0 ? ", \(functions) function\(functions == 1 ? "" : "s") valid" : ""))
+    }
+
+    /// `functions/<slug>/function.yaml` and `index.js`, read as a sync would before sending them; returns
+    /// how many function folders there are.
+    static func checkFunctions(in root: URL, issues: inout [String]) -> Int {
+        let folder = root.appendingPathComponent(FunctionFiles.folder)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
+        var count = 0
+        for name in names.sorted() {
+            let url = folder.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            count += 1
+            let read = { (file: String) in FileManager.default.contents(atPath: url.appendingPathComponent(file).path).map { [UInt8]($0) } }
+            do {
+                _ = try LocalFunction.read(folder: name, yaml: read(FunctionFiles.yamlName), code: read(FunctionFiles.codeName))
+            } catch {
+                switch error {
+                case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")
+                case .invalidSlug: issues.append("\(FunctionFiles.folderPath(name)): slug: \(error)")
+                case .slugDiffersFromFolder(let path, let slug, _):
+                    issues.append("\(path): slug: \"\(slug)\" differs from the folder; rename the folder or the slug")
+                }
+            }
+        }
+        return count
     }
 }

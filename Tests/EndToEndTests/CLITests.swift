@@ -342,6 +342,16 @@ import Testing
         let valid = try await ProcessRunner.run("kapso-gitsync", ["validate", directory.path])
         #expect(valid.status == 0)
         #expect(valid.standardOutput == "5 workflows valid\n")
+        let function = directory.url.appendingPathComponent("functions/lookup")
+        try FileManager.default.createDirectory(at: function, withIntermediateDirectories: true)
+        try Data("function_type: cloudflare_worker\nname: Lookup\nslug: lookup\n".utf8).write(
+            to: function.appendingPathComponent("function.yaml"))
+        try Data("export default () => 1;\n".utf8).write(to: function.appendingPathComponent("index.js"))
+        #expect(
+            try await ProcessRunner.run("kapso-gitsync", ["validate", directory.path]).standardOutput
+                == "5 workflows valid, 1 function valid\n")
+        try Data("function_type: cloudflare_worker\nname: Lookup\nslug: look-up\n".utf8).write(
+            to: function.appendingPathComponent("function.yaml"))
 
         try Data("{\"nodes\": [], \"edges\": []}".utf8).write(to: workflows.appendingPathComponent("medicopay/definition.json"))
         try FileManager.default.createDirectory(at: workflows.appendingPathComponent("Bad Folder"), withIntermediateDirectories: true)
@@ -351,6 +361,7 @@ import Testing
             invalid.standardOutput.split(separator: "\n").map(String.init) == [
                 "workflows/Bad Folder: slug: slug \"Bad Folder\" is not a safe folder name (lowercase letters, digits and single hyphens, at most 100 characters)",
                 "workflows/medicopay/definition.json: one-start-node: found 0 start nodes",
+                "functions/lookup/function.yaml: slug: \"look-up\" differs from the folder; rename the folder or the slug",
             ])
     }
 

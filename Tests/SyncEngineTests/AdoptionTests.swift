@@ -139,4 +139,95 @@ import WorkflowRepo
         #expect(try await runGit(["ls-files", ".kapso/remote-map.json"], in: clone).output == ".kapso/remote-map.json\n")
         #expect(!(try await adopting.runCycle().hasChanges))
     }
+
+    /// A copy of the real CLI project (one workflow with a generated `workflow.js`, three functions whose
+    /// `index.js` the test writes, ids as Kapso has them): adopted with nothing written on either side,
+    /// then a function changed in Kapso is pulled and one changed in git is pushed and deployed, with the
+    /// CLI's remote-map fields kept.
+    @Test(Fixtures.cliProjectRequired) func theCLISampleProjectIsAdoptedAndItsFunctionsRoundTrip() async throws {
+        let work = try TemporaryDirectory()
+        let project = work.url.appendingPathComponent("project")
+        try #require(
+            try await runProcess(URL(fileURLWithPath: "/bin/cp"), ["-R", Fixtures.cliProjectSample.path, project.path]).status == 0)
+        try #require(try await runProcess(URL(fileURLWithPath: "/bin/chmod"), ["-R", "u+w", project.path]).status == 0)
+        let slugs = ["sendero-prefetch-trip", "sendero-tenant-travel-get-context", "sendero-tool-call"]
+        for slug in slugs {
+            let code = "export default async function handler(request) {\n  // \(slug)\n  return new Response(\"ok\");\n}\n"
+            try Data(code.utf8).write(to: project.appendingPathComponent("functions/\(slug)/index.js"))
+        }
+        let harness = try await SyncHarness { try await $0.seed(fromDirectory: project.path) }
+        defer { Task { await harness.stop() } }
+        // The remote-map names Kapso's ids, and the hashes of the index.js files this test wrote.
+        let workflowIDs = Dictionary(uniqueKeysWithValues: await harness.fake.workflows.map { ($0.slug, $0.id) })
+        let functionIDs = Dictionary(uniqueKeysWithValues: await harness.fake.functions.map { ($0.slug, $0.id) })
+        try editJSON(project.appendingPathComponent(".kapso/remote-map.json")) { map in
+            guard case .object(var root) = map, case .object(var workflows)? = root["workflows"],
+                case .object(var functions)? = root["functions"]
+            else { return }
+            for (slug, entry) in workflows {
+                guard case .object(var fields) = entry, let id = workflowIDs[slug] else { continue }
+                fields["id"] = .string(id)
+                workflows[slug] = .object(fields)
+            }
+            for (slug, entry) in functions {
+                guard case .object(var fields) = entry, let id = functionIDs[slug], case .object(var files)? = fields["files"],
+                    let code = try? Data(contentsOf: project.appendingPathComponent("functions/\(slug)/index.js"))
+                else { continue }
+                fields["id"] = .string(id)
+                files["functions/\(slug)/index.js"] = .string(FileHash.sha256([UInt8](code)))
+                fields["files"] = .object(files)
+                functions[slug] = .object(fields)
+            }
+            root["workflows"] = .object(workflows)
+            root["functions"] = .object(functions)
+            map = .object(root)
+        }
+        let repository = work.path + "/project.git"
+        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
+        let pushed = try await runGit(
+            commands: [
+                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "kapso pull"], ["push", "-q", repository, "HEAD:main"],
+            ],
+            in: project.path)
+        try #require(pushed.status == 0, "\(pushed.output)")
+        let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output
+
+        var configuration = harness.engine.configuration
+        configuration.stateDirectory = work.path + "/state"
+        let adopting = SyncEngine(
+            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await harness.fake.clearRequests()
+        let report = try await adopting.runCycle()
+        #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.failures.isEmpty, "\(report.summaryLines())")
+        #expect(!report.hasChanges && report.commit == nil, "\(report.summaryLines())")
+        #expect(await harness.fake.requests().allSatisfy { $0.method == "GET" }, "nothing written to Kapso")
+        #expect(try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output == before, "no file rewritten")
+
+        // Kapso → git: the function's code, and nothing else.
+        await harness.fake.simulateFunctionEdit(slug: "sendero-prefetch-trip") { $0.code += "// prefetch less\n" }
+        let pulled = try await adopting.runCycle()
+        #expect(pulled.functions.map(\.slug) == ["sendero-prefetch-trip"] && pulled.pulled.isEmpty, "\(pulled.summaryLines())")
+        let changed = try await runGit(["--git-dir", repository, "diff", "--name-only", "main~1", "main"]).output
+        #expect(changed == ".kapso/project.json\n.kapso/remote-map.json\nfunctions/sendero-prefetch-trip/index.js\n", "\(changed)")
+
+        // git → Kapso, deployed; the remote-map keeps the CLI's fields.
+        let clone = work.path + "/clone"
+        try #require(try await runGit(["clone", "-q", repository, clone]).status == 0)
+        let code = "export default async () => new Response(\"tool\");\n"
+        try Data(code.utf8).write(to: URL(fileURLWithPath: clone + "/functions/sendero-tool-call/index.js"))
+        let edited = try await runGit(
+            commands: [["commit", "-q", "-am", "Simpler tool call"], ["push", "-q", "origin", "HEAD:main"]], in: clone)
+        try #require(edited.status == 0, "\(edited.output)")
+        let pushedReport = try await adopting.runCycle()
+        #expect(
+            pushedReport.functions.map(\.kind) == [.pushed] && pushedReport.functions.first?.deployed == true,
+            "\(pushedReport.summaryLines())")
+        let tool = try #require(await harness.fake.function(slug: "sendero-tool-call"))
+        #expect(tool.code == code && tool.deployments == 1 && tool.status == "deployed")
+        let map = try await runGit(["--git-dir", repository, "show", "main:.kapso/remote-map.json"]).output
+        #expect(map.contains(#""lastDeployedAt": "#) && map.contains(#""generatedSource": {"#), "\(map)")
+        let js = try await runGit(["--git-dir", repository, "show", "main:workflows/sendero-tenant-travel-agent/workflow.js"]).output
+        #expect(FileHash.sha256(Array(js.utf8)) == "07d8f6a78c5941e008e9de7acdc6f6fd32bb943226060aa4c28349acdf1675e2")
+    }
 }

@@ -33,6 +33,16 @@ public enum Fixtures {
         }
     }
 
+    /// The trimmed real project the official CLI wrote (`../shared/fixtures/cli-project-sample/`).
+    public static let cliProjectSample: URL = directory.deletingLastPathComponent().appendingPathComponent("cli-project-sample")
+
+    /// Skips a test, saying why, where the CLI project sample is absent.
+    public static var cliProjectRequired: ConditionTrait {
+        .enabled(
+            if: FileManager.default.fileExists(atPath: cliProjectSample.appendingPathComponent(".kapso/remote-map.json").path),
+            "needs the CLI project sample at ../shared/fixtures/cli-project-sample, absent in this clone")
+    }
+
     public static func bytes(_ url: URL) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: url))
     }
