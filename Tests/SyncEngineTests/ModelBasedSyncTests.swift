@@ -33,7 +33,7 @@ import WorkflowRepo
 
     @Test(arguments: batches)
     func noEditIsLostAndBothSidesConverge(seeds: ClosedRange<Int>) async throws {
-        for seed in seeds { await check(seed: seed, folderOperations: true) }
+        for seed in seeds { await check(seed: seed, folderOperations: true, functionOperations: true) }
     }
 
     /// Seeds that once found a hole, kept beyond the default range: 1752 (a person merged a conflict
@@ -58,10 +58,10 @@ import WorkflowRepo
 
     /// Runs one seed; an error thrown on the way (a person's merge that fails, a file missing) is
     /// reported with the sequence that led to it.
-    func check(seed: Int, folderOperations: Bool) async {
+    func check(seed: Int, folderOperations: Bool, functionOperations: Bool = false) async {
         let model = Model()
         do {
-            try await run(seed: seed, folderOperations: folderOperations, model: model)
+            try await run(seed: seed, folderOperations: folderOperations, functionOperations: functionOperations, model: model)
         } catch {
             Issue.record("\(error)\nseed \(seed):\n  \(model.sequence)")
         }
@@ -84,7 +84,7 @@ import WorkflowRepo
         var sequence: String { log.withLock { $0.joined(separator: "\n  ") } }
     }
 
-    func run(seed: Int, folderOperations: Bool, model: Model) async throws {
+    func run(seed: Int, folderOperations: Bool, functionOperations: Bool, model: Model) async throws {
         // A third of the seeds sync through a git server, which people push to: half of them reach it by
         // path, half over HTTP (`git http-backend`).
         let withServer = seed % 3 == 0
@@ -103,6 +103,11 @@ import WorkflowRepo
         var apiTrigger: [String: Bool] = [:]
         var status = Dictionary(uniqueKeysWithValues: workflows.map { ($0.id, $0.status) })
         var made: [String] = []
+        // Functions: Kapso adds lines at the top of the code, people at the bottom, so that every conflict
+        // merges line by line and the end state says whether a line was lost.
+        let functionSlugs = await harness.fake.functions.map(\.slug).sorted()
+        var kapsoLines: [String: [String]] = [:]
+        var gitLines: [String: [String]] = [:]
         model.folder.withLock { $0 = slugByID }
         model.note("seed \(seed)\(withServer ? ", through a git server" : "")\(overHTTP ? " over HTTP" : "")")
         var engine = try harness.restartedEngine()
@@ -117,7 +122,22 @@ import WorkflowRepo
             }
             // A removed folder cannot be edited in git: the person's edit becomes a plain cycle.
             if model.isRemoved(id) && [4, 5, 6, 13, 14, 16, 17].contains(operation) { operation = 11 }
+            if functionOperations && random.next(4) == 0 { operation = 18 + random.next(2) }
+            let function = functionSlugs[step % functionSlugs.count]
             switch operation {
+            case 18:
+                let line = "// Kapso \(step)"
+                model.note("\(step): Kapso adds \(line) to function \(function)")
+                await harness.fake.simulateFunctionEdit(slug: function) { $0.code = line + "\n" + $0.code }
+                kapsoLines[function, default: []].append(line)
+            case 19:
+                let line = "// git \(step)"
+                model.note("\(step): git adds \(line) to function \(function)")
+                try await harness.personCommits("Edit \(function)") { checkout in
+                    let url = checkout.appendingPathComponent("functions/\(function)/index.js")
+                    try Data((try String(contentsOf: url, encoding: .utf8) + line + "\n").utf8).write(to: url)
+                }
+                gitLines[function, default: []].append(line)
             case 0:
                 let name = "Kapso name \(step)"
                 model.note("\(step): Kapso renames \(slug) to \(name)")
@@ -285,6 +305,14 @@ import WorkflowRepo
             let gitStart = definition["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == "start" }?["position"]
             #expect(gitStart == start, "git and Kapso differ on the start of \(slug): \(sequence)")
         }
+        for function in functionSlugs {
+            let kapso = try #require(await harness.fake.function(slug: function)).code
+            let git = String(decoding: try await harness.file("functions/\(function)/index.js"), as: UTF8.self)
+            #expect(kapso == git, "git and Kapso differ on function \(function): \(sequence)")
+            for line in kapsoLines[function, default: []] + gitLines[function, default: []] {
+                #expect(kapso.contains(line + "\n"), "function \(function) lost \(line): \(sequence)")
+            }
+        }
         let intents = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory.path + "/state/intents")) ?? []
         #expect(intents.isEmpty, "intents left behind: \(intents)\n\(sequence)")
         #expect(try await harness.git.references(withPrefix: "refs/heads/kapso-gitsync/").isEmpty, "a conflict branch is left: \(sequence)")
@@ -389,6 +417,27 @@ import WorkflowRepo
             }
             var ours = try RemoteMap(bytes: try await file(".kapso/remote-map.json"))
             let theirsMap = try RemoteMap(bytes: try await file(".kapso/remote-map.json", at: branch))
+            if branch.hasPrefix("kapso-gitsync/conflict/functions/") {
+                // Kapso's code with the person's lines that it lacks, and the branch's base entry.
+                let slug = String(branch.dropFirst("kapso-gitsync/conflict/functions/".count))
+                let theirs = String(decoding: try await file("functions/\(slug)/index.js", at: branch), as: UTF8.self)
+                let mine = String(decoding: try await file("functions/\(slug)/index.js"), as: UTF8.self)
+                let missing = mine.split(separator: "\n").filter { $0.hasPrefix("// git ") && !theirs.contains($0 + "\n") }
+                let yaml = try await file("functions/\(slug)/function.yaml", at: branch)
+                guard let entry = theirsMap.functions[slug] else {
+                    throw SyncHarness.HarnessError(description: "\(branch) has no remote-map entry for its function")
+                }
+                try await harness.personMerges(branch) { checkout in
+                    ours.setFunction(entry)
+                    try Data(ours.canonicalBytes()).write(to: checkout.appendingPathComponent(".kapso/remote-map.json"))
+                    let folder = checkout.appendingPathComponent("functions/\(slug)")
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    try Data(yaml).write(to: folder.appendingPathComponent("function.yaml"))
+                    let code = theirs + missing.map { $0 + "\n" }.joined()
+                    try Data(code.utf8).write(to: folder.appendingPathComponent("index.js"))
+                }
+                continue
+            }
             // The workflow, as the branch's commit names it (its folder may have moved since).
             let trailer = try await runGit([
                 "--git-dir", harness.server ?? harness.repositoryPath, "log", "-1", "--format=%(trailers:key=Kapso-Conflict,valueonly)",
