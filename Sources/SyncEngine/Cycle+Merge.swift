@@ -118,7 +118,7 @@ extension Cycle {
         let parts = WriteDigest.parts(of: merged)
         let intent = PushIntent(
             workflowID: id, lockVersion: lockVersion, localHashes: merged.hashes, writeDigest: parts.full, bodyDigest: parts.body,
-            triggersBeforeDigest: kapsoParts.triggers, baseFiles: entry.files, mergedFrom: ours.hashes)
+            triggersBeforeDigest: kapsoParts.triggers, baseFiles: entry.files, mergedFrom: ours.hashes, mergedWith: kapso.hashes)
         try await recordIntent(intent)
         try await completeWrite(id: id, folder: folder, write: write, intent: intent, asCreation: false, merge: sides)
     }

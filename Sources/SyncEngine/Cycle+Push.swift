@@ -41,9 +41,18 @@ extension Cycle {
         let parts = WriteDigest.parts(of: localWorkflow)
         let intent = PushIntent(
             workflowID: id, lockVersion: lockVersion, localHashes: localWorkflow.hashes, writeDigest: parts.full,
-            bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers, baseFiles: base.entry(forID: id)?.files ?? [:])
+            bodyDigest: parts.body, triggersBeforeDigest: kapsoParts.triggers, baseFiles: base.entry(forID: id)?.files ?? [:],
+            earlierWriteDigests: earlierWrites(of: id, kapso: kapsoParts.full))
         try await recordIntent(intent)
         try await completeWrite(id: id, folder: folder, write: write, intent: intent, asCreation: false)
+    }
+
+    /// The unconfirmed writes of ours that Kapso holds now (`kapso`: its version's full digest): the
+    /// write about to replace their intent carries them on.
+    func earlierWrites(of id: String, kapso: String) -> [String]? {
+        guard let previous = intents[id] else { return nil }
+        let earlier = (previous.earlierWriteDigests ?? []) + [previous.writeDigest]
+        return earlier.contains(kapso) ? earlier : nil
     }
 
     /// Records the intent in the state directory and, with a git server, on the server, before the

@@ -29,11 +29,18 @@ public enum OwnWriteRecognizer {
         let gitUnchanged = localHashes == intent.localHashes || localHashes == intent.mergedFrom
         if kapso.full == intent.writeDigest {
             if gitUnchanged { return .landed }
+            // The base moved to the very Kapso version the merge was made with (a person merged that
+            // conflict branch): git's files are their resolution of it, and Kapso holds nothing newer than
+            // the merge. Merged again, the merge's copy of git's older edits would count as Kapso's.
+            if baseMoved, let mergedWith = intent.mergedWith, mergedWith == baseFiles { return .landedThenChangedInGit }
             if baseMoved { return .notOurs }
             // Git's newer files were based on git's side alone: pushed over a merge, they would undo Kapso's side.
             return intent.mergedFrom == nil ? .landedThenChangedInGit : .unsure
         }
         guard !baseMoved else { return .notOurs }
+        // An earlier write of ours that this one was to replace, and this one never landed: git's files
+        // were pushed over it once already, and are again.
+        if intent.earlierWriteDigests?.contains(kapso.full) == true { return .landedThenChangedInGit }
         // A merge cut off half way is finished by merging again: finishing it as a push would send git's
         // files. Only the cycle that sent it (holding the merged files) goes on with its triggers.
         if intent.mergedFrom == nil || localHashes == intent.localHashes {

@@ -28,12 +28,22 @@ public struct PushIntent: Codable, Sendable, Equatable {
     /// still holds those files; git's later edits were never merged with Kapso's side, so they are not
     /// pushed over it.
     public var mergedFrom: [String: String]?
+    /// For a merge: Kapso's files it was merged with. A person who merges the conflict branch holding
+    /// exactly that Kapso version moves the base there, and their resolution then holds everything the
+    /// merge took from Kapso: pushed over the merge, it undoes nothing of Kapso's.
+    public var mergedWith: [String: String]?
+    /// Digests of this service's earlier writes, still unconfirmed, that Kapso held when this one was
+    /// decided: this write replaces their intent, and if it never lands, Kapso holding one of them is
+    /// still this service's own write, not an edit made in Kapso.
+    public var earlierWriteDigests: [String]?
 
     public init(
         workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String, bodyDigest: String? = nil,
         triggersBeforeDigest: String? = nil, creationDigest: String? = nil, baseFiles: [String: String]?,
-        mergedFrom: [String: String]? = nil
+        mergedFrom: [String: String]? = nil, mergedWith: [String: String]? = nil, earlierWriteDigests: [String]? = nil
     ) {
+        self.earlierWriteDigests = earlierWriteDigests
+        self.mergedWith = mergedWith
         self.workflowID = workflowID
         self.lockVersion = lockVersion
         self.localHashes = localHashes

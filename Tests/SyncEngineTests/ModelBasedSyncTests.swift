@@ -56,6 +56,16 @@ import WorkflowRepo
         await check(seed: seed, folderOperations: true)
     }
 
+    /// Seeds that found a hole once functions were edited too: 877 (a merge landed and its commit did not;
+    /// a person then merged the conflict branch holding the very Kapso version it was merged with, and
+    /// moved on: the merge's copy of their older edit counted as Kapso's, and undid their newer one);
+    /// 1254 (a push landed and its commit did not; git moved on, and the push of git's newer files failed:
+    /// its intent had replaced the first one's, so Kapso's copy of git's older edit counted as Kapso's).
+    @Test(arguments: [877, 1254])
+    func seedWithFunctionOperationsThatOnceFailed(seed: Int) async throws {
+        await check(seed: seed, folderOperations: true, functionOperations: true)
+    }
+
     /// Runs one seed; an error thrown on the way (a person's merge that fails, a file missing) is
     /// reported with the sequence that led to it.
     func check(seed: Int, folderOperations: Bool, functionOperations: Bool = false) async {

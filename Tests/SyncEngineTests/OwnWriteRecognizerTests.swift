@@ -23,6 +23,18 @@ import WorkflowRepo
         workflowID: "1", lockVersion: 4, localHashes: sentHashes, writeDigest: "full", bodyDigest: "body", triggersBeforeDigest: "t-old",
         baseFiles: baseHashes, mergedFrom: gitHashes)
     static let newer = ["workflows/a/definition.json": "newer"]
+    /// A merge made with the Kapso version a person then resolved a conflict branch against.
+    static var mergeWithTheResolvedVersion: PushIntent {
+        var intent = merge
+        intent.mergedWith = resolvedBase
+        return intent
+    }
+    /// A push of git's newer files over an earlier write of ours that Kapso held (digest "earlier").
+    static var pushOverAnEarlierWrite: PushIntent {
+        var intent = push
+        intent.earlierWriteDigests = ["earlier"]
+        return intent
+    }
     /// The base a person's merge of a conflict branch left: the Kapso version they resolved against.
     static let resolvedBase = ["workflows/a/definition.json": "kapso-at-conflict"]
 
@@ -99,6 +111,24 @@ import WorkflowRepo
         Case(
             name: "an intent that does not say its base: the whole push landed", intent: pushOfAnOlderRelease, local: sentHashes,
             kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landed),
+        // Seed 877: the merge landed, then a person merged the conflict branch holding the Kapso version it was
+        // merged with: their resolution holds all the merge took from Kapso, and is pushed over it.
+        Case(
+            name: "the merge landed, then its Kapso side was resolved in git", intent: mergeWithTheResolvedVersion, base: resolvedBase,
+            local: ["workflows/a/definition.json": "resolved"],
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .landedThenChangedInGit),
+        Case(
+            name: "the merge landed, then another Kapso version was resolved in git", intent: merge, base: resolvedBase,
+            local: ["workflows/a/definition.json": "resolved"],
+            kapso: Parts(full: "full", body: "body", triggers: "t-new", creation: "x"), expected: .notOurs),
+        // Seed 1254: an earlier push landed, its commit did not; git moved on; the push of git's newer files
+        // failed. Kapso still holds the earlier write: ours, so git's files go over it again.
+        Case(
+            name: "a push over an earlier write of ours that did not land", intent: pushOverAnEarlierWrite, local: sentHashes,
+            kapso: Parts(full: "earlier", body: "earlier-body", triggers: "t-old", creation: "x"), expected: .landedThenChangedInGit),
+        Case(
+            name: "a push over an earlier write, then someone else's edit", intent: pushOverAnEarlierWrite, local: sentHashes,
+            kapso: Parts(full: "other", body: "other", triggers: "t-old", creation: "x"), expected: .notOurs),
     ]
 
     @Test(arguments: cases)
