@@ -50,7 +50,8 @@ extension Cycle {
             references = ReferenceMaps(functions: functionList.functions, workflows: list.workflows)
         }
         for entry in functionList.invalid {
-            report.failures.append(.init(workflow: "function \(entry.reference)", reason: "unreadable list entry: \(entry.reason)"))
+            report.failures.append(
+                .init(workflow: FunctionFiles.folderPath(entry.reference), reason: "unreadable entry of GET /functions: \(entry.reason)"))
         }
         let listed = Set(functions.listed.map(\.id))
         // A list with unreadable entries does not say which functions are gone.
@@ -91,7 +92,7 @@ extension Cycle {
             case .removeFolder(let id, let folder): removeFunctionFolder(id: id, folder: folder)
             case .forget(_, let folder): outcome.remoteMap.removeFunction(slug: folder)
             case .refuse(let id, let slug, let reason):
-                report.failures.append(.init(workflow: "function \(slug) (\(id))", reason: reason))
+                report.failures.append(.init(workflow: "\(FunctionFiles.folderPath(slug)) (\(id))", reason: reason))
             case .invalid(let folder, let reason): report.invalid.append(.init(workflow: FunctionFiles.folderPath(folder), reason: reason))
             }
         }
@@ -186,7 +187,7 @@ extension Cycle {
                 functions.untouchable.insert(id)
             case .failure(let error):
                 functions.untouchable.insert(id)
-                report.failures.append(.init(workflow: "function \(slug) (\(id))", reason: error.description))
+                report.failures.append(.init(workflow: "\(FunctionFiles.folderPath(slug)) (\(id))", reason: error.description))
             case .success(let function):
                 do {
                     let files = try FunctionFiles(function)
@@ -198,7 +199,7 @@ extension Cycle {
                     }
                 } catch {
                     functions.untouchable.insert(id)
-                    report.failures.append(.init(workflow: "function \(slug) (\(id))", reason: error.description))
+                    report.failures.append(.init(workflow: "\(FunctionFiles.folderPath(slug)) (\(id))", reason: error.description))
                 }
             }
         }

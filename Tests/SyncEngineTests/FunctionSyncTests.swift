@@ -217,6 +217,22 @@ import WorkflowRepo
         #expect(await harness.fake.function(slug: "function-2")?.name == "Function 2", "nothing sent for the broken one")
     }
 
+    @Test func aMalformedAnswerIsReportedByNameAndTheOtherFunctionsStillSync() async throws {
+        let harness = try await Self.harness { $0.deletedInKapso = .remove }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let broken = try #require(await harness.fake.function(slug: "function-2"))
+        await harness.fake.simulateFunctionEdit(slug: "function-2") { $0.code = "// changed\n" }
+        await harness.fake.simulateFunctionEdit(slug: "function-3") { $0.code = "// also changed\n" }
+        await harness.fake.inject(
+            FakeFaultRule(method: "GET", pathPrefix: "/functions/\(broken.id)", fault: .replaceBody(#"{"data": {"id": "x"}}"#), count: 10))
+        let report = try await harness.engine.runCycle()
+        #expect(report.failures.map(\.workflow) == ["functions/function-2 (\(broken.id))"], "\(report.summaryLines())")
+        #expect(report.failures.first?.reason.contains("malformed response") == true)
+        #expect(report.functions.map(\.slug) == ["function-3"])
+        #expect(Self.text(try await harness.file("functions/function-2/index.js")) == broken.code, "left as it was, not removed")
+    }
+
     @Test func aFunctionGoneFromKapsoIsReportedOrItsFolderRemoved() async throws {
         let reporting = try await Self.harness()
         defer { Task { await reporting.stop() } }
