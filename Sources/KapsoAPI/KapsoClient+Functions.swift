@@ -17,11 +17,22 @@ extension KapsoClient {
     }
 
     public func createFunction(_ fields: [String: JSONValue]) async throws(KapsoAPIError) -> KapsoFunction {
-        try await functionAnswer(.createFunction, body: ["function": .object(fields)])
+        try await writtenFunction(.createFunction, body: ["function": .object(fields)])
     }
 
     public func updateFunction(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> KapsoFunction {
-        try await functionAnswer(.updateFunction(id), body: ["function": .object(fields)])
+        try await writtenFunction(.updateFunction(id), body: ["function": .object(fields)])
+    }
+
+    /// The answer to a write; one that names the function but leaves a field out (the code, say) is
+    /// followed by a read of the function, since the write has landed either way.
+    private func writtenFunction(_ endpoint: Endpoint, body: JSONValue) async throws(KapsoAPIError) -> KapsoFunction {
+        let data = try await send(endpoint, body: body)
+        if let function = try? KapsoFunction(data) { return function }
+        guard let id = data["id"]?.stringValue else {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "the answer names no function id")
+        }
+        return try await function(id: id)
     }
 
     /// The answer (202) is not enveloped in `data`, and says only that the deployment started.

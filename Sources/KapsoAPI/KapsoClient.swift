@@ -110,7 +110,7 @@ public final class KapsoClient: Sendable {
         return data
     }
 
-    /// Sends a request and returns the whole answer (`.null` for 204). A request that is not idempotent
+    /// Sends a request and returns the whole answer (`.null` for 204, or a 202 with no body). A request that is not idempotent
     /// (POST) is sent again only when Kapso cannot have acted on it: a refused connection or a 429.
     func sendForDocument(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
         let url = try url(for: endpoint)
@@ -132,7 +132,8 @@ public final class KapsoClient: Sendable {
             switch outcome {
             case .success(let response):
                 if (200..<300).contains(response.status) {
-                    if response.status == 204 { return .null }
+                    // 202 Accepted (a deployment started) need not say more than its status.
+                    if response.status == 204 || (response.status == 202 && response.body.isEmpty) { return .null }
                     do {
                         let document = try JSONParser.parse(response.body)
                         guard document.objectValue != nil else {

@@ -20,6 +20,9 @@ public actor KapsoFake {
         /// As the CDN in front of the real API does to clients it cannot tell: a request without a
         /// User-Agent gets 403 with the text `error code: 1010`, before the API sees it.
         public var blockClientsWithoutUserAgent: Bool
+        /// Answers to function writes carry no more than the schema requires: create and update leave the
+        /// code out, and a deployment's 202 has no body (what a client may not assume is there).
+        public var terseFunctionWrites = false
 
         public init(
             apiKey: String, requestsPerMinute: Int = 0, retryAfterSeconds: Int = 60, rateWindow: Duration = .seconds(60),
@@ -280,13 +283,25 @@ public actor KapsoFake {
         case ("POST", 3, "workflows") where parts[2] == "triggers":
             answer = state.createTrigger(workflowID: parts[1], body: parsedBody ?? .null)
         case ("GET", 1, "functions"): answer = state.listFunctions()
-        case ("POST", 1, "functions"): answer = state.createFunction(body: parsedBody ?? .null)
+        case ("POST", 1, "functions"): answer = terse(state.createFunction(body: parsedBody ?? .null))
         case ("GET", 2, "functions"): answer = state.function(id: parts[1])
-        case ("PATCH", 2, "functions"): answer = state.updateFunction(id: parts[1], body: parsedBody ?? .null)
-        case ("POST", 3, "functions") where parts[2] == "deploy": answer = state.deployFunction(id: parts[1])
+        case ("PATCH", 2, "functions"): answer = terse(state.updateFunction(id: parts[1], body: parsedBody ?? .null))
+        case ("POST", 3, "functions") where parts[2] == "deploy":
+            answer = state.deployFunction(id: parts[1])
+            if options.terseFunctionWrites && answer.status == 202 { return Reply(status: 202, body: []) }
         default: answer = FakeState.error(404, "Not found")
         }
         return json(answer.status, answer.body)
+    }
+
+    /// A function write's answer without its code, under `terseFunctionWrites`.
+    private func terse(_ answer: FakeState.Answer) -> FakeState.Answer {
+        guard options.terseFunctionWrites, case .object(var document) = answer.body, case .object(var data)? = document["data"] else {
+            return answer
+        }
+        data.removeValue(forKey: "code")
+        document["data"] = .object(data)
+        return (answer.status, .object(document))
     }
 
     private func rateLimited() -> Reply? {

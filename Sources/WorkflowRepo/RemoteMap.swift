@@ -29,63 +29,60 @@ public struct RemoteMap: Sendable, Equatable {
         }
     }
 
-    /// Entries by slug (the folder name, as the CLI keys them).
-    public private(set) var workflows: [String: Entry]
-    public var extra: [String: JSONValue]
-    /// Slug by workflow id: identity is the id, and every cycle looks entries up by it.
-    public private(set) var slugByID: [String: String]
+    /// Entries by slug, and the slug of each id: identity is the id, and every cycle looks entries up by it.
+    struct Index: Sendable, Equatable {
+        private(set) var entries: [String: Entry]
+        private(set) var slugByID: [String: String]
+
+        init(_ entries: [String: Entry]) {
+            self.entries = entries
+            slugByID = Dictionary(entries.map { ($0.value.id, $0.key) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        func entry(forID id: String) -> Entry? { slugByID[id].flatMap { entries[$0] } }
+
+        /// Records `entry` under its slug, replacing whatever the index held for that slug or that id.
+        mutating func set(_ entry: Entry) {
+            if let oldSlug = slugByID[entry.id], oldSlug != entry.slug { entries.removeValue(forKey: oldSlug) }
+            if let displaced = entries[entry.slug], displaced.id != entry.id { slugByID.removeValue(forKey: displaced.id) }
+            entries[entry.slug] = entry
+            slugByID[entry.id] = entry.slug
+        }
+
+        mutating func remove(slug: String) {
+            guard let entry = entries.removeValue(forKey: slug) else { return }
+            if slugByID[entry.id] == slug { slugByID.removeValue(forKey: entry.id) }
+        }
+    }
+
+    private var workflowIndex: Index
+    private var functionIndex: Index
+    /// Workflow entries by slug (the folder name, as the CLI keys them).
+    public var workflows: [String: Entry] { workflowIndex.entries }
+    /// Slug by workflow id.
+    public var slugByID: [String: String] { workflowIndex.slugByID }
     /// Function entries by slug (the folder under `functions/`).
-    public private(set) var functions: [String: Entry]
-    public private(set) var functionSlugByID: [String: String]
+    public var functions: [String: Entry] { functionIndex.entries }
+    public var extra: [String: JSONValue]
     /// Whether the file had a `functions` section: a map without one is written back without one.
     private var hasFunctionsSection: Bool
 
     public init(workflows: [String: Entry] = [:], functions: [String: Entry] = [:], extra: [String: JSONValue] = [:]) {
-        self.workflows = workflows
-        self.functions = functions
+        workflowIndex = Index(workflows)
+        functionIndex = Index(functions)
         self.extra = extra
-        slugByID = Self.index(workflows)
-        functionSlugByID = Self.index(functions)
         hasFunctionsSection = !functions.isEmpty
     }
 
-    public func function(forID id: String) -> Entry? {
-        functionSlugByID[id].flatMap { functions[$0] }
-    }
+    public func entry(forID id: String) -> Entry? { workflowIndex.entry(forID: id) }
+    /// Records a workflow's `entry` under its slug, replacing whatever the map held for that slug or that id.
+    public mutating func set(_ entry: Entry) { workflowIndex.set(entry) }
+    public mutating func remove(slug: String) { workflowIndex.remove(slug: slug) }
 
+    public func function(forID id: String) -> Entry? { functionIndex.entry(forID: id) }
     /// Records a function's `entry` under its slug, replacing whatever the map held for that slug or that id.
-    public mutating func setFunction(_ entry: Entry) {
-        if let oldSlug = functionSlugByID[entry.id], oldSlug != entry.slug { functions.removeValue(forKey: oldSlug) }
-        if let displaced = functions[entry.slug], displaced.id != entry.id { functionSlugByID.removeValue(forKey: displaced.id) }
-        functions[entry.slug] = entry
-        functionSlugByID[entry.id] = entry.slug
-    }
-
-    public mutating func removeFunction(slug: String) {
-        guard let entry = functions.removeValue(forKey: slug) else { return }
-        if functionSlugByID[entry.id] == slug { functionSlugByID.removeValue(forKey: entry.id) }
-    }
-
-    public func entry(forID id: String) -> Entry? {
-        slugByID[id].flatMap { workflows[$0] }
-    }
-
-    /// Records `entry` under its slug, replacing whatever the map held for that slug or that id.
-    public mutating func set(_ entry: Entry) {
-        if let oldSlug = slugByID[entry.id], oldSlug != entry.slug { workflows.removeValue(forKey: oldSlug) }
-        if let displaced = workflows[entry.slug], displaced.id != entry.id { slugByID.removeValue(forKey: displaced.id) }
-        workflows[entry.slug] = entry
-        slugByID[entry.id] = entry.slug
-    }
-
-    public mutating func remove(slug: String) {
-        guard let entry = workflows.removeValue(forKey: slug) else { return }
-        if slugByID[entry.id] == slug { slugByID.removeValue(forKey: entry.id) }
-    }
-
-    private static func index(_ workflows: [String: Entry]) -> [String: String] {
-        Dictionary(workflows.map { ($0.value.id, $0.key) }, uniquingKeysWith: { first, _ in first })
-    }
+    public mutating func setFunction(_ entry: Entry) { functionIndex.set(entry) }
+    public mutating func removeFunction(slug: String) { functionIndex.remove(slug: slug) }
 
     public init(bytes: [UInt8]) throws(LayoutError) {
         let path = RepositoryLayout.remoteMap
@@ -99,11 +96,9 @@ public struct RemoteMap: Sendable, Equatable {
         let workflows = try Self.entries(root.removeValue(forKey: "workflows"), section: "workflows")
         let functionsSection = root.removeValue(forKey: "functions")
         let functions = try Self.entries(functionsSection, section: "functions")
-        self.workflows = workflows
-        self.functions = functions
+        workflowIndex = Index(workflows)
+        functionIndex = Index(functions)
         self.extra = root
-        slugByID = Self.index(workflows)
-        functionSlugByID = Self.index(functions)
         hasFunctionsSection = functionsSection != nil
     }
 

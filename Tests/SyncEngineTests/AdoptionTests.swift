@@ -67,21 +67,9 @@ import WorkflowRepo
             CanonicalJSONWriter.canonicalBytes(["functions": .object(functionEntries), "version": 1, "workflows": .object(entries)])
         )
         .write(to: project.appendingPathComponent(".kapso/remote-map.json"))
-        let repository = harness.directory.path + "/cli-project.git"
-        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
-        let pushed = try await runGit(
-            commands: [
-                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "kapso pull"], ["push", "-q", repository, "HEAD:main"],
-            ],
-            in: project.path)
-        try #require(pushed.status == 0, "\(pushed.output)")
+        let (repository, adopting) = try await Self.adopt(
+            project, message: "kapso pull", harness: harness, at: harness.directory.path + "/cli-project")
         let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output
-
-        var configuration = harness.engine.configuration
-        configuration.stateDirectory = harness.directory.path + "/adopting-state"
-        let adopting = SyncEngine(
-            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         await harness.fake.clearRequests()
         let report = try await adopting.runCycle()
         #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.failures.isEmpty, "\(report.summaryLines())")
@@ -114,21 +102,9 @@ import WorkflowRepo
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source.appendingPathComponent("workflows"), to: project.appendingPathComponent("workflows"))
         try Data(".kapso/\nnode_modules/\n".utf8).write(to: project.appendingPathComponent(".gitignore"))
-        let repository = harness.directory.path + "/ignored-map.git"
-        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
-        let pushed = try await runGit(
-            commands: [
-                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Our flows"], ["push", "-q", repository, "HEAD:main"],
-            ],
-            in: project.path)
-        try #require(pushed.status == 0, "\(pushed.output)")
+        let (repository, adopting) = try await Self.adopt(
+            project, message: "Our flows", harness: harness, at: harness.directory.path + "/ignored-map")
         let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main", "workflows"]).output
-
-        var configuration = harness.engine.configuration
-        configuration.stateDirectory = harness.directory.path + "/ignored-map-state"
-        let adopting = SyncEngine(
-            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         await harness.fake.clearRequests()
         let report = try await adopting.runCycle()
         #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.pushed.isEmpty, "\(report.summaryLines())")
@@ -182,21 +158,8 @@ import WorkflowRepo
             root["functions"] = .object(functions)
             map = .object(root)
         }
-        let repository = work.path + "/project.git"
-        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
-        let pushed = try await runGit(
-            commands: [
-                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "kapso pull"], ["push", "-q", repository, "HEAD:main"],
-            ],
-            in: project.path)
-        try #require(pushed.status == 0, "\(pushed.output)")
+        let (repository, adopting) = try await Self.adopt(project, message: "kapso pull", harness: harness, at: work.path + "/project")
         let before = try await runGit(["--git-dir", repository, "ls-tree", "-r", "main"]).output
-
-        var configuration = harness.engine.configuration
-        configuration.stateDirectory = work.path + "/state"
-        let adopting = SyncEngine(
-            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         await harness.fake.clearRequests()
         let report = try await adopting.runCycle()
         #expect(report.conflicts.isEmpty && report.invalid.isEmpty && report.failures.isEmpty, "\(report.summaryLines())")
@@ -229,5 +192,24 @@ import WorkflowRepo
         #expect(map.contains(#""lastDeployedAt": "#) && map.contains(#""generatedSource": {"#), "\(map)")
         let js = try await runGit(["--git-dir", repository, "show", "main:workflows/sendero-tenant-travel-agent/workflow.js"]).output
         #expect(FileHash.sha256(Array(js.utf8)) == "07d8f6a78c5941e008e9de7acdc6f6fd32bb943226060aa4c28349acdf1675e2")
+    }
+
+    /// The person's project committed and pushed to a new bare repository at `path`.git, and an engine
+    /// (with a state directory of its own, `path`-state) that syncs that repository with the harness's fake.
+    static func adopt(_ project: URL, message: String, harness: SyncHarness, at path: String) async throws -> (String, SyncEngine) {
+        let repository = path + ".git"
+        try #require(try await runGit(["init", "-q", "--bare", "-b", "main", repository]).status == 0)
+        let pushed = try await runGit(
+            commands: [
+                ["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", message], ["push", "-q", repository, "HEAD:main"],
+            ],
+            in: project.path)
+        try #require(pushed.status == 0, "\(pushed.output)")
+        var configuration = harness.engine.configuration
+        configuration.stateDirectory = path + "-state"
+        let engine = SyncEngine(
+            client: harness.client, git: try GitStore(path: repository, createIfMissing: false), configuration: configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return (repository, engine)
     }
 }

@@ -157,6 +157,23 @@ import WorkflowRepo
         #expect(!(try await harness.engine.runCycle().hasChanges))
     }
 
+    /// A write's answer without the code, a deployment's 202 without a body: the write is read back, and
+    /// nothing is reported as failed.
+    @Test func terseAnswersToWritesAreReadBack() async throws {
+        var options = KapsoFake.Options(apiKey: SyncHarness.apiKey)
+        options.terseFunctionWrites = true
+        let harness = try await SyncHarness(fakeOptions: options) { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        try await harness.personCommits("Edit function-0") { checkout in
+            try Data("export default () => 0;\n".utf8).write(to: checkout.appendingPathComponent("functions/function-0/index.js"))
+        }
+        let report = try await harness.engine.runCycle()
+        #expect(report.failures.isEmpty && report.warnings.isEmpty, "\(report.summaryLines())")
+        #expect(report.functions.map(\.kind) == [.pushed] && report.functions.first?.deployed == true)
+        #expect(!(try await harness.engine.runCycle().hasChanges))
+    }
+
     @Test func aFailedDeploymentIsReportedAsSuchAndMadeAgainNextCycle() async throws {
         let harness = try await Self.harness()
         defer { Task { await harness.stop() } }
