@@ -33,8 +33,8 @@ struct FunctionWork: Sendable {
 extension Cycle {
     /// Syncs `functions/<slug>/` both ways, before the workflows (a workflow new in git may call a
     /// function new in git). The same rules as workflows: the base is the remote-map, content decides,
-    /// writes carry the base's `lock_version`, both sides changed is a conflict with Kapso's version on
-    /// its own branch. Function secrets are never read.
+    /// a write carries the `lock_version` of the version read, both sides changed is a conflict with
+    /// Kapso's version on its own branch. Function secrets are never read.
     mutating func syncFunctions() async throws(SyncError) {
         guard configuration.functions.sync else { return }
         let functionList: FunctionList
