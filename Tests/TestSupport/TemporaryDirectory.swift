@@ -1,6 +1,9 @@
 import Foundation
+import Synchronization
 
-/// A fresh folder under the system temp dir, removed when the test is done.
+/// A fresh folder under the system temp dir, removed when the test is done, or at the latest when the
+/// test process exits: a test's `defer { Task { await harness.stop() } }` may still hold its harness
+/// (and so its folder) when the last test of the process returns.
 public final class TemporaryDirectory: Sendable {
     public let url: URL
     public var path: String { url.path }
@@ -8,11 +11,25 @@ public final class TemporaryDirectory: Sendable {
     public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("kapso-gitsync-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        _ = Self.registerExitCleanup
+        let path = url.path
+        Self.live.withLock { _ = $0.insert(path) }
     }
 
     deinit {
         try? FileManager.default.removeItem(at: url)
+        let path = url.path
+        Self.live.withLock { _ = $0.remove(path) }
     }
+
+    /// The folders not removed yet.
+    private static let live = Mutex<Set<String>>([])
+
+    private static let registerExitCleanup: Void = {
+        atexit {
+            for path in TemporaryDirectory.live.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }()
 }
 
 /// Runs the git CLI the way a person would, to inspect what the product wrote (output and errors together).
