@@ -1,12 +1,9 @@
-/// The functions' part of the messages: one line per function and a `Kapso-Function:` trailer, in
-/// the cycle's commit; the commit that starts a function's conflict branch.
+/// The functions' part of the messages: their lines and trailers in the cycle's commit; the commit that
+/// starts a function's conflict branch.
 extension CommitMessage {
-    /// The cycle's message with its functions: their lines before the trailers, their trailers before
-    /// `Kapso-Sync-Cycle`. A cycle that changed only functions gets a subject of its own.
-    public static func addingFunctions(
-        _ functions: [CycleReport.FunctionChange], to message: String, workflowsChanged: Bool, cycleID: String
-    ) -> String {
-        guard !functions.isEmpty else { return message }
+    /// One line per function and a `Kapso-Function:` trailer each; the subject, for a cycle that
+    /// changed only functions.
+    static func functionParts(_ functions: [CycleReport.FunctionChange]) -> Parts {
         let sorted = functions.sorted { $0.slug < $1.slug }
         let lines = sorted.map { function -> String in
             let what: String
@@ -23,28 +20,19 @@ extension CommitMessage {
         let trailers = sorted.map {
             "Kapso-Function: \($0.slug) id=\($0.id) lock_version=\(version($0.lockVersion)) \($0.kind.rawValue)"
         }
-        guard workflowsChanged else {
-            let subject: String
-            if sorted.count == 1, let only = sorted.first {
-                switch only.kind {
-                case .pulled: subject = "Pull function \(only.slug) from Kapso (lock_version \(version(only.lockVersion)))"
-                case .pushed, .created:
-                    subject = "Record push of function \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
-                case .removed: subject = "Remove functions/\(only.slug): the function is gone from Kapso"
-                case .adopted, .normalised: subject = "Record function \(only.slug) at lock_version \(version(only.lockVersion))"
-                }
-            } else {
-                subject = "Sync \(sorted.count) functions with Kapso"
+        let subject: String
+        if sorted.count == 1, let only = sorted.first {
+            switch only.kind {
+            case .pulled: subject = "Pull function \(only.slug) from Kapso (lock_version \(version(only.lockVersion)))"
+            case .pushed, .created:
+                subject = "Record push of function \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
+            case .removed: subject = "Remove functions/\(only.slug): the function is gone from Kapso"
+            case .adopted, .normalised: subject = "Record function \(only.slug) at lock_version \(version(only.lockVersion))"
             }
-            return ([subject, ""] + lines + [""] + trailers + ["Kapso-Sync-Cycle: \(cycleID)"]).joined(separator: "\n") + "\n"
+        } else {
+            subject = "Sync \(sorted.count) functions with Kapso"
         }
-        var paragraphs = message.trimmingSuffix("\n").components(separatedBy: "\n\n")
-        var trailerBlock = paragraphs.removeLast().components(separatedBy: "\n")
-        let cycleLine = trailerBlock.removeLast()
-        trailerBlock += trailers + [cycleLine]
-        paragraphs.append(lines.joined(separator: "\n"))
-        paragraphs.append(trailerBlock.joined(separator: "\n"))
-        return paragraphs.joined(separator: "\n\n") + "\n"
+        return Parts(subject: subject, body: lines, trailers: trailers)
     }
 
     /// The commit that starts (or moves on) a function's conflict branch.
@@ -62,13 +50,5 @@ extension CommitMessage {
             "lock_version \(version(lockVersion)) and deploys it. A newer edit in Kapso is a new conflict.", "",
             "Kapso-Conflict: functions/\(folder) id=\(id) lock_version=\(version(lockVersion))", "",
         ].joined(separator: "\n")
-    }
-}
-
-extension String {
-    fileprivate func trimmingSuffix(_ suffix: String) -> String {
-        var text = self
-        while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
-        return text
     }
 }

@@ -35,6 +35,18 @@ public enum CommitMessage {
     }
 
     public static func pull(_ workflows: [SyncedWorkflow], cycleID: String) -> String {
+        let parts = pullParts(workflows)
+        return assemble(parts.subject, paragraphs: [parts.body], trailers: parts.trailers, cycleID: cycleID)
+    }
+
+    /// A message's subject, its body lines, and its trailers (but the cycle's).
+    struct Parts {
+        var subject: String
+        var body: [String]
+        var trailers: [String]
+    }
+
+    static func pullParts(_ workflows: [SyncedWorkflow]) -> Parts {
         let sorted = workflows.sorted { $0.slug < $1.slug }
         let subject: String
         if sorted.count == 1, let only = sorted.first {
@@ -44,23 +56,43 @@ public enum CommitMessage {
             subject =
                 "Pull \(sorted.count) workflows from Kapso" + (added > 0 ? " (\(added) new)" : "")
         }
+        return Parts(
+            subject: subject, body: sorted.flatMap(pulledLines),
+            trailers: sorted.map { "Kapso-Workflow: \($0.slug) id=\($0.id) lock_version=\(version($0.lockVersion))" })
+    }
+
+    /// Subject, a blank line, each paragraph of the body followed by a blank line, then the trailers
+    /// ending with `Kapso-Sync-Cycle`.
+    static func assemble(_ subject: String, paragraphs: [[String]], trailers: [String], cycleID: String) -> String {
         var lines = [subject, ""]
-        for workflow in sorted { lines += pulledLines(workflow) }
-        lines.append("")
-        for workflow in sorted {
-            lines.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
-        }
-        lines.append("Kapso-Sync-Cycle: \(cycleID)")
+        for paragraph in paragraphs { lines += paragraph + [""] }
+        lines += trailers + ["Kapso-Sync-Cycle: \(cycleID)"]
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// A cycle's commit: the pull message when nothing was pushed; otherwise pushes and pulls together,
-    /// with a `Kapso-Pushed` trailer per push.
+    /// with a `Kapso-Pushed` trailer per push. Functions come after the workflows, a paragraph and
+    /// `Kapso-Function` trailers of their own; a cycle that changed only functions has a subject of theirs.
     public static func cycle(
         pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], merged: [CycleReport.Merged] = [], archived: [String] = [],
-        removed: [String] = [], cycleID: String
+        removed: [String] = [], functions: [CycleReport.FunctionChange] = [], cycleID: String
     ) -> String {
-        guard !pushed.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty else { return pull(pulled, cycleID: cycleID) }
+        let workflowsChanged = !pulled.isEmpty || !pushed.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty
+        let functionParts = functions.isEmpty ? nil : functionParts(functions)
+        if let functionParts, !workflowsChanged {
+            return assemble(functionParts.subject, paragraphs: [functionParts.body], trailers: functionParts.trailers, cycleID: cycleID)
+        }
+        let parts = cycleParts(pulled: pulled, pushed: pushed, merged: merged, archived: archived, removed: removed) ?? pullParts(pulled)
+        return assemble(
+            parts.subject, paragraphs: [parts.body] + (functionParts.map { [$0.body] } ?? []),
+            trailers: parts.trailers + (functionParts?.trailers ?? []), cycleID: cycleID)
+    }
+
+    /// The parts of a cycle's message that wrote to Kapso or removed something; nil when it only pulled.
+    private static func cycleParts(
+        pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], merged: [CycleReport.Merged], archived: [String], removed: [String]
+    ) -> Parts? {
+        guard !pushed.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty else { return nil }
         let subject: String
         if pulled.isEmpty, archived.isEmpty, removed.isEmpty, merged.isEmpty, pushed.count == 1, let only = pushed.first {
             subject = "Record push of \(only.slug) to Kapso (now lock_version \(version(only.lockVersion)))"
@@ -74,7 +106,7 @@ public enum CommitMessage {
             if !removed.isEmpty { parts.append("\(removed.count) removed") }
             subject = "Sync with Kapso: " + parts.joined(separator: ", ")
         }
-        var lines = [subject, ""]
+        var lines: [String] = []
         for slug in archived.sorted() { lines.append("- archive \(slug) in Kapso: its folder was removed in git") }
         for slug in removed.sorted() { lines.append("- remove workflows/\(slug): the workflow is gone from Kapso") }
         for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
@@ -91,18 +123,17 @@ public enum CommitMessage {
             lines.append("  from Kapso: " + (merge.fromKapso.isEmpty ? "nothing" : merge.fromKapso.joined(separator: "; ")))
         }
         for workflow in pulled.sorted(by: { $0.slug < $1.slug }) { lines += pulledLines(workflow) }
-        lines.append("")
+        var trailers: [String] = []
         for workflow in pushed.sorted(by: { $0.slug < $1.slug }) {
-            lines.append("Kapso-Pushed: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+            trailers.append("Kapso-Pushed: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
         }
         for workflow in merged.map(\.workflow).sorted(by: { $0.slug < $1.slug }) {
-            lines.append("Kapso-Merged: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+            trailers.append("Kapso-Merged: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
         }
         for workflow in pulled.sorted(by: { $0.slug < $1.slug }) {
-            lines.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
+            trailers.append("Kapso-Workflow: \(workflow.slug) id=\(workflow.id) lock_version=\(version(workflow.lockVersion))")
         }
-        lines.append("Kapso-Sync-Cycle: \(cycleID)")
-        return lines.joined(separator: "\n") + "\n"
+        return Parts(subject: subject, body: lines, trailers: trailers)
     }
 
     /// What a conflict commit says besides the workflow: why, the fields in conflict with both values,

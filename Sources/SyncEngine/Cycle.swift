@@ -181,14 +181,9 @@ struct Cycle {
                 allChanges.append(.upsert(path: RepositoryLayout.projectJSON, blob: try await git.writeBlob(bytes)))
             }
             let tree = try await git.updateTree(base: baseTree, changes: allChanges.map(configuration.root.inRepository))
-            let workflowsMessage = CommitMessage.cycle(
+            let message = CommitMessage.cycle(
                 pulled: report.pulled, pushed: report.pushed + report.created, merged: report.merged, archived: report.archived,
-                removed: report.removed, cycleID: report.cycleID)
-            let workflowsChanged =
-                !report.pulled.isEmpty || !report.pushed.isEmpty || !report.created.isEmpty || !report.merged.isEmpty
-                || !report.archived.isEmpty || !report.removed.isEmpty
-            let message = CommitMessage.addingFunctions(
-                report.functions, to: workflowsMessage, workflowsChanged: workflowsChanged, cycleID: report.cycleID)
+                removed: report.removed, functions: report.functions, cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

@@ -72,4 +72,23 @@ import Testing
         #expect(message.contains("  node step_6: data.config.message\n  … and 2 more\n"))
         #expect(!message.contains("step_7"))
     }
+
+    /// Functions follow the workflows: a paragraph of their own, their trailers before the cycle's; a
+    /// cycle that changed only functions has a subject of theirs.
+    @Test func functionsHaveTheirOwnParagraphAndTrailers() {
+        let pushed = CommitMessage.SyncedWorkflow(slug: "support", name: "Support", id: "id-7", lockVersion: 10, isNew: false)
+        let function = CycleReport.FunctionChange(slug: "quote", id: "f-1", kind: .pushed, lockVersion: 3, deployed: true)
+        #expect(
+            CommitMessage.cycle(pulled: [], pushed: [pushed], functions: [function], cycleID: "c3")
+                == "Record push of support to Kapso (now lock_version 10)\n\n"
+                + "- push support \"Support\", Kapso's form recorded at lock_version 10\n\n"
+                + "- push function quote to Kapso at lock_version 3, deployment started\n\n"
+                + "Kapso-Pushed: support id=id-7 lock_version=10\nKapso-Function: quote id=f-1 lock_version=3 pushed\n"
+                + "Kapso-Sync-Cycle: c3\n")
+        #expect(
+            CommitMessage.cycle(pulled: [], pushed: [], functions: [function], cycleID: "c4")
+                == "Record push of function quote to Kapso (now lock_version 3)\n\n"
+                + "- push function quote to Kapso at lock_version 3, deployment started\n\n"
+                + "Kapso-Function: quote id=f-1 lock_version=3 pushed\nKapso-Sync-Cycle: c4\n")
+    }
 }
