@@ -40,8 +40,8 @@ extension KapsoClient {
         _ = try await sendForDocument(.deployFunction(id), body: .object([:]))
     }
 
-    private func functionAnswer(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> KapsoFunction {
-        let data = try await send(endpoint, body: body)
+    private func functionAnswer(_ endpoint: Endpoint) async throws(KapsoAPIError) -> KapsoFunction {
+        let data = try await send(endpoint)
         do {
             return try KapsoFunction(data)
         } catch {

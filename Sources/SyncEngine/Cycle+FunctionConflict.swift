@@ -17,8 +17,8 @@ extension Cycle {
     mutating func writeFunctionConflictBranches() async throws(SyncError) {
         guard !dryRun, let mainHead = report.commit ?? head else { return }
         do {
-            for fetched in functions.conflictBranches {
-                let folder = functions.conflictFolders[fetched.function.id] ?? fetched.files.slug
+            for conflict in functions.conflicts {
+                let (folder, fetched) = (conflict.folder, conflict.kapso)
                 let reference = "refs/heads/\(FunctionConflictBranch.name(folder))"
                 let existing = try await git.resolve(reference: reference)
                 var parent = mainHead
@@ -48,11 +48,9 @@ extension Cycle {
                 }
                 changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
                 let tree = try await git.updateTree(base: parentTree, changes: changes.map(configuration.root.inRepository))
-                let reason =
-                    report.conflicts.first { $0.workflow == FunctionFiles.folderPath(folder) }?.reason ?? "changed both in git and in Kapso"
                 let message = CommitMessage.functionConflict(
                     folder: folder, name: fetched.function.name, id: fetched.function.id, lockVersion: fetched.function.lockVersion,
-                    reason: reason, branch: configuration.branch)
+                    reason: conflict.reason, branch: configuration.branch)
                 let commit = try await git.commit(tree: tree, parents: [parent], message: message, author: configuration.author)
                 do {
                     try await git.updateReference(reference, to: commit, expected: existing, logMessage: "kapso-gitsync: function conflict")

@@ -25,9 +25,14 @@ struct FunctionWork: Sendable {
     /// Functions this cycle leaves alone on every side: unreadable in Kapso.
     var untouchable: Set<String> = []
     /// Kapso's versions of the functions in conflict, each for its own branch.
-    var conflictBranches: [FetchedFunction] = []
-    /// The folder in git of each function in conflict, by id.
-    var conflictFolders: [String: String] = [:]
+    var conflicts: [FunctionConflict] = []
+}
+
+/// A function in conflict: its folder in git, why, and Kapso's version for its branch.
+struct FunctionConflict: Sendable {
+    let folder: String
+    let reason: String
+    let kapso: FetchedFunction
 }
 
 extension Cycle {
@@ -192,10 +197,8 @@ extension Cycle {
                 do {
                     let files = try FunctionFiles(function)
                     functions.remote[id] = FetchedFunction(function: function, files: files)
-                    if let entry = base.function(forID: id), entry.slug == files.slug, entry.files == files.hashes,
-                        let version = Self.functionVersion(function.lockVersion, function.updatedAt)
-                    {
-                        state.knownFunctionVersions = (state.knownFunctionVersions ?? [:]).merging([id: version]) { $1 }
+                    if let entry = base.function(forID: id), entry.slug == files.slug, entry.files == files.hashes {
+                        rememberVersion(of: function)
                     }
                 } catch {
                     functions.untouchable.insert(id)
@@ -262,9 +265,14 @@ extension Cycle {
             RemoteMap.Entry(
                 id: function.id, slug: function.slug, lockVersion: function.lockVersion, status: function.status,
                 updatedAt: function.updatedAt, files: files, extra: extra))
-        if let version = Self.functionVersion(function.lockVersion, function.updatedAt) {
-            state.knownFunctionVersions = (state.knownFunctionVersions ?? [:]).merging([function.id: version]) { $1 }
-        }
+        rememberVersion(of: function)
+    }
+
+    /// The function's version holds the base's content (or will, once this cycle's commit lands): it
+    /// need not be read again until it moves.
+    private mutating func rememberVersion(of function: KapsoFunction) {
+        guard let version = Self.functionVersion(function.lockVersion, function.updatedAt) else { return }
+        state.knownFunctionVersions = (state.knownFunctionVersions ?? [:]).merging([function.id: version]) { $1 }
     }
 
     /// Git changed the function and Kapso did not: the changed fields go to Kapso with the `lock_version`
@@ -377,7 +385,7 @@ extension Cycle {
         recordFunction(fetched.function, files: fetched.files.hashes, previous: previous)
         let askedByGit = previous == nil || previous?.files != fetched.files.hashes
         var deployed = false
-        if askedByGit, !dryRun, fetched.function.hasUndeployedChanges { deployed = await deployFunction(id: id, folder: folder) }
+        if askedByGit, fetched.function.hasUndeployedChanges { deployed = await deployFunction(id: id, folder: folder) }
         report.functions.append(
             .init(
                 slug: folder, id: id, kind: .adopted, lockVersion: fetched.function.lockVersion, isNew: previous == nil, deployed: deployed)
@@ -423,10 +431,7 @@ extension Cycle {
             .init(
                 workflow: FunctionFiles.folderPath(folder), reason: reason,
                 branch: fetched == nil ? nil : FunctionConflictBranch.name(folder)))
-        if let fetched {
-            functions.conflictBranches.append(fetched)
-            functions.conflictFolders[id] = folder
-        }
+        if let fetched { functions.conflicts.append(FunctionConflict(folder: folder, reason: reason, kapso: fetched)) }
     }
 
     private mutating func removeFunctionFolder(id: String, folder: String) {
