@@ -22,7 +22,7 @@ public enum FunctionPlanner {
         }
     }
 
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, ActsOnKapsoContent {
         /// Take Kapso's version: a new function, or one changed only in Kapso.
         case pull(id: String)
         /// Changed only in git: update it in Kapso.
@@ -143,10 +143,6 @@ public enum FunctionPlanner {
 
     /// The functions whose Kapso content must be read before `actions` are carried out.
     public static func unreadBeforeActing(_ actions: [Action], read: Set<String>) -> [String] {
-        var ids: [String] = []
-        for action in actions {
-            if let id = action.needsKapsoContent, !read.contains(id), !ids.contains(id) { ids.append(id) }
-        }
-        return ids
+        actions.unreadBeforeActing(read: read)
     }
 }

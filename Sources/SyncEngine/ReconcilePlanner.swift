@@ -44,7 +44,7 @@ public enum ReconcilePlanner {
         }
     }
 
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, ActsOnKapsoContent {
         case pull(id: String)
         case push(id: String, folder: String)
         /// Both sides changed to the same content: only the base moves.
@@ -271,10 +271,6 @@ public enum ReconcilePlanner {
     /// never decided on a version that was only assumed to equal the base (a trigger edit does not
     /// move `lock_version`), and a pull needs the content it writes.
     public static func unreadBeforeActing(_ actions: [Action], read: Set<String>) -> [String] {
-        var ids: [String] = []
-        for action in actions {
-            if let id = action.needsKapsoContent, !read.contains(id), !ids.contains(id) { ids.append(id) }
-        }
-        return ids
+        actions.unreadBeforeActing(read: read)
     }
 }

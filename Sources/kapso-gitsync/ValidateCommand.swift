@@ -19,17 +19,13 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let root = URL(fileURLWithPath: directory)
         let workflowsFolder = root.appendingPathComponent(RepositoryLayout.workflowsFolder)
-        guard let folders = try? FileManager.default.contentsOfDirectory(atPath: workflowsFolder.path) else {
+        guard let folders = Self.subfolders(of: workflowsFolder) else {
             FileHandle.standardError.write(Data("error: \(workflowsFolder.path): no workflows folder\n".utf8))
             throw ExitCode.failure
         }
         var issues: [String] = []
-        var count = 0
-        for folder in folders.sorted() {
+        for folder in folders {
             let url = workflowsFolder.appendingPathComponent(folder)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            count += 1
             do {
                 let local = try LocalWorkflow.read(
                     folder: folder,
@@ -49,43 +45,49 @@ struct ValidateCommand: ParsableCommand {
                     looksLike.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
                 }
             } catch {
-                switch error {
-                case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")
-                case .invalidSlug: issues.append("workflows/\(folder): slug: \(error)")
-                case .slugDiffersFromFolder(let path, let slug, _):
-                    issues.append("\(path): slug: \"\(slug)\" differs from the folder; rename the folder or the slug")
-                }
+                issues.append(Self.issue(error, folder: "\(RepositoryLayout.workflowsFolder)/\(folder)"))
             }
         }
         let functions = Self.checkFunctions(in: root, issues: &issues)
         issues.forEach { print($0) }
         if !issues.isEmpty { throw ExitCode.failure }
-        print("\(count) workflows valid" + (functions > 0 ? ", \(functions) function\(functions == 1 ? "" : "s") valid" : ""))
+        print("\(folders.count) workflows valid" + (functions > 0 ? ", \(functions) function\(functions == 1 ? "" : "s") valid" : ""))
     }
 
     /// `functions/<slug>/function.yaml` and `index.js`, read as a sync would before sending them; returns
     /// how many function folders there are.
     static func checkFunctions(in root: URL, issues: inout [String]) -> Int {
         let folder = root.appendingPathComponent(FunctionFiles.folder)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
-        var count = 0
-        for name in names.sorted() {
+        guard let names = subfolders(of: folder) else { return 0 }
+        for name in names {
             let url = folder.appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            count += 1
             let read = { (file: String) in FileManager.default.contents(atPath: url.appendingPathComponent(file).path).map { [UInt8]($0) } }
             do {
                 _ = try LocalFunction.read(folder: name, yaml: read(FunctionFiles.yamlName), code: read(FunctionFiles.codeName))
             } catch {
-                switch error {
-                case .invalidFile(let path, let detail): issues.append("\(path): syntax: \(detail)")
-                case .invalidSlug: issues.append("\(FunctionFiles.folderPath(name)): slug: \(error)")
-                case .slugDiffersFromFolder(let path, let slug, _):
-                    issues.append("\(path): slug: \"\(slug)\" differs from the folder; rename the folder or the slug")
-                }
+                issues.append(issue(error, folder: FunctionFiles.folderPath(name)))
             }
         }
-        return count
+        return names.count
+    }
+
+    /// The folders directly in `folder`, sorted; nil when it cannot be read.
+    static func subfolders(of folder: URL) -> [String]? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
+        return names.sorted().filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
+    }
+
+    /// A file that cannot be read, as one line of the report; `folder`: the folder's path in the project.
+    static func issue(_ error: LayoutError, folder: String) -> String {
+        switch error {
+        case .invalidFile(let path, let detail): "\(path): syntax: \(detail)"
+        case .invalidSlug: "\(folder): slug: \(error)"
+        case .slugDiffersFromFolder(let path, let slug, _):
+            "\(path): slug: \"\(slug)\" differs from the folder; rename the folder or the slug"
+        }
     }
 }
