@@ -151,25 +151,13 @@ let pushUpdateReferenceCallback: git_push_update_reference_cb = { reference, sta
 }
 
 /// Every progress callback libgit2 offers, so that a transfer that moves is never taken for a stalled one.
-let transferProgressCallback: git_indexer_progress_cb = { _, payload in
-    guard let payload else { return 0 }
-    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
-    return 0
-}
+let transferProgressCallback: git_indexer_progress_cb = { _, payload in noteProgress(payload) }
+let sidebandProgressCallback: git_transport_message_cb = { _, _, payload in noteProgress(payload) }
+let pushTransferProgressCallback: git_push_transfer_progress_cb = { _, _, _, payload in noteProgress(payload) }
+let packProgressCallback: git_packbuilder_progress = { _, _, _, payload in noteProgress(payload) }
 
-let sidebandProgressCallback: git_transport_message_cb = { _, _, payload in
-    guard let payload else { return 0 }
-    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
-    return 0
-}
-
-let pushTransferProgressCallback: git_push_transfer_progress_cb = { _, _, _, payload in
-    guard let payload else { return 0 }
-    Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
-    return 0
-}
-
-let packProgressCallback: git_packbuilder_progress = { _, _, _, payload in
+/// Tells the operation's watch (when it has one) that data moved; 0: go on.
+private func noteProgress(_ payload: UnsafeMutableRawPointer?) -> Int32 {
     guard let payload else { return 0 }
     Unmanaged<RemoteCallbackState>.fromOpaque(payload).takeUnretainedValue().watch?.progress()
     return 0
