@@ -27,8 +27,6 @@ public struct FakeFunction: Sendable, Equatable {
     public var updatedAt: String
     public var lastDeployedAt: String?
     public var deployOutcome = DeployOutcome.deploys
-    /// Secrets are write-only in the API: never part of an answer.
-    public var secrets: [String: String] = [:]
     /// How many deployments were started.
     public var deployments = 0
 

@@ -135,8 +135,7 @@ enum FakeSeeder {
             if let mode = settings["invoke_response_mode"]?.stringValue { function.invokeResponseMode = mode }
             if let flag = settings["public_endpoint"]?.boolValue { function.publicEndpoint = flag }
             if let config = settings["runtime_config"]?.objectValue { function.runtimeConfig = config }
-            state.functions.removeAll { $0.id == function.id }
-            state.functions.append(function)
+            if let index = state.functions.firstIndex(where: { $0.id == function.id }) { state.functions[index] = function }
         }
     }
 

@@ -43,7 +43,7 @@ extension FakeState {
         function.status = "draft"
         function.version = nil
         function.lockVersion = 0
-        if let problem = apply(fields, to: &function, allowed: ["description", "public_endpoint", "runtime_config"]) {
+        if let problem = applyShared(fields, to: &function) {
             return Self.error(422, problem)
         }
         guard code.utf8.count <= Self.maximumCodeBytes else { return Self.error(422, "Code is too long (maximum is 1 MB)") }
@@ -87,7 +87,7 @@ extension FakeState {
             }
             function.invokeResponseMode = mode
         }
-        if let problem = apply(fields, to: &function, allowed: ["description", "public_endpoint", "runtime_config"]) {
+        if let problem = applyShared(fields, to: &function) {
             return Self.error(422, problem)
         }
         function.lockVersion += 1
@@ -100,8 +100,9 @@ extension FakeState {
         "name", "slug", "lock_version", "description", "code", "invoke_response_mode", "runtime_config", "public_endpoint",
     ]
 
-    private func apply(_ fields: [String: JSONValue], to function: inout FakeFunction, allowed: Set<String>) -> String? {
-        if allowed.contains("description"), let description = fields["description"] { function.description = description.stringValue }
+    /// The fields create and update both take: `description`, `public_endpoint`, `runtime_config`.
+    private func applyShared(_ fields: [String: JSONValue], to function: inout FakeFunction) -> String? {
+        if let description = fields["description"] { function.description = description.stringValue }
         if let flag = fields["public_endpoint"] {
             guard let flag = flag.boolValue else { return "public_endpoint must be a boolean" }
             if flag && function.functionType != "cloudflare_worker" { return "Public endpoints are only supported for cloudflare_worker" }
