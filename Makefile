@@ -60,8 +60,10 @@ soak: deps
 		first=$$(( first + count )); \
 	done
 
+# `make demo API=legacy`: the same demo through the legacy Flows API.
+API ?= platform
 demo: build
-	$(SWIFT) run $(BUILD_FLAGS) kapso-gitsync demo
+	$(SWIFT) run $(BUILD_FLAGS) kapso-gitsync demo --api $(API)
 
 # Prints figures (wall time, API requests, git objects written, peak memory); not a pass/fail test.
 bench: deps

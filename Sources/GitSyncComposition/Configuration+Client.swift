@@ -17,3 +17,17 @@ extension Configuration {
             requestsPerMinute: requestsPerMinute, concurrency: concurrency, userAgent: GitSyncVersion.userAgent)
     }
 }
+
+extension Configuration {
+    /// The client of the configured API (`kapso.api`), behind the engine's seam.
+    public func backend(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        onEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in }
+    ) throws(ConfigurationError) -> any KapsoBackend {
+        let http = KapsoClient(configuration: try clientConfiguration(environment: environment), onEvent: onEvent)
+        switch api {
+        case .platform: return http
+        case .legacy: return LegacyFlowsClient(http: http)
+        }
+    }
+}

@@ -4,7 +4,8 @@ import GitStore
 /// The service's whole configuration, validated once at start-up and passed down.
 ///
 /// Keys (YAML file given with `--config`; every one optional unless marked):
-/// - `kapso.api_url` (default `https://api.kapso.ai/platform/v1`)
+/// - `kapso.api` (`platform` | `legacy`): the Platform workflows API, or the legacy Flows API
+/// - `kapso.api_url` (default `https://api.kapso.ai/platform/v1`, or `https://app.kapso.ai/api/v1` with `kapso.api: legacy`)
 /// - `kapso.api_key_file`: file holding the project API key. The key may instead come from
 ///   `KAPSO_API_KEY` or `$CREDENTIALS_DIRECTORY/kapso-api-key` (systemd `LoadCredential=`), in that order.
 /// - `kapso.requests_per_minute` (100; 0 = no client-side limit), `kapso.concurrency` (4),
@@ -24,7 +25,10 @@ public struct Configuration: Sendable {
     public enum DeletedInGit: String, Sendable, CaseIterable { case report, archive }
     /// `sync.deleted_in_kapso`: what a workflow removed in Kapso does to git.
     public enum DeletedInKapso: String, Sendable, CaseIterable { case report, remove }
+    /// `kapso.api`: which of Kapso's two APIs the project is reached through.
+    public enum KapsoAPI: String, Sendable, CaseIterable { case platform, legacy }
 
+    public var api: KapsoAPI = .platform
     public var apiURL: URL
     public var apiKeyFile: String?
     public var requestsPerMinute: Int
@@ -59,10 +63,12 @@ public struct Configuration: Sendable {
     public var remote: RemoteSettings?
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
+    public static let defaultLegacyAPIURL = URL(string: "https://app.kapso.ai/api/v1")!
 
     /// The effective configuration as lines a person can read; holds no secret (the key file is a path).
     public var redactedDescription: [String] {
         [
+            "kapso.api: \(api.rawValue)",
             "kapso.api_url: \(apiURL.absoluteString)",
             "kapso.api_key_file: \(apiKeyFile ?? "(none)")",
             "kapso.requests_per_minute: \(requestsPerMinute)",

@@ -6,7 +6,7 @@ import Yams
 public enum ConfigurationLoader {
     public static let knownKeys: [String: Set<String>] = [
         "kapso": [
-            "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
+            "api", "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
             "allow_insecure",
         ],
         "repository": ["path", "branch", "author_name", "author_email", "root"],
@@ -134,7 +134,9 @@ public enum ConfigurationLoader {
         from sections: [String: [String: Node.Scalar]], baseDirectory: String, environment: [String: String]
     ) throws(ConfigurationError) -> Configuration {
         let reader = Reader(sections: sections, baseDirectory: baseDirectory)
-        let apiURLText = try reader.string("kapso", "api_url") ?? Configuration.defaultAPIURL.absoluteString
+        let api = try reader.choice("kapso", "api", Configuration.KapsoAPI.self) ?? .platform
+        let defaultURL = api == .legacy ? Configuration.defaultLegacyAPIURL : Configuration.defaultAPIURL
+        let apiURLText = try reader.string("kapso", "api_url") ?? defaultURL.absoluteString
         guard let apiURL = URL(string: apiURLText), let scheme = apiURL.scheme, ["http", "https"].contains(scheme.lowercased()),
             apiURL.host != nil
         else {
@@ -156,7 +158,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(key: "repository.branch", message: "\(branch) is not a valid branch name")
         }
         let stateDirectory = try reader.path("state", "directory") ?? systemdStateDirectory ?? repositoryPath + ".state"
-        return Configuration(
+        var configuration = Configuration(
             apiURL: apiURL,
             apiKeyFile: try reader.path("kapso", "api_key_file"),
             requestsPerMinute: try reader.integer("kapso", "requests_per_minute", minimum: 0) ?? 100,
@@ -183,6 +185,8 @@ public enum ConfigurationLoader {
             deployFunctions: try reader.boolean("functions", "deploy") ?? true,
             service: try serviceSettings(reader),
             remote: try remoteSettings(reader))
+        configuration.api = api
+        return configuration
     }
 
     static let workflowStatuses = ["draft", "active", "paused", "archived"]

@@ -20,7 +20,7 @@ enum FakeGenerator {
         let functions = (0..<5).map { state.function(slug: "function-\($0)", name: "Function \($0)") }
         for index in 0..<count {
             var workflow = state.newWorkflow(
-                name: "Generated workflow \(index)", slug: "generated-\(index)", status: random.below(4) == 0 ? "draft" : "active")
+                name: "Generated \(index)", slug: "generated-\(index)", status: random.below(4) == 0 ? "draft" : "active")
             workflow.lockVersion = 1 + random.below(50)
             var nodes: [JSONValue] = [node(id: "start", type: "start", config: [:], x: 0, y: 0)]
             var edges: [JSONValue] = []

@@ -6,6 +6,7 @@ import Foundation
 /// A faithful fake of Kapso's workflows API (`/platform/v1`) on 127.0.0.1, for tests and the demo:
 /// list, definition (read shape), metadata, PATCH with `lock_version` (409 when stale), POST,
 /// triggers, functions, `X-API-Key` (401), a rate limit with 429 and `Retry-After`, and faults.
+/// The legacy Flows API (`/api/v1/flows`) is served from the same workflows (`FakeState+Legacy`).
 public actor KapsoFake {
     public struct Options: Sendable {
         public var apiKey: String
@@ -40,18 +41,24 @@ public actor KapsoFake {
     }
 
     public static let basePath = "/platform/v1"
+    /// The legacy Flows API, served from the same workflows (see `FakeState+Legacy`).
+    public static let legacyBasePath = "/api/v1"
 
     private let options: Options
     private var state: FakeState
     private var faults: [FakeFaultRule] = []
     /// Every User-Agent the fake was sent (empty: none).
     public private(set) var userAgents: Set<String> = []
-    private var interleavings: [(method: String, run: @Sendable (isolated KapsoFake) -> Void)] = []
+    private var interleavings: [(method: String, path: String?, run: @Sendable (isolated KapsoFake) -> Void)] = []
     private var log: [FakeRequestRecord] = []
     private var recentRequests: [ContinuousClock.Instant] = []
     private var server: HTTPServer?
     private var serverTask: Task<Void, any Error>?
     public private(set) var baseURL: URL?
+    /// The legacy Flows API's base URL on the same server, once started.
+    public var legacyBaseURL: URL? {
+        baseURL.flatMap { URL(string: $0.absoluteString.replacingOccurrences(of: Self.basePath, with: Self.legacyBasePath)) }
+    }
 
     public init(options: Options) {
         self.options = options
@@ -162,8 +169,9 @@ public actor KapsoFake {
 
     /// Runs `change` once, just before the next request with this method is handled: someone else's
     /// edit landing between the service's last read and its write.
-    public func onceBefore(method: String, _ change: @escaping @Sendable (isolated KapsoFake) -> Void) {
-        interleavings.append((method, change))
+    /// `path`: only before a request for exactly this path (below the API's base, like `/flows/{id}`).
+    public func onceBefore(method: String, path: String? = nil, _ change: @escaping @Sendable (isolated KapsoFake) -> Void) {
+        interleavings.append((method, path, change))
     }
     public func clearFaults() { faults.removeAll() }
     public func requests() -> [FakeRequestRecord] { log }
@@ -207,13 +215,18 @@ public actor KapsoFake {
     }
 
     private func answer(method: String, path fullPath: String, query: [String: String], apiKey: String?, body: [UInt8]) -> Reply {
-        guard fullPath.hasPrefix(Self.basePath) else { return record(method, fullPath, json(404, FakeState.error(404, "Not found").body)) }
-        let path = String(fullPath.dropFirst(Self.basePath.count))
+        let legacy = fullPath.hasPrefix(Self.legacyBasePath + "/")
+        guard fullPath.hasPrefix(Self.basePath) || legacy else {
+            return record(method, fullPath, json(404, FakeState.error(404, "Not found").body))
+        }
+        let path = String(fullPath.dropFirst(legacy ? Self.legacyBasePath.count : Self.basePath.count))
         guard apiKey == options.apiKey else {
-            return record(method, path, json(401, FakeState.error(401, "Invalid or missing API key").body))
+            let refusal =
+                legacy ? FakeState.legacyError(401, "Invalid or missing API key") : FakeState.error(401, "Invalid or missing API key")
+            return record(method, path, json(401, refusal.body))
         }
         if let limited = rateLimited() { return record(method, path, limited) }
-        if let index = interleavings.firstIndex(where: { $0.method == method }) {
+        if let index = interleavings.firstIndex(where: { $0.method == method && ($0.path == nil || $0.path == path) }) {
             interleavings.remove(at: index).run(self)
         }
         var reply: Reply
@@ -229,11 +242,17 @@ public actor KapsoFake {
                 if let retryAfter { reply.headers["Retry-After"] = String(retryAfter) }
                 return record(method, path, reply)
             case .connectionReset:
-                reply = route(method: method, path: path, query: query, body: body)
+                reply =
+                    legacy
+                    ? legacyRoute(method: method, path: path, query: query, body: body)
+                    : route(method: method, path: path, query: query, body: body)
                 reply.cut = 0
                 return record(method, path, reply)
             case .truncatedBody:
-                reply = route(method: method, path: path, query: query, body: body)
+                reply =
+                    legacy
+                    ? legacyRoute(method: method, path: path, query: query, body: body)
+                    : route(method: method, path: path, query: query, body: body)
                 reply.cut = reply.body.count / 2
                 return record(method, path, reply)
             case .replaceBody(let text):
@@ -248,7 +267,10 @@ public actor KapsoFake {
                 gate = held
             }
         }
-        reply = route(method: method, path: path, query: query, body: body)
+        reply =
+            legacy
+            ? legacyRoute(method: method, path: path, query: query, body: body)
+            : route(method: method, path: path, query: query, body: body)
         reply.delay = delay
         reply.gate = gate
         if options.requestsPerMinute > 0 {
@@ -291,6 +313,32 @@ public actor KapsoFake {
             if options.terseFunctionWrites && answer.status == 202 { return Reply(status: 202, body: []) }
         default: answer = FakeState.error(404, "Not found")
         }
+        return json(answer.status, answer.body)
+    }
+
+    private func legacyRoute(method: String, path: String, query: [String: String], body: [UInt8]) -> Reply {
+        let parts = path.split(separator: "/").map(String.init)
+        var parsedBody: CanonicalJSON.JSONValue = .null
+        if !body.isEmpty {
+            guard let value = try? JSONParser.parse(body) else {
+                return json(400, FakeState.legacyError(400, "Request body is not valid JSON").body)
+            }
+            parsedBody = value
+        }
+        let answer: FakeState.Answer
+        switch (method, parts.count, parts.first) {
+        case ("GET", 1, "flows"): answer = state.legacyList(query: query)
+        case ("POST", 1, "flows"): answer = state.legacyCreate(body: parsedBody)
+        case ("GET", 2, "flows"): answer = state.legacyFlowAnswer(id: parts[1])
+        case ("PATCH", 2, "flows"): answer = state.legacyUpdate(id: parts[1], body: parsedBody)
+        case ("GET", 3, "flows") where parts[2] == "definition": answer = state.legacyDefinition(id: parts[1])
+        case ("GET", 3, "flows") where parts[2] == "triggers": answer = state.legacyTriggers(flowID: parts[1])
+        case ("POST", 3, "flows") where parts[2] == "triggers": answer = state.legacyCreateTrigger(flowID: parts[1], body: parsedBody)
+        case ("PATCH", 2, "triggers"): answer = state.legacyUpdateTrigger(id: parts[1], body: parsedBody)
+        case ("DELETE", 2, "triggers"): answer = state.legacyDeleteTrigger(id: parts[1])
+        default: answer = FakeState.legacyError(404, "Not found")
+        }
+        if answer.status == 204 { return Reply(status: 204, body: []) }
         return json(answer.status, answer.body)
     }
 

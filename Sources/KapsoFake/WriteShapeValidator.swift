@@ -8,7 +8,13 @@ enum WriteShapeValidator {
         "webhook", "agent", "call", "handoff", "set_variable", "emit_event",
     ]
 
-    static func validate(definition: JSONValue) -> String? {
+    /// The legacy Flows API's write enum (its OpenAPI file): no call, handoff or emit_event; pipedream.
+    static let legacyNodeTypes: Set<String> = [
+        "start", "send_text", "send_template", "set_variable", "webhook", "wait_for_response", "decide", "send_interactive",
+        "pipedream", "function", "agent",
+    ]
+
+    static func validate(definition: JSONValue, nodeTypes: Set<String> = nodeTypes) -> String? {
         guard let object = definition.objectValue else { return "definition must be an object" }
         if let extra = object.keys.first(where: { $0 != "nodes" && $0 != "edges" }) {
             return "definition has unknown property \(extra)"
@@ -17,7 +23,7 @@ enum WriteShapeValidator {
         if let nodes = object["nodes"] {
             guard let array = nodes.arrayValue else { return "definition.nodes must be an array" }
             for (index, node) in array.enumerated() {
-                if let problem = validate(node: node, at: "definition.nodes[\(index)]") { return problem }
+                if let problem = validate(node: node, at: "definition.nodes[\(index)]", nodeTypes: nodeTypes) { return problem }
                 let id = node["id"]!.stringValue!
                 guard nodeIDs.insert(id).inserted else { return "definition.nodes[\(index)].id \(id) is not unique" }
             }
@@ -31,7 +37,7 @@ enum WriteShapeValidator {
         return nil
     }
 
-    private static func validate(node: JSONValue, at path: String) -> String? {
+    private static func validate(node: JSONValue, at path: String, nodeTypes: Set<String>) -> String? {
         guard let object = node.objectValue else { return "\(path) must be an object" }
         if let extra = object.keys.first(where: { !["id", "type", "position", "data"].contains($0) }) {
             return "\(path) has unknown property \(extra)"

@@ -11,6 +11,14 @@ public protocol KapsoBackend: Sendable {
     var requestsSent: Int { get }
     /// How many requests may be in flight at once; the engine sizes its fetch window from it.
     var maxConcurrentRequests: Int { get }
+    /// What this API holds (node types, functions, slugs); `.platform` unless the backend says otherwise.
+    var dialect: KapsoAPIDialect { get }
+
+    /// The folder the repository uses for each workflow it knows, by id, told before each cycle's list,
+    /// and the folder of each creation not yet recorded, by the name it was created with. An API without
+    /// slugs answers these as the workflows' slugs, so that a rename in Kapso does not move a folder and
+    /// a flow whose creation answer was lost comes back in its folder; an API with slugs ignores them.
+    func rememberSlugs(_ slugByID: [String: String], creatingByName: [String: String])
 
     func listWorkflows() async throws(KapsoAPIError) -> WorkflowList
     func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition
@@ -34,4 +42,9 @@ public protocol KapsoBackend: Sendable {
     func updateFunction(id: String, fields: [String: JSONValue]) async throws(KapsoAPIError) -> KapsoFunction
     /// Starts deploying the function's saved code (Kapso answers 202 and deploys in the background).
     func deployFunction(id: String) async throws(KapsoAPIError)
+}
+
+extension KapsoBackend {
+    public var dialect: KapsoAPIDialect { .platform }
+    public func rememberSlugs(_ slugByID: [String: String], creatingByName: [String: String]) {}
 }

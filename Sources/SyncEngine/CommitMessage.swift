@@ -75,16 +75,28 @@ public enum CommitMessage {
     /// `Kapso-Function` trailers of their own; a cycle that changed only functions has a subject of theirs.
     public static func cycle(
         pulled: [SyncedWorkflow], pushed: [SyncedWorkflow], merged: [CycleReport.Merged] = [], archived: [String] = [],
-        removed: [String] = [], functions: [CycleReport.FunctionChange] = [], cycleID: String
+        removed: [String] = [], functions: [CycleReport.FunctionChange] = [], switchedFromLegacy: Int = 0, cycleID: String
     ) -> String {
         let workflowsChanged = !pulled.isEmpty || !pushed.isEmpty || !merged.isEmpty || !archived.isEmpty || !removed.isEmpty
         let functionParts = functions.isEmpty ? nil : functionParts(functions)
         if let functionParts, !workflowsChanged {
             return assemble(functionParts.subject, paragraphs: [functionParts.body], trailers: functionParts.trailers, cycleID: cycleID)
         }
-        let parts = cycleParts(pulled: pulled, pushed: pushed, merged: merged, archived: archived, removed: removed) ?? pullParts(pulled)
+        var parts = cycleParts(pulled: pulled, pushed: pushed, merged: merged, archived: archived, removed: removed) ?? pullParts(pulled)
+        var paragraphs = [parts.body]
+        if switchedFromLegacy > 0 {
+            parts.subject =
+                "Switch to the Platform API: re-record \(switchedFromLegacy) workflow\(switchedFromLegacy == 1 ? "" : "s") read through the legacy API"
+            paragraphs.insert(
+                [
+                    "This repository was synced through the legacy Flows API (kapso.api: legacy). Read again through the",
+                    "Platform API, the same workflows (same ids) are recorded as it shows them: references to functions",
+                    "and workflows by slug instead of id, each folder named by its workflow's slug, settings and triggers",
+                    "in the Platform API's terms. Nothing was written to Kapso.",
+                ], at: 0)
+        }
         return assemble(
-            parts.subject, paragraphs: [parts.body] + (functionParts.map { [$0.body] } ?? []),
+            parts.subject, paragraphs: paragraphs + (functionParts.map { [$0.body] } ?? []),
             trailers: parts.trailers + (functionParts?.trailers ?? []), cycleID: cycleID)
     }
 

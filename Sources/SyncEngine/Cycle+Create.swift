@@ -21,6 +21,7 @@ extension Cycle {
             workflowID: PushIntent.creationKey(folder), lockVersion: nil, localHashes: localWorkflow.hashes, writeDigest: parts.full,
             bodyDigest: parts.body, triggersBeforeDigest: WriteDigest.triggers([]),
             creationDigest: WriteDigest.creationAsSent(localWorkflow), baseFiles: [:])
+        intent.creationName = write.workflow["name"]?.stringValue
         try await recordIntent(intent)
         var creation: [String: JSONValue] = ["slug": .string(folder), "definition": write.workflow["definition"] ?? [:]]
         creation["name"] = write.workflow["name"]

@@ -42,6 +42,12 @@ extension Cycle {
     /// Kapso's version on its own branch. Function secrets are never read.
     mutating func syncFunctions() async throws(SyncError) {
         guard configuration.functions.sync else { return }
+        guard client.dialect.hasFunctions else {
+            if try await hasLocalFunctions() {
+                report.warnings.append("\(FunctionFiles.folder)/: the \(client.dialect) API has no functions; they are not synced")
+            }
+            return
+        }
         let functionList: FunctionList
         if let read = functions.list {
             functionList = read
@@ -116,6 +122,16 @@ extension Cycle {
     static func functionVersion(_ lockVersion: Int?, _ updatedAt: String?) -> String? {
         guard lockVersion != nil || updatedAt != nil else { return nil }
         return "\(lockVersion.map(String.init) ?? "")|\(updatedAt ?? "")"
+    }
+
+    /// Whether the head has a `functions/` folder (reported when the API has no functions).
+    private func hasLocalFunctions() async throws(SyncError) -> Bool {
+        guard let baseTree else { return false }
+        do {
+            return try await git.treeID(atPath: configuration.root.inRepository(FunctionFiles.folder), inTree: baseTree) != nil
+        } catch {
+            throw .git(error)
+        }
     }
 
     /// The function folders of the head, by the sha256 of their files' bytes; those that differ from

@@ -83,7 +83,7 @@ extension Cycle {
             // One side already holds the other's edits: a plain pull or push.
             if merged.hashes == theirs.hashes { return try await pull(id) }
             if merged.hashes == ours.hashes { return try await push(id: id, folder: folder) }
-            let issues = WorkflowValidator.validate(merged)
+            let issues = WorkflowValidator.validate(merged, dialect: client.dialect)
             guard issues.isEmpty else {
                 findings.conflicts = issues.map(\.description)
                 try await conflict(

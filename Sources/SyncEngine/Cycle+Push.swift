@@ -78,7 +78,7 @@ extension Cycle {
             report.invalid.append(.init(workflow: name, reason: "\(error)"))
             return nil
         }
-        let issues = WorkflowValidator.validate(localWorkflow)
+        let issues = WorkflowValidator.validate(localWorkflow, dialect: client.dialect)
         guard issues.isEmpty else {
             report.invalid.append(contentsOf: issues.map { .init(workflow: name, reason: $0.description) })
             return nil

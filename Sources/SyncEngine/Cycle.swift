@@ -86,6 +86,13 @@ struct Cycle {
         let interval = Double(engine.configuration.fullResyncIntervalSeconds)
         let fullPass = savedState.lastFullPass.map { currentTime - $0 >= interval } ?? true
         report.fullPass = fullPass
+        let creating = intents.open.compactMap { key, intent -> (String, String)? in
+            guard key.hasPrefix(PushIntent.creationKey("")), let name = intent.creationName else { return nil }
+            return (name, String(key.dropFirst(PushIntent.creationKey("").count)))
+        }
+        engine.client.rememberSlugs(
+            Dictionary(committedBase.workflows.values.map { ($0.id, $0.slug) }, uniquingKeysWith: { first, _ in first }),
+            creatingByName: Dictionary(creating, uniquingKeysWith: { first, _ in first }))
         do {
             list = try await engine.client.listWorkflows()
         } catch {
@@ -149,6 +156,10 @@ struct Cycle {
     /// Function slugs are needed only when a definition is read or written, so the list is read lazily.
     mutating func referenceMaps() async throws(SyncError) -> ReferenceMaps {
         if let references { return references }
+        guard client.dialect.hasSlugs else {
+            references = .idsKept
+            return .idsKept
+        }
         do {
             let functionList = try await client.listFunctions()
             functions.list = functionList
@@ -162,6 +173,15 @@ struct Cycle {
     }
 
     // MARK: Committing
+
+    /// How many of the workflows pulled this cycle were recorded through the legacy Flows API and are now
+    /// read through the Platform API: the first cycle after `kapso.api` changed from legacy to platform.
+    func switchedFromLegacy() -> Int {
+        guard client.dialect.hasSlugs else { return 0 }
+        return report.pulled.filter { pulled in
+            base.entry(forID: pulled.id).map { LegacyVersion.isLegacy(lockVersion: $0.lockVersion, updatedAt: $0.updatedAt) } ?? false
+        }.count
+    }
 
     /// One commit on the branch for everything pulled and every push recorded, moved by compare-and-swap.
     mutating func commit() async throws(SyncError) {
@@ -183,7 +203,7 @@ struct Cycle {
             let tree = try await git.updateTree(base: baseTree, changes: allChanges.map(configuration.root.inRepository))
             let message = CommitMessage.cycle(
                 pulled: report.pulled, pushed: report.pushed + report.created, merged: report.merged, archived: report.archived,
-                removed: report.removed, functions: report.functions, cycleID: report.cycleID)
+                removed: report.removed, functions: report.functions, switchedFromLegacy: switchedFromLegacy(), cycleID: report.cycleID)
             let commit = try await git.commit(
                 tree: tree, parents: head.map { [$0] } ?? [], message: message, author: configuration.author)
             try await git.finishBulkWrite()

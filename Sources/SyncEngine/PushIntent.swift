@@ -36,6 +36,9 @@ public struct PushIntent: Codable, Sendable, Equatable {
     /// decided: this write replaces their intent, and if it never lands, Kapso holding one of them is
     /// still this service's own write, not an edit made in Kapso.
     public var earlierWriteDigests: [String]?
+    /// For a creation: the name sent. An API without slugs (legacy) names a new flow's folder after
+    /// its name; a flow whose creation answer was lost is given this intent's folder instead.
+    public var creationName: String?
 
     public init(
         workflowID: String, lockVersion: Int?, localHashes: [String: String], writeDigest: String, bodyDigest: String? = nil,

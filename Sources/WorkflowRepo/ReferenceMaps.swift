@@ -5,6 +5,16 @@ import KapsoModels
 public struct ReferenceMaps: Sendable {
     public var functionSlugByID: [String: String]
     public var workflowSlugByID: [String: String]
+    /// Set for an API without slugs (legacy): references stay ids in the files, and an id with no slug is
+    /// no reason for a warning.
+    public var keepsIDs = false
+
+    /// The maps of an API without slugs.
+    public static let idsKept: ReferenceMaps = {
+        var maps = ReferenceMaps()
+        maps.keepsIDs = true
+        return maps
+    }()
 
     public init(functionSlugByID: [String: String] = [:], workflowSlugByID: [String: String] = [:]) {
         self.functionSlugByID = functionSlugByID

@@ -118,7 +118,7 @@ public enum WorkflowExporter {
                 if let slug = references.functionSlugByID[functionID] {
                     object.removeValue(forKey: "function_id")
                     object["function_slug"] = .string(slug)
-                } else {
+                } else if !references.keepsIDs {
                     warnings.append("node \(nodeID): function \(functionID) is not in the project; its id is kept")
                 }
             }

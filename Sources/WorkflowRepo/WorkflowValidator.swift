@@ -1,4 +1,5 @@
 import CanonicalJSON
+import KapsoModels
 
 /// One problem in a workflow's files, printed as `file: rule: detail` (one line, for CI logs).
 public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
@@ -19,23 +20,19 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
 /// types, positions, edge fields), the graph rules of Kapso's own validator, metadata values, sizes.
 /// Pure: the same checks serve the sync cycle and `kapso-gitsync validate` in a pull request's CI.
 public enum WorkflowValidator {
-    public static let nodeTypes: Set<String> = [
-        "start", "send_text", "send_template", "send_interactive", "wait_for_response", "decide", "function",
-        "webhook", "agent", "call", "handoff", "set_variable", "emit_event",
-    ]
     public static let statuses: Set<String> = ["draft", "active", "archived"]
     public static let readModes: Set<String> = ["disabled", "read_only", "read_with_typing"]
-    public static let triggerTypes: Set<String> = ["inbound_message", "api_call", "whatsapp_event", "project_event"]
     public static let maximumNodes = 500
     public static let maximumFileBytes = 2 * 1024 * 1024
 
-    public static func validate(_ workflow: LocalWorkflow) -> [ValidationIssue] {
-        var issues = definitionIssues(workflow)
-        issues.append(contentsOf: metadataIssues(workflow))
+    /// `dialect`: the API the workflow is written to (its node and trigger types, its settings).
+    public static func validate(_ workflow: LocalWorkflow, dialect: KapsoAPIDialect = .platform) -> [ValidationIssue] {
+        var issues = definitionIssues(workflow, dialect: dialect)
+        issues.append(contentsOf: metadataIssues(workflow, dialect: dialect))
         return issues
     }
 
-    static func definitionIssues(_ workflow: LocalWorkflow) -> [ValidationIssue] {
+    static func definitionIssues(_ workflow: LocalWorkflow, dialect: KapsoAPIDialect) -> [ValidationIssue] {
         let file = RepositoryLayout.definitionPath(workflow.slug)
         var issues: [ValidationIssue] = []
         func add(_ rule: String, _ detail: String) { issues.append(ValidationIssue(file: file, rule: rule, detail: detail)) }
@@ -66,7 +63,12 @@ public enum WorkflowValidator {
                 continue
             }
             types[id] = type
-            if !nodeTypes.contains(type) { add("schema", "node \(id) has unknown node_type \(LayoutError.quoted(type))") }
+            if !dialect.nodeTypes.contains(type) {
+                add(
+                    "schema",
+                    "node \(id) has unknown node_type \(LayoutError.quoted(type))" + (dialect == .platform ? "" : " for the \(dialect) API")
+                )
+            }
             if data["config"]?.objectValue == nil { add("schema", "node \(id) has no data.config object") }
             if let position = node["position"], position["x"]?.numberValue == nil || position["y"]?.numberValue == nil {
                 add("schema", "node \(id) position must have numbers x and y")
@@ -112,7 +114,8 @@ public enum WorkflowValidator {
         return issues
     }
 
-    static func metadataIssues(_ workflow: LocalWorkflow) -> [ValidationIssue] {
+    static func metadataIssues(_ workflow: LocalWorkflow, dialect: KapsoAPIDialect) -> [ValidationIssue] {
+        let triggerTypes = dialect.triggerTypes
         let file = RepositoryLayout.workflowYAMLPath(workflow.slug)
         var issues: [ValidationIssue] = []
         func add(_ rule: String, _ detail: String) { issues.append(ValidationIssue(file: file, rule: rule, detail: detail)) }
@@ -130,6 +133,9 @@ public enum WorkflowValidator {
         if let description = metadata["description"], description.stringValue == nil, !description.isNull {
             add("schema", "description must be text")
         }
+        for key in ["message_debounce_seconds", "inbound_message_read_mode"] where metadata[key] != nil && !dialect.settings.contains(key) {
+            add("schema", "\(key): the \(dialect) API has no such setting")
+        }
         guard let triggers = metadata["triggers"] else { return issues }
         guard let list = triggers.arrayValue else {
             add("schema", "triggers must be a list")
@@ -142,6 +148,10 @@ public enum WorkflowValidator {
             }
             if let active = trigger["active"], active.boolValue == nil { add("schema", "triggers[\(index)].active must be true or false") }
             switch type {
+            case "inbound_message" where !dialect.inboundTriggersNamePhoneNumbers:
+                if trigger["triggerableAttributes"]?["whatsapp_config_id"]?.stringValue == nil {
+                    add("schema", "triggers[\(index)]: inbound_message needs triggerableAttributes.whatsapp_config_id (\(dialect) API)")
+                }
             case "inbound_message" where trigger["phoneNumberId"]?.stringValue == nil:
                 add("schema", "triggers[\(index)]: inbound_message needs a quoted phoneNumberId")
             case "whatsapp_event" where trigger["event"]?.stringValue == nil:

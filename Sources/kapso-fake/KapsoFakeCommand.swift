@@ -44,8 +44,9 @@ struct KapsoFakeCommand: AsyncParsableCommand {
         await fake.prepareAnswers()
         let url = try await fake.start(port: port)
         // Written straight to the file descriptor: a parent process waits for this line.
-        FileHandle.standardOutput.write(
-            Data("kapso-fake listening on \(url.absoluteString) with \(await fake.workflows.count) workflows\n".utf8))
+        let legacyURL = await fake.legacyBaseURL?.absoluteString ?? ""
+        let line = "kapso-fake listening on \(url.absoluteString) with \(await fake.workflows.count) workflows"
+        FileHandle.standardOutput.write(Data((line + " (the legacy Flows API on \(legacyURL))\n").utf8))
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)

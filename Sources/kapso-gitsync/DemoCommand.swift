@@ -6,6 +6,7 @@ import GitSyncConfig
 import KapsoFake
 import Logging
 import SyncEngine
+import WorkflowRepo
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,8 +19,20 @@ struct DemoCommand: AsyncParsableCommand {
     /// Left in the folder a demo makes, so that the next demo may replace it and nothing else.
     static let marker = ".kapso-gitsync-demo"
 
-    @Option(help: "Workflow folders in the Kapso CLI layout to seed the fake with.")
-    var seed = "Config/demo-workflows"
+    @Option(
+        help:
+            "Workflow folders in the Kapso CLI layout to seed the fake with (default: Config/demo-workflows, or Config/demo-flows with --api legacy)."
+    )
+    var seed: String?
+
+    @Option(help: "The Kapso API the demo syncs through: platform (the workflows API) or legacy (the Flows API).")
+    var api = Configuration.KapsoAPI.platform
+
+    func validate() throws {
+        if seed == nil, api == .legacy, !FileManager.default.fileExists(atPath: "Config/demo-flows") {
+            throw ValidationError("no Config/demo-flows here: run the demo from the repository's folder, or give --seed")
+        }
+    }
 
     func run() async throws {
         let logger = Runtime.makeLogger(level: "warning")
@@ -29,18 +42,21 @@ struct DemoCommand: AsyncParsableCommand {
         // A throwaway key, held in memory and in a file readable only by this user: never on a command line.
         let apiKey = "demo-" + UUID().uuidString
         let fake = KapsoFake(options: .init(apiKey: apiKey))
+        let seed = self.seed ?? (api == .legacy ? "Config/demo-flows" : "Config/demo-workflows")
         if FileManager.default.fileExists(atPath: seed) {
             try await fake.seed(fromDirectory: seed)
         } else {
             await fake.seedGenerated(workflows: 5, nodesPerWorkflow: 6)
         }
-        let apiURL = try await fake.start()
+        let platformURL = try await fake.start()
+        let apiURL = api == .legacy ? await fake.legacyBaseURL ?? platformURL : platformURL
         let keyFile = root.appendingPathComponent("api-key")
         guard FileManager.default.createFile(atPath: keyFile.path, contents: Data(apiKey.utf8), attributes: [.posixPermissions: 0o600])
         else { Runtime.fail("cannot write \(keyFile.path)") }
         let configFile = root.appendingPathComponent("kapso-gitsync.yaml")
         let configText = """
             kapso:
+              api: \(api.rawValue)
               api_url: \(apiURL.absoluteString)
               api_key_file: api-key
             repository:
@@ -56,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
         let configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])
         let engine = try Runtime.makeEngine(configuration: configuration, logger: logger)
 
-        print("1. Fake Kapso listening on \(apiURL.absoluteString) with \(await fake.workflows.count) workflows.")
+        print("1. Fake Kapso (\(api.rawValue) API) listening on \(apiURL.absoluteString) with \(await fake.workflows.count) workflows.")
         print("2. First sync into \(configuration.repositoryPath):")
         try await runAndPrint(engine)
 
@@ -74,21 +90,26 @@ struct DemoCommand: AsyncParsableCommand {
                 workflow.nodes[index] = .object(node)
             }
         }
-        print("3. Someone edits \(edited.slug) in the Kapso editor; the next sync pulls it:")
+        // The folder the sync gave the workflow: its slug, or on the legacy API one made from its name.
+        let folder = try await folder(of: edited.id, in: engine.git) ?? edited.slug
+        print("3. Someone edits \(folder) in the Kapso editor; the next sync pulls it:")
         try await runAndPrint(engine)
         print("4. A sync with nothing new writes nothing:")
         try await runAndPrint(engine)
 
-        let changed = try await commitAsAPerson(engine.git, slug: edited.slug)
+        let changed = try await commitAsAPerson(engine.git, slug: folder)
         print("5. A person changes \(changed) in git (a merged pull request); the next sync sends it to Kapso:")
         try await runAndPrint(engine)
-        if let pushed = await fake.workflow(slug: changed) {
-            print("   Kapso now has lock_version \(pushed.lockVersion) for \(changed).")
+        if let pushed = await fake.workflow(id: edited.id) {
+            print(
+                api == .legacy
+                    ? "   Kapso's flow was updated at \(pushed.updatedAt) (the legacy API has no lock_version)."
+                    : "   Kapso now has lock_version \(pushed.lockVersion) for \(changed).")
         }
 
         await fake.simulateEditorEdit(workflowID: edited.id) { $0.name += ", renamed in Kapso" }
         _ = try await commitAsAPerson(
-            engine.git, slug: edited.slug, message: "Changed in git while Kapso renamed the workflow: both edits are kept.")
+            engine.git, slug: folder, message: "Changed in git while Kapso renamed the workflow: both edits are kept.")
         print("6. At the same time Kapso renames \(changed) and a person rewords it in git; the next sync merges both:")
         try await runAndPrint(engine)
         await fake.stop()
@@ -134,6 +155,14 @@ struct DemoCommand: AsyncParsableCommand {
         return slug
     }
 
+    /// The folder the remote-map on main records for a workflow id.
+    private func folder(of id: String, in git: GitStore) async throws -> String? {
+        guard let head = try await git.resolve(reference: "refs/heads/main"),
+            let bytes = try await git.readFile(atPath: RepositoryLayout.remoteMap, inTree: try await git.tree(ofCommit: head))
+        else { return nil }
+        return try RemoteMap(bytes: bytes).entry(forID: id)?.slug
+    }
+
     private static func isSendText(_ node: JSONValue) -> Bool {
         node["data"]?["node_type"]?.stringValue == "send_text"
     }
@@ -169,3 +198,5 @@ struct DemoCommand: AsyncParsableCommand {
         try Data("made by kapso-gitsync demo; the next demo replaces this folder\n".utf8).write(to: root.appendingPathComponent(marker))
     }
 }
+
+extension Configuration.KapsoAPI: ExpressibleByArgument {}

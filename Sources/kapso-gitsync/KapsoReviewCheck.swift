@@ -10,7 +10,7 @@ import WorkflowReview
 /// Asks Kapso, read-only, for the current version of each workflow a pull request changes, and says
 /// what merging will do with it (`KapsoOutlook`).
 struct KapsoReviewCheck {
-    let client: KapsoClient
+    let client: any KapsoBackend
     let autoMerge: Bool
     /// `repository.root`, for a review that was not given `--root`.
     let root: String
@@ -23,7 +23,7 @@ struct KapsoReviewCheck {
         do {
             let configuration = try ConfigurationLoader.load(
                 path: configPath, environment: ProcessInfo.processInfo.environment, overrides: [])
-            client = KapsoClient(configuration: try configuration.clientConfiguration())
+            client = try configuration.backend()
             autoMerge = configuration.autoMerge
             root = configuration.root
         } catch {
@@ -44,9 +44,13 @@ struct KapsoReviewCheck {
         guard !known.isEmpty else { return [:] }
         let list: WorkflowList
         let references: ReferenceMaps
+        client.rememberSlugs(
+            Dictionary(baseMap.workflows.values.map { ($0.id, $0.slug) }, uniquingKeysWith: { first, _ in first }), creatingByName: [:])
         do {
             list = try await client.listWorkflows()
-            references = ReferenceMaps(functions: try await client.listFunctions().functions, workflows: list.workflows)
+            references =
+                client.dialect.hasSlugs
+                ? ReferenceMaps(functions: try await client.listFunctions().functions, workflows: list.workflows) : .idsKept
         } catch {
             throw Failure(description: "Kapso: \(error)")
         }

@@ -35,9 +35,7 @@ struct Runtime {
     static func makeEngine(
         configuration: Configuration, logger: Logger, onClientEvent: @escaping @Sendable (KapsoClientEvent) -> Void = { _ in }
     ) throws -> SyncEngine {
-        let clientConfiguration = try configuration.clientConfiguration()
-        let client = KapsoClient(
-            configuration: clientConfiguration,
+        let client = try configuration.backend(
             onEvent: { event in
                 onClientEvent(event)
                 switch event {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KapsoModels
 import WorkflowRepo
 
 struct ValidateCommand: ParsableCommand {
@@ -15,6 +16,15 @@ struct ValidateCommand: ParsableCommand {
 
     @Flag(help: "Values that look like credentials are problems, not warnings.")
     var strict = false
+
+    @Option(help: "The Kapso API the files are sent to (kapso.api): platform, or legacy (the Flows API's node and trigger types).")
+    var api = KapsoAPIDialect.platform.name
+
+    func validate() throws {
+        guard [KapsoAPIDialect.platform.name, KapsoAPIDialect.legacy.name].contains(api) else {
+            throw ValidationError("--api must be platform or legacy, not \(api)")
+        }
+    }
 
     func run() throws {
         let root = URL(fileURLWithPath: directory)
@@ -34,7 +44,8 @@ struct ValidateCommand: ParsableCommand {
                     },
                     workflowYAML: FileManager.default.contents(atPath: url.appendingPathComponent("workflow.yaml").path).map { [UInt8]($0) }
                 )
-                issues.append(contentsOf: WorkflowValidator.validate(local).map(\.description))
+                issues.append(
+                    contentsOf: WorkflowValidator.validate(local, dialect: api == "legacy" ? .legacy : .platform).map(\.description))
                 let credentials =
                     SecretMask.findings(.object(local.definition)).map { "workflows/\(folder)/definition.json: credential: \($0)" }
                     + SecretMask.findings(.object(local.metadata)).map { "workflows/\(folder)/workflow.yaml: credential: \($0)" }

@@ -287,17 +287,20 @@ import Testing
             "import, pull, the person's commit, the push record, their second commit, the merge")
     }
 
-    @Test func theDemoWorkflowsComeBackByteIdentical() async throws {
+    /// The demo on either API: the seeded folders come back byte for byte, then pull, push and merge.
+    @Test(arguments: TestAPI.allCases)
+    func theDemoWorkflowsComeBackByteIdentical(api: TestAPI) async throws {
         let directory = try TemporaryDirectory()
         let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let result = try await ProcessRunner.run(
-            "kapso-gitsync", ["demo", "--directory", directory.path + "/demo"], directory: projectRoot.path)
+            "kapso-gitsync", ["demo", "--api", api.rawValue, "--directory", directory.path + "/demo"], directory: projectRoot.path)
         #expect(result.status == 0, "\(result.combined)")
+        #expect(result.standardOutput.contains("merged 1"), "\(result.combined)")
         let gitDirectory = directory.path + "/demo/repo.git"
         let first = try await runGit(["--git-dir", gitDirectory, "rev-list", "--max-parents=0", "main"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let seeds = projectRoot.appendingPathComponent("Config/demo-workflows")
+        let seeds = projectRoot.appendingPathComponent(api == .platform ? "Config/demo-workflows" : "Config/demo-flows")
         for slug in try FileManager.default.contentsOfDirectory(atPath: seeds.path) {
             for name in ["definition.json", "workflow.yaml"] {
                 let expected = try String(contentsOf: seeds.appendingPathComponent("\(slug)/\(name)"), encoding: .utf8)
@@ -375,7 +378,7 @@ import Testing
         try launch(process)
         let line = try #require(output.fileHandleForReading.availableLine())
         #expect(line.hasPrefix("kapso-fake listening on http://127.0.0.1:"))
-        #expect(line.hasSuffix("with 3 workflows"))
+        #expect(line.contains(" with 3 workflows (the legacy Flows API on http://127.0.0.1:"))
         let url = try #require(URL(string: String(line.split(separator: " ")[3])))
         var request = URLRequest(url: url.appendingPathComponent("workflows"))
         request.setValue("fake-key", forHTTPHeaderField: "X-API-Key")

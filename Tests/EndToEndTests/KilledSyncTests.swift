@@ -12,7 +12,19 @@ import Testing
 @Suite struct KilledSyncTests {
     @Test(Fixtures.required, arguments: [1, 2, 3])
     func aSyncKilledAnywhereLosesAndRepeatsNothing(seed: Int) async throws {
-        let setup = try await EndToEndSetup.forSync()
+        try await killedSyncs(seed: seed, api: .platform)
+    }
+
+    /// The same through the legacy Flows API, whose write schema lacks some of the real workflows' node
+    /// types: generated workflows (which need no fixtures).
+    @Test(arguments: [1, 2])
+    func aLegacySyncKilledAnywhereLosesAndRepeatsNothing(seed: Int) async throws {
+        try await killedSyncs(seed: seed, api: .legacy)
+    }
+
+    func killedSyncs(seed: Int, api: TestAPI) async throws {
+        let setup = try await EndToEndSetup.forSync(
+            api: api, seed: api == .legacy ? { await $0.seedGenerated(workflows: 6, nodesPerWorkflow: 6, seed: UInt64(seed)) } : nil)
         defer { Task { await setup.fake.stop() } }
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
         #expect(first.status == 0, "\(first.combined)")

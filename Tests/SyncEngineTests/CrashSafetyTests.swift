@@ -10,9 +10,9 @@ import Testing
         .afterIntent, .afterPatch, .afterKapsoWrite, .beforeCommit, .afterCommitObjects, .afterBranchMoved,
     ]
 
-    @Test(arguments: pushPoints)
-    func aPushInterruptedAtAnyStepIsFinishedOnceWithoutAFalseConflict(_ point: SyncEngine.CrashPoint) async throws {
-        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7) }
+    @Test(arguments: pushPoints, TestAPI.allCases)
+    func aPushInterruptedAtAnyStepIsFinishedOnceWithoutAFalseConflict(_ point: SyncEngine.CrashPoint, api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
@@ -39,24 +39,18 @@ import Testing
         #expect(fsck.status == 0, "\(fsck.output)")
     }
 
-    @Test(arguments: [SyncEngine.CrashPoint.afterIntent, .afterCreate, .afterPatch, .beforeCommit, .afterBranchMoved])
-    func aCreationInterruptedAtAnyStepCreatesOneWorkflow(_ point: SyncEngine.CrashPoint) async throws {
-        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
+    @Test(arguments: [SyncEngine.CrashPoint.afterIntent, .afterCreate, .afterPatch, .beforeCommit, .afterBranchMoved], TestAPI.allCases)
+    func aCreationInterruptedAtAnyStepCreatesOneWorkflow(_ point: SyncEngine.CrashPoint, api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
-        try await harness.personCommits("Add") { checkout in
-            let folder = checkout.appendingPathComponent("workflows/welcome-back")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(CanonicalJSONWriter.canonicalBytes(CreateCycleTests.definition)).write(
-                to: folder.appendingPathComponent("definition.json"))
-            try Data(CreateCycleTests.yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
-        }
+        try await CreateCycleTests().addFolder(harness, api: api)
         await #expect { try await harness.restartedEngine(crashingAt: point).runCycle() } throws: { isSimulatedCrash($0, at: point) }
         let recovery = try harness.restartedEngine()
         let report = try await recovery.runCycle()
         #expect(report.conflicts.isEmpty, "\(report.conflicts)")
         #expect(await harness.fake.workflows.count == 2, "one workflow created, not two")
-        #expect(await harness.fake.workflow(slug: "welcome-back")?.status == "active")
+        #expect(await harness.fake.workflows.first { $0.name == "Welcome back" }?.status == (api == .platform ? "active" : "draft"))
         let quiet = try await recovery.runCycle()
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
     }

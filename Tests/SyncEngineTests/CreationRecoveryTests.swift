@@ -43,6 +43,34 @@ import Testing
         #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty)
     }
 
+    /// A flow has no slug: the one its name gives ("welcome-back") is not its folder ("greeting"). The
+    /// creation's intent names both, so the flow comes back in its folder as this service's own creation.
+    @Test func aLostAnswerToALegacyPOSTIsRecognisedInAFolderNotNamedAfterTheFlow() async throws {
+        let harness = try await SyncHarness(api: .legacy) { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        try await harness.personCommits("Add greeting") { checkout in
+            let folder = checkout.appendingPathComponent("workflows/greeting")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(CanonicalJSONWriter.canonicalBytes(CreateCycleTests.definition)).write(
+                to: folder.appendingPathComponent("definition.json"))
+            let yaml = CreateCycleTests.legacyYAML.replacingOccurrences(of: "slug: welcome-back", with: "slug: greeting")
+            try Data(yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
+        }
+        await harness.fake.inject(FakeFaultRule(method: "POST", pathPrefix: "/flows", fault: .connectionReset, count: 1))
+        let lost = try await harness.engine.runCycle()
+        #expect(lost.created.isEmpty)
+        #expect(await harness.fake.workflows.count == 2, "the POST landed")
+
+        let finished = try await harness.restartedEngine().runCycle()
+        #expect(finished.conflicts.isEmpty && finished.invalid.isEmpty, "\(finished.summaryLines())")
+        #expect(await harness.fake.workflows.count == 2, "no second flow")
+        let files = try await harness.git("ls-tree", "-r", "--name-only", "main", "workflows").split(separator: "\n")
+        #expect(files.contains("workflows/greeting/definition.json") && !files.contains { $0.hasPrefix("workflows/welcome-back/") })
+        let quiet = try await harness.restartedEngine().runCycle()
+        #expect(quiet.commit == nil && !quiet.hasChanges && quiet.conflicts.isEmpty, "\(quiet.summaryLines())")
+    }
+
     @Test func aLostAnswerToTheCreationsPATCHIsNoConflict() async throws {
         let harness = try await SyncHarness { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 3) }
         defer { Task { await harness.stop() } }

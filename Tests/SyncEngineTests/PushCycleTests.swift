@@ -12,8 +12,9 @@ import Testing
         await fake.seedGenerated(workflows: 3, nodesPerWorkflow: 4, seed: 7)
     }
 
-    @Test func aChangeMergedInGitReachesKapsoExactlyOnceAndNothingEchoes() async throws {
-        let harness = try await SyncHarness { await Self.seed($0) }
+    @Test(arguments: TestAPI.allCases)
+    func aChangeMergedInGitReachesKapsoExactlyOnceAndNothingEchoes(api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
@@ -30,9 +31,9 @@ import Testing
         let patches = await harness.fake.requests().filter { $0.method == "PATCH" }
         #expect(patches.count == 1)
         #expect(patches.first?.status == 200)
-        #expect(await harness.fake.requests().filter { $0.method == "PUT" }.isEmpty, "the triggers did not change")
+        #expect(api.triggerWrites(await harness.fake.requests()) == 0, "the triggers did not change")
         let subject = try await harness.git("log", "-1", "--format=%s", "main")
-        #expect(subject == "Record push of \(slug) to Kapso (now lock_version \(after.lockVersion))\n")
+        #expect(subject == "Record push of \(slug) to Kapso (now lock_version \(api.lockVersion(of: after) ?? 0))\n")
 
         // The cycle after a push writes nothing on either side.
         await harness.fake.clearRequests()
@@ -40,13 +41,14 @@ import Testing
         #expect(quiet.commit == nil)
         #expect(quiet.pushed.isEmpty && quiet.pulled.isEmpty)
         #expect(quiet.objectsWritten == 0)
-        #expect(await harness.fake.requests().map(\.method) == ["GET", "GET"], "the two lists: workflows and functions")
+        #expect(await harness.fake.requests().map(\.method) == api.idleRequests, "the lists: workflows and functions")
         let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)")
     }
 
-    @Test func changedTriggersAreReplacedInKapso() async throws {
-        let harness = try await SyncHarness { await Self.seed($0) }
+    @Test(arguments: TestAPI.allCases)
+    func changedTriggersAreReplacedInKapso(api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-0"
@@ -59,7 +61,7 @@ import Testing
         await harness.fake.clearRequests()
         let report = try await harness.engine.runCycle()
         #expect(report.pushed.map(\.slug) == [slug])
-        #expect(await harness.fake.requests().filter { $0.method == "PUT" }.count == 1)
+        #expect(api.triggerWrites(await harness.fake.requests()) == 1, "the new trigger alone is written")
         let triggers = try #require(await harness.fake.workflow(slug: slug)?.triggers)
         #expect(triggers.map(\.triggerType) == ["inbound_message", "api_call"])
         #expect(triggers.map(\.active) == [true, false])
@@ -92,8 +94,9 @@ import Testing
         #expect(next.commit == nil && next.pushed.isEmpty && next.pulled.isEmpty)
     }
 
-    @Test func theSameFieldEditedInBothPlacesIsAConflictOnItsOwnBranchAndTheResolutionIsPushed() async throws {
-        let harness = try await SyncHarness { await Self.seed($0) }
+    @Test(arguments: TestAPI.allCases)
+    func theSameFieldEditedInBothPlacesIsAConflictOnItsOwnBranchAndTheResolutionIsPushed(api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-1"
@@ -143,15 +146,28 @@ import Testing
         #expect(quiet.commit == nil && quiet.pushed.isEmpty && quiet.pulled.isEmpty && quiet.conflicts.isEmpty)
     }
 
-    @Test func anEditInKapsoDuringThePushIsNeverOverwritten() async throws {
-        let harness = try await SyncHarness { await Self.seed($0) }
+    /// On the Platform API the edit lands just before the PATCH, which Kapso refuses (409). On the legacy
+    /// API it lands between the cycle's read of the flow and the read the client makes just before its
+    /// PATCH (the last moment a client can see it), which finds the flow moved.
+    @Test(arguments: TestAPI.allCases)
+    func anEditInKapsoDuringThePushIsNeverOverwritten(api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await Self.seed($0) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
         let slug = "generated-2"
         let (workflow, node) = try await harness.personRewords(slug, to: "from git")
-        // Someone edits in Kapso after the cycle's last read, just before its PATCH arrives.
-        await harness.fake.onceBefore(method: "PATCH") { fake in
+        let edit: @Sendable (isolated KapsoFake) -> Void = { fake in
             fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Edited during the push" }
+        }
+        switch api {
+        case .platform:
+            await harness.fake.onceBefore(method: "PATCH", edit)
+        case .legacy:
+            // The cycle's read of the definition, then someone's edit, then the client's read before its PATCH.
+            let definition = "/flows/\(workflow.id)/definition"
+            await harness.fake.onceBefore(method: "GET", path: definition) { fake in
+                fake.onceBefore(method: "GET", path: definition, edit)
+            }
         }
         let report = try await harness.engine.runCycle()
         #expect(report.pushed.isEmpty)
@@ -160,6 +176,39 @@ import Testing
         #expect(kapso.name == "Edited during the push")
         #expect(kapso.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue != "from git")
         #expect(try await harness.git("branch", "--list", "kapso-gitsync/conflict/\(slug)").contains("conflict"))
+        let kapsoVersion = try await harness.file("workflows/\(slug)/workflow.yaml", at: "kapso-gitsync/conflict/\(slug)")
+        #expect(String(decoding: kapsoVersion, as: UTF8.self).contains("name: Edited during the push"), "kept on the branch")
+        let kept = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
+        #expect(kept["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"] == "from git")
+    }
+
+    /// The legacy API's residual window, narrowed: someone's save lands after the PATCH and before the
+    /// client reads the flow back. What Kapso holds is not what was written, so it is someone else's
+    /// version: kept on a conflict branch, while git keeps the person's.
+    @Test func anEditLandingBetweenALegacyWriteAndItsReadBackIsKeptOnAConflictBranch() async throws {
+        let harness = try await SyncHarness(api: .legacy) { await Self.seed($0) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let slug = "generated-2"
+        let (workflow, node) = try await harness.personRewords(slug, to: "from git")
+        let original = try #require(workflow.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"]?.stringValue)
+        // Their editor still showed the version before the push: saving it puts the old message back.
+        await harness.fake.onceBefore(method: "PATCH", path: "/flows/\(workflow.id)") { fake in
+            fake.onceBefore(method: "GET", path: "/flows/\(workflow.id)/definition") { fake in
+                fake.simulateEditorEdit(workflowID: workflow.id) {
+                    $0.name = "Saved from an old tab"
+                    $0.setMessage(node: node, to: original)
+                }
+            }
+        }
+        let report = try await harness.engine.runCycle()
+        #expect(report.pushed.isEmpty)
+        #expect(report.conflicts.map(\.workflow) == [slug], "\(report.summaryLines())")
+        let branch = "kapso-gitsync/conflict/\(slug)"
+        let theirs = String(decoding: try await harness.file("workflows/\(slug)/workflow.yaml", at: branch), as: UTF8.self)
+        #expect(theirs.contains("name: Saved from an old tab"))
+        let ours = try JSONParser.parse(try await harness.file("workflows/\(slug)/definition.json"))
+        #expect(ours["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"] == "from git")
     }
 
     @Test func anInvalidChangeIsNotSentAndTheRestStillSyncs() async throws {
@@ -245,25 +294,40 @@ import Testing
 
         """
 
-    func addFolder(_ harness: SyncHarness) async throws {
+    /// The legacy API cannot set a status (a new flow is a draft) and its triggers name a WhatsApp config.
+    static let legacyYAML = """
+        definition: definition.json
+        name: Welcome back
+        slug: welcome-back
+        status: draft
+        triggers:
+          - active: true
+            triggerType: inbound_message
+            triggerableAttributes:
+              whatsapp_config_id: "1555"
+
+        """
+
+    func addFolder(_ harness: SyncHarness, api: TestAPI = .platform) async throws {
         try await harness.personCommits("Add welcome-back") { checkout in
             let folder = checkout.appendingPathComponent("workflows/welcome-back")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(CanonicalJSONWriter.canonicalBytes(Self.definition)).write(to: folder.appendingPathComponent("definition.json"))
-            try Data(Self.yaml.utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
+            try Data((api == .platform ? Self.yaml : Self.legacyYAML).utf8).write(to: folder.appendingPathComponent("workflow.yaml"))
         }
     }
 
-    @Test func aNewFolderInGitBecomesAWorkflowInKapsoOnce() async throws {
-        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+    @Test(arguments: TestAPI.allCases)
+    func aNewFolderInGitBecomesAWorkflowInKapsoOnce(api: TestAPI) async throws {
+        let harness = try await SyncHarness(api: api) { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
         defer { Task { await harness.stop() } }
         _ = try await harness.engine.runCycle()
-        try await addFolder(harness)
+        try await addFolder(harness, api: api)
         let report = try await harness.engine.runCycle()
-        #expect(report.created.map(\.slug) == ["welcome-back"])
-        let created = try #require(await harness.fake.workflow(slug: "welcome-back"))
-        #expect(created.name == "Welcome back")
-        #expect(created.status == "active", "created as a draft, then given the status in git")
+        #expect(report.created.map(\.slug) == ["welcome-back"], "\(report.summaryLines())")
+        let created = try #require(await harness.fake.workflows.first { $0.name == "Welcome back" })
+        // The legacy API cannot set a status: the flow stays a draft, as its files say.
+        #expect(created.status == (api == .platform ? "active" : "draft"), "created as a draft, then given the status in git")
         #expect(created.triggers.map(\.triggerType) == ["inbound_message"])
         let remoteMap = try JSONParser.parse(try await harness.file(".kapso/remote-map.json"))
         #expect(remoteMap["workflows"]?["welcome-back"]?["id"]?.stringValue == created.id)

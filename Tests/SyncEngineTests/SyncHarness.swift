@@ -23,13 +23,13 @@ final class SyncHarness: Sendable {
     /// With `serverOverHTTP`: `git http-backend` serving `server`, which the engine then reaches over
     /// HTTP (people still push to it by path).
     let http: GitHTTPServer?
-    /// The engine's client, for tests that act on Kapso as a person would (through the API).
+    /// A Platform API client, for tests that act on Kapso as a person would (the engine's may be the legacy one).
     let client: KapsoClient
 
     init(
         fullResyncIntervalSeconds: Int = 3600, fakeOptions: KapsoFake.Options = .init(apiKey: SyncHarness.apiKey),
-        withServer: Bool = false, serverOverHTTP: Bool = false, configure: (inout SyncConfiguration) -> Void = { _ in },
-        seed: (KapsoFake) async throws -> Void
+        withServer: Bool = false, serverOverHTTP: Bool = false, api: TestAPI = .platform,
+        configure: (inout SyncConfiguration) -> Void = { _ in }, seed: (KapsoFake) async throws -> Void
     ) async throws {
         directory = try TemporaryDirectory()
         let server = withServer || serverOverHTTP ? directory.path + "/server.git" : nil
@@ -45,11 +45,14 @@ final class SyncHarness: Sendable {
         fake = KapsoFake(options: fakeOptions)
         try await seed(fake)
         let url = try await fake.start()
-        client = KapsoClient(
-            configuration: KapsoClientConfiguration(
+        func clientConfiguration(_ url: URL) -> KapsoClientConfiguration {
+            KapsoClientConfiguration(
                 baseURL: url, apiKey: APIKey(Self.apiKey), requestTimeout: .seconds(60),
                 retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)), requestsPerMinute: 0,
-                concurrency: 4))
+                concurrency: 4)
+        }
+        client = KapsoClient(configuration: clientConfiguration(url))
+        let backend = await api.backend(fake: fake, configuration: clientConfiguration)
         git = try GitStore(path: directory.path + "/repo.git")
         var configuration = SyncConfiguration(
             branch: "main", author: Signature(name: "kapso-gitsync", email: "bot@example.invalid"),
@@ -57,7 +60,7 @@ final class SyncHarness: Sendable {
             remote: access.map { access in RemoteSync { access } })
         configure(&configuration)
         engine = SyncEngine(
-            client: client, git: git,
+            client: backend, git: git,
             configuration: configuration,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }

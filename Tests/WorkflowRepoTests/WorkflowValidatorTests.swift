@@ -1,5 +1,6 @@
 import CanonicalJSON
 import Foundation
+import KapsoModels
 import TestSupport
 import Testing
 import WorkflowRepo
@@ -93,5 +94,38 @@ import WorkflowRepo
     func reportsEachRuleByFile(_ testCase: Case) throws {
         let workflow = try Self.workflow(nodes: testCase.nodes, edges: testCase.edges, yaml: testCase.yaml)
         #expect(WorkflowValidator.validate(workflow).map(\.description) == testCase.expected)
+    }
+
+    /// The legacy Flows API's write schema: no call, handoff or emit_event nodes, no Platform settings,
+    /// triggers of two types, an inbound_message one naming a WhatsApp config.
+    @Test func theLegacyAPIsNodeTypesSettingsAndTriggersAreCheckedForItsProjects() throws {
+        let yaml = """
+            message_debounce_seconds: 5
+            name: A
+            slug: a
+            status: draft
+            triggers:
+              - active: true
+                phoneNumberId: "1555"
+                triggerType: inbound_message
+              - active: true
+                event: x
+                triggerType: whatsapp_event
+
+            """
+        let workflow = try Self.workflow(
+            nodes: [Self.node("start", "start"), Self.node("b", "handoff"), Self.node("c", "pipedream")],
+            edges: [["source": "start", "target": "b"]], yaml: yaml)
+        #expect(
+            WorkflowValidator.validate(workflow, dialect: .legacy).map(\.description) == [
+                "workflows/a/definition.json: schema: node b has unknown node_type \"handoff\" for the legacy API",
+                "workflows/a/workflow.yaml: schema: message_debounce_seconds: the legacy API has no such setting",
+                "workflows/a/workflow.yaml: schema: triggers[0]: inbound_message needs triggerableAttributes.whatsapp_config_id (legacy API)",
+                "workflows/a/workflow.yaml: schema: triggers[1].triggerType must be one of api_call, inbound_message",
+            ])
+        #expect(
+            WorkflowValidator.validate(workflow).map(\.description) == [
+                "workflows/a/definition.json: schema: node c has unknown node_type \"pipedream\""
+            ], "pipedream is legacy only")
     }
 }
