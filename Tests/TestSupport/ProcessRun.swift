@@ -28,9 +28,11 @@ public func runProcess(
     let errorTask = Task { await readToEnd(error.fileHandleForReading) }
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        // Started from a Dispatch thread: waiting for the start lock must not hold one of the two
-        // threads of Swift's cooperative pool, which the in-process fakes need.
-        DispatchQueue.global().async {
+        // Started from a thread of its own: waiting for the start lock must not hold one of the two
+        // threads of Swift's cooperative pool, which the in-process fakes need; and with a full-size
+        // stack, as `Process.run()` crashed at a page boundary (a bad pointer in `memcpy`) on a Dispatch
+        // worker's small one.
+        let start = Thread {
             do {
                 try launch(process)
             } catch {
@@ -38,6 +40,8 @@ public func runProcess(
                 continuation.resume(throwing: error)
             }
         }
+        start.stackSize = 8 << 20
+        start.start()
     }
     return ProcessResult(
         status: status, standardOutput: String(decoding: await outputTask.value, as: UTF8.self),
