@@ -65,12 +65,14 @@ API ?= platform
 demo: build
 	$(SWIFT) run $(BUILD_FLAGS) kapso-gitsync demo --api $(API)
 
-# Prints figures (wall time, API requests, git objects written, peak memory); not a pass/fail test.
+# Prints figures (wall time, CPU time, API requests, git objects written, peak memory, per phase); not a
+# pass/fail test. `make bench SCALE=10000` for ten thousand workflows.
+SCALE ?= 1000
 bench: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-bench
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-fake
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kapso-gitsync
-	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kapso-bench $(BENCH_ARGS)
+	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kapso-bench --workflows $(SCALE) $(BENCH_ARGS)
 
 # Installs the binary, the systemd units (their paths rewritten for PREFIX and SYSCONFDIR), the
 # example configuration and the README. DESTDIR stages the whole tree for a package.

@@ -300,23 +300,47 @@ public actor GitStore {
     }
 
     /// How many tree objects an update created: each folder on a changed path whose tree id moved.
+    /// Each tree on the way is read once: looking every folder up from the root read the `workflows/`
+    /// tree (one entry per workflow) again for each workflow, which made a first import quadratic.
     private func changedFolders(from base: ObjectID?, to new: ObjectID, touching paths: [String]) throws(GitError) -> Int {
-        guard base != new else { return 0 }
-        var folders: Set<String> = [""]
-        for path in paths {
-            var components = path.split(separator: "/").dropLast()
-            while !components.isEmpty {
-                folders.insert(components.joined(separator: "/"))
-                components = components.dropLast()
-            }
+        var folders = FolderNames()
+        for path in paths { folders.insert(path.split(separator: "/").dropLast()) }
+        return try changedTrees(folders, new: new, old: base)
+    }
+
+    /// The folders under one folder, by name, down to the deepest one a change touched.
+    private struct FolderNames {
+        var children: [Substring: FolderNames] = [:]
+
+        mutating func insert(_ components: ArraySlice<Substring>) {
+            guard let first = components.first else { return }
+            children[first, default: FolderNames()].insert(components.dropFirst())
         }
-        var count = 0
-        for folder in folders {
-            let newID = try folderTreeID(folder, inTree: new)
-            let oldID = try base.flatMap { base throws(GitError) in try folderTreeID(folder, inTree: base) }
-            if let newID, newID != oldID { count += 1 }
+    }
+
+    private func changedTrees(_ folders: FolderNames, new: ObjectID, old: ObjectID?) throws(GitError) -> Int {
+        guard new != old else { return 0 }
+        guard !folders.children.isEmpty else { return 1 }
+        let names = Array(folders.children.keys)
+        let newChildren = try subtrees(of: new, named: names)
+        let oldChildren = try old.map { old throws(GitError) in try subtrees(of: old, named: names) } ?? [:]
+        var count = 1
+        for (name, below) in folders.children {
+            guard let child = newChildren[name] else { continue }
+            count += try changedTrees(below, new: child, old: oldChildren[name])
         }
         return count
+    }
+
+    private func subtrees(of treeID: ObjectID, named names: [Substring]) throws(GitError) -> [Substring: ObjectID] {
+        try withTree(treeID) { tree in
+            var found: [Substring: ObjectID] = [:]
+            for name in names {
+                guard let entry = git_tree_entry_byname(tree, String(name)), git_tree_entry_type(entry) == GIT_OBJECT_TREE else { continue }
+                found[name] = ObjectID(git_tree_entry_id(entry).pointee)
+            }
+            return found
+        }
     }
 
     /// The tree at `path` (a folder) in a tree, or nil when there is none.

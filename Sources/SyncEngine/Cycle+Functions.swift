@@ -176,28 +176,31 @@ extension Cycle {
         }
     }
 
+    private static func readFunction(_ id: String, client: any KapsoBackend) async -> (String, Result<KapsoFunction, KapsoAPIError>) {
+        do {
+            return (id, .success(try await client.function(id: id)))
+        } catch {
+            return (id, .failure(error))
+        }
+    }
+
     /// Reads functions from Kapso, a few at a time; one that cannot be read is reported and left alone.
     private mutating func fetchFunctions(_ ids: [String]) async throws(SyncError) {
         guard !ids.isEmpty else { return }
         let client = self.client
         let window = max(1, client.maxConcurrentRequests)
         var results: [(String, Result<KapsoFunction, KapsoAPIError>)] = []
+        // No nested function that adds to the group: one capturing the group crashed the release build
+        // (a result copied from freed memory when the group handed it over).
         await withTaskGroup(of: (String, Result<KapsoFunction, KapsoAPIError>).self) { group in
-            var pending = ids[...]
-            func startNext() {
-                guard let id = pending.popFirst() else { return }
-                group.addTask {
-                    do throws(KapsoAPIError) {
-                        return (id, .success(try await client.function(id: id)))
-                    } catch {
-                        return (id, .failure(error))
-                    }
-                }
+            var pending = ids.makeIterator()
+            for _ in 0..<window {
+                guard let id = pending.next() else { break }
+                group.addTask { await Self.readFunction(id, client: client) }
             }
-            for _ in 0..<window { startNext() }
-            for await result in group {
+            while let result = await group.next() {
                 results.append(result)
-                startNext()
+                if let id = pending.next() { group.addTask { await Self.readFunction(id, client: client) } }
             }
         }
         for (id, result) in results {

@@ -26,6 +26,13 @@ public struct CycleReport: Sendable {
         }
     }
 
+    /// One phase of the cycle, timed (see `phases`).
+    public struct PhaseTiming: Sendable, Equatable {
+        public let name: String
+        public let wallMilliseconds: Double
+        public let cpuMilliseconds: Double
+    }
+
     /// A workflow changed on both sides whose edits merged: pushed to Kapso, recorded in git.
     public struct Merged: Sendable, Equatable {
         public let workflow: CommitMessage.SyncedWorkflow
@@ -70,6 +77,9 @@ public struct CycleReport: Sendable {
     }
 
     public var cycleID: String
+    /// Wall and CPU time of each phase, in order: list and plan, fetch, local, functions, reconcile,
+    /// commit, state.
+    public var phases: [PhaseTiming] = []
     public var listed = 0
     public var fetched = 0
     public var pulled: [CommitMessage.SyncedWorkflow] = []

@@ -103,8 +103,10 @@ public final class SyncEngine: Sendable {
         dryRun: Bool, statusOfDryRun: Bool, stop: CycleStop?, attention: [String] = []
     ) async throws(SyncError) -> CycleReport {
         var cycle: Cycle
+        var clock = PhaseClock()
         do {
             cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: { stop?.isRequested ?? false })
+            clock.mark("list and plan")
         } catch {
             // A read cancelled by the stop fails with a transport error: it is the stop, not a failure.
             throw stop?.isRequested == true ? .stopped : error
@@ -121,12 +123,17 @@ public final class SyncEngine: Sendable {
             } catch {
                 throw stop?.isRequested == true ? .stopped : error
             }
+            clock.mark("fetch")
             if let stop, !stop.beginWrites() { throw .stopped }
             try await cycle.readLocal()
+            clock.mark("local")
             try await cycle.syncFunctions()
+            clock.mark("functions")
             try await cycle.reconcile()
+            clock.mark("reconcile")
             try crashSeam?(.beforeCommit)
             try await cycle.commit()
+            clock.mark("commit")
         } catch {
             if bulk { await git.discardBulkWrite() }
             throw error
@@ -136,6 +143,8 @@ public final class SyncEngine: Sendable {
         try await cycle.writeConflictBranches()
         try await cycle.writeFunctionConflictBranches()
         try cycle.finish()
+        clock.mark("state")
+        cycle.report.phases = clock.timings
         return await cycle.finalReport()
     }
 

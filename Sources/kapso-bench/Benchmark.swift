@@ -6,9 +6,11 @@ import KapsoModels
 import Logging
 import SyncEngine
 
-/// `make bench`: prints figures for the pull path against the fake on loopback (a separate
-/// `kapso-fake` process, so its memory is not counted): first import, idle cycle, ten changed
-/// workflows; then the review commands on the repository that made.
+/// `make bench` (`SCALE=` workflows, 1,000 by default): prints figures for the pull path against the
+/// fake on loopback (a separate `kapso-fake` process, so its memory is not counted). First
+/// `kapso-gitsync sync` as a process of its own, as cron or a one-shot run pays it (first import,
+/// idle, 100 changed), then cycles inside one process, as `run` pays them, phase by phase; then the
+/// review commands on the repository that made.
 @main
 struct Benchmark {
     static func main() async throws {
@@ -35,25 +37,70 @@ struct Benchmark {
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 
         print("kapso-gitsync pull benchmark: \(workflows) workflows x \(nodes) nodes, concurrency \(concurrency), no rate limit")
-        print("baseline peak RSS: \(peakMemoryMB()) MB")
-        print("phase                  wall ms   CPU ms  requests  objects  peak RSS MB")
+        try await measureProcess(url: url, apiKey: apiKey, concurrency: concurrency, client: client, directory: directory)
+
+        print("")
+        print("cycles inside one process (as `run`); baseline peak RSS: \(peakMemoryMB()) MB")
+        print("cycle / phase          wall ms   CPU ms  requests  objects  peak RSS MB")
         try await measure("first import", engine)
         try await measure("idle cycle", engine)
         try await measure("idle cycle (again)", engine)
 
-        let list = try await client.listWorkflows().workflows.prefix(10)
-        for workflow in list {
+        try await edit(try await client.listWorkflows().workflows.prefix(10), client: client, suffix: " (edited)")
+        try await measure("10 changed workflows", engine)
+        try await measure("idle cycle", engine)
+        try ReviewBenchmark.run(repository: directory.appendingPathComponent("repo.git"), scratch: directory)
+    }
+
+    /// `kapso-gitsync sync` (the release binary beside this one) on a repository of its own: each run's
+    /// wall time, CPU time and peak memory, the child's alone.
+    static func measureProcess(url: URL, apiKey: String, concurrency: Int, client: KapsoClient, directory: URL) async throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kapso-gitsync")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configuration = directory.appendingPathComponent("process.yaml")
+        let text = """
+            kapso:
+              api_url: \(url.absoluteString)
+              requests_per_minute: 0
+              concurrency: \(concurrency)
+            repository:
+              path: process-repo.git
+            state:
+              directory: process-state
+            status:
+              listen: "off"
+
+            """
+        try Data(text.utf8).write(to: configuration)
+        var environment = ["KAPSO_API_KEY": apiKey]
+        if let path = ProcessInfo.processInfo.environment["PATH"] { environment["PATH"] = path }
+        print("`kapso-gitsync sync` as a process          wall ms   CPU ms  peak RSS MB")
+        func run(_ name: String) throws {
+            let usage = try ChildProcess.run(executable.path, ["sync", "--config", configuration.path], environment: environment)
+            guard usage.status == 0 else { throw BenchmarkError(description: "\(name): kapso-gitsync sync exited \(usage.status)") }
+            print(
+                name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                    + String(format: " %9.1f  %7.0f  %11d", usage.wallMilliseconds, usage.cpuMilliseconds, usage.peakMemoryMB))
+        }
+        try run("first import")
+        try run("idle")
+        try run("idle (again)")
+        let touched = try await client.listWorkflows().workflows.suffix(100)
+        try await edit(touched, client: client, suffix: " (touched)")
+        try run("\(touched.count) changed")
+        try run("idle")
+    }
+
+    static func edit(_ workflows: some Collection<WorkflowSummary>, client: KapsoClient, suffix: String) async throws {
+        for workflow in workflows {
             _ = try await client.send(
                 .updateWorkflow(workflow.id),
                 body: [
                     "workflow": [
-                        "name": .string(workflow.name + " (edited)"), "lock_version": .number(JSONNumber(workflow.lockVersion ?? 0)),
+                        "name": .string(workflow.name + suffix), "lock_version": .number(JSONNumber(workflow.lockVersion ?? 0)),
                     ]
                 ])
         }
-        try await measure("10 changed workflows", engine)
-        try await measure("idle cycle", engine)
-        try ReviewBenchmark.run(repository: directory.appendingPathComponent("repo.git"), scratch: directory)
     }
 
     static func measure(_ name: String, _ engine: SyncEngine) async throws {
@@ -71,6 +118,11 @@ struct Benchmark {
             name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + String(
                     format: " %8.1f  %7.0f  %8d  %7d  %11d", milliseconds, cpu, report.requests, report.objectsWritten, peakMemoryMB()))
+        for phase in report.phases {
+            print(
+                ("  " + phase.name).padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: " %8.1f  %7.0f", phase.wallMilliseconds, phase.cpuMilliseconds))
+        }
     }
 
     static func startFake(workflows: Int, nodes: Int, apiKey: String) throws -> (Process, URL) {
