@@ -91,6 +91,19 @@ public actor KapsoFake {
     @discardableResult
     public func start(port: UInt16 = 0) async throws -> URL {
         if let baseURL { return baseURL }
+        await FakeSlots.shared.acquire()
+        do {
+            return try await listen(port: port)
+        } catch {
+            await server?.stop(timeout: 0)
+            serverTask?.cancel()
+            server = nil
+            await FakeSlots.shared.release()
+            throw error
+        }
+    }
+
+    private func listen(port: UInt16) async throws -> URL {
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 600, logger: .disabled)
         await server.appendRoute("*") { [self] request in
             try await self.respond(to: request)
@@ -109,10 +122,12 @@ public actor KapsoFake {
     }
 
     public func stop() async {
-        await server?.stop(timeout: 1)
+        guard let server else { return }
+        await server.stop(timeout: 1)
         serverTask?.cancel()
-        server = nil
+        self.server = nil
         baseURL = nil
+        await FakeSlots.shared.release()
     }
 
     // MARK: Test hooks

@@ -44,7 +44,7 @@ final class ServiceProcess: Sendable {
         try launch(process)
         for handle in [standardOutput.fileHandleForReading, standardError.fileHandleForReading] {
             drained.enter()
-            DispatchQueue.global().async { [self] in
+            onThreadOfItsOwn { [self] in
                 while true {
                     let data = PipeReader.chunk(handle)
                     if data.isEmpty { break }

@@ -48,7 +48,7 @@ public final class NotifySocket: @unchecked Sendable {
     /// Every datagram until `until` matches one (included) or the time is up.
     public func collect(timeout: Int, until done: @Sendable @escaping (String) -> Bool) async -> [String] {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            onThreadOfItsOwn {
                 var messages: [String] = []
                 let deadline = Date().addingTimeInterval(TimeInterval(timeout))
                 while Date() < deadline, let message = self.receive(timeout: max(1, Int(deadline.timeIntervalSinceNow.rounded(.up)))) {

@@ -50,7 +50,7 @@ public func runProcess(
 
 private func readToEnd(_ handle: FileHandle) async -> Data {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
+        onThreadOfItsOwn {
             let data = PipeReader.all(handle)
             // Foundation does not close a pipe's read end when the `Pipe` goes: without this, every
             // process a test runs leaks two descriptors (a long soak ran out of them).
@@ -68,3 +68,13 @@ public func launch(_ process: Process) throws {
 }
 
 private let launchLock = Mutex<Void>(())
+
+/// Runs `body` on a new thread. A read that blocks until a child process ends must not hold a thread
+/// of Dispatch's global queues: with dozens of tests reading their children at once, those queues
+/// stopped growing, and children blocked on a full pipe that nobody read (every service test then
+/// waited for a first cycle that could not finish).
+public func onThreadOfItsOwn(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.stackSize = 1 << 20
+    thread.start()
+}
