@@ -158,7 +158,8 @@ public enum ConfigurationLoader {
             throw ConfigurationError(key: "repository.branch", message: "\(branch) is not a valid branch name")
         }
         let stateDirectory = try reader.path("state", "directory") ?? systemdStateDirectory ?? repositoryPath + ".state"
-        var configuration = Configuration(
+        return Configuration(
+            api: api,
             apiURL: apiURL,
             apiKeyFile: try reader.path("kapso", "api_key_file"),
             requestsPerMinute: try reader.integer("kapso", "requests_per_minute", minimum: 0) ?? 100,
@@ -185,8 +186,6 @@ public enum ConfigurationLoader {
             deployFunctions: try reader.boolean("functions", "deploy") ?? true,
             service: try serviceSettings(reader),
             remote: try remoteSettings(reader))
-        configuration.api = api
-        return configuration
     }
 
     static let workflowStatuses = ["draft", "active", "paused", "archived"]

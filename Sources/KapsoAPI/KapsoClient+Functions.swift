@@ -4,12 +4,7 @@ import KapsoModels
 /// The Functions endpoints. Function secrets (`/functions/{id}/secrets`) are never read or written.
 extension KapsoClient {
     public func listFunctions() async throws(KapsoAPIError) -> FunctionList {
-        let endpoint = Endpoint.listFunctions
-        let data = try await send(endpoint)
-        guard let items = data.arrayValue else {
-            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
-        }
-        return FunctionList(items: items)
+        FunctionList(items: try await sendForArray(.listFunctions))
     }
 
     public func function(id: String) async throws(KapsoAPIError) -> KapsoFunction {

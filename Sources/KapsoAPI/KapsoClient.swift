@@ -67,10 +67,30 @@ public final class KapsoClient: Sendable {
 
     private func listItems(_ document: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
         guard let data = document["data"] else { throw .malformedResponse(endpoint: endpoint.description, detail: "no data member") }
+        return try Self.items(of: data, endpoint: endpoint)
+    }
+
+    /// Sends a request whose answer's `data` is an array, and returns its items.
+    func sendForArray(_ endpoint: Endpoint) async throws(KapsoAPIError) -> [JSONValue] {
+        try Self.items(of: try await send(endpoint), endpoint: endpoint)
+    }
+
+    private static func items(of data: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
         guard let items = data.arrayValue else {
             throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
         }
         return items
+    }
+
+    /// Triggers in the Platform API's shape, read from a list answer of `endpoint`.
+    static func triggers(_ items: [JSONValue], endpoint: Endpoint) throws(KapsoAPIError) -> [WorkflowTrigger] {
+        do {
+            return try items.enumerated().map { index, item throws(ModelError) in
+                try WorkflowTrigger(item, index: index)
+            }
+        } catch {
+            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
+        }
     }
 
     public func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition {
@@ -85,17 +105,7 @@ public final class KapsoClient: Sendable {
 
     public func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger] {
         let endpoint = Endpoint.triggers(workflowID)
-        let data = try await send(endpoint)
-        guard let items = data.arrayValue else {
-            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
-        }
-        do {
-            return try items.enumerated().map { index, item throws(ModelError) in
-                try WorkflowTrigger(item, index: index)
-            }
-        } catch {
-            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
-        }
+        return try Self.triggers(try await sendForArray(endpoint), endpoint: endpoint)
     }
 
     // MARK: Transport with retries

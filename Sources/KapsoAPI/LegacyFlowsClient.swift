@@ -35,8 +35,7 @@ public final class LegacyFlowsClient: KapsoBackend {
     // MARK: Reads
 
     public func listWorkflows() async throws(KapsoAPIError) -> WorkflowList {
-        let endpoint = Endpoint.listFlows
-        let items = try array(try await http.send(endpoint), endpoint: endpoint)
+        let items = try await http.sendForArray(.listFlows)
         func age(_ index: Int) -> String { (items[index]["created_at"]?.stringValue ?? "") + "|" + (items[index]["id"]?.stringValue ?? "") }
         // Oldest first: of two flows with one name, the older keeps the plain slug whatever order the list has.
         let oldestFirst = items.indices.sorted { age($0) < age($1) }
@@ -60,14 +59,7 @@ public final class LegacyFlowsClient: KapsoBackend {
 
     public func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger] {
         let endpoint = Endpoint.flowTriggers(workflowID)
-        let items = try array(try await http.send(endpoint), endpoint: endpoint)
-        do {
-            return try items.enumerated().map { index, item throws(ModelError) in
-                try WorkflowTrigger(LegacyFlowShape.trigger(item), index: index)
-            }
-        } catch {
-            throw .malformedResponse(endpoint: endpoint.description, detail: error.description)
-        }
+        return try KapsoClient.triggers(try await http.sendForArray(endpoint).map(LegacyFlowShape.trigger), endpoint: endpoint)
     }
 
     /// The legacy API has no functions: an empty list, so nothing reads as deleted.
@@ -128,8 +120,7 @@ public final class LegacyFlowsClient: KapsoBackend {
     }
 
     public func replaceTriggers(workflowID: String, triggers: [JSONValue]) async throws(KapsoAPIError) {
-        let listing = Endpoint.flowTriggers(workflowID)
-        let current = try array(try await http.send(listing), endpoint: listing)
+        let current = try await http.sendForArray(.flowTriggers(workflowID))
         let actions: [LegacyTriggerPlan.Action]
         do {
             actions = try LegacyTriggerPlan.plan(current: current, desired: triggers)
@@ -168,13 +159,6 @@ public final class LegacyFlowsClient: KapsoBackend {
 
     private static let noFunctions = KapsoAPIError.http(
         status: 404, endpoint: "/functions", message: "the legacy Flows API has no functions (set kapso.api: platform)")
-
-    private func array(_ data: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
-        guard let items = data.arrayValue else {
-            throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
-        }
-        return items
-    }
 
     /// A `GET /flows/{id}/definition` answer as the Platform's, and a hash of the content a write changes.
     private func definition(_ data: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> (WorkflowWithDefinition, UInt64) {

@@ -42,17 +42,14 @@ public enum LegacyVersion {
             if count < 6 { for _ in count..<6 { micros *= 10 } }
         }
         var offsetSeconds = 0
-        if expect("Z") {
-            offsetSeconds = 0
-        } else if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+        if !expect("Z") {
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") else { return nil }
             let sign = bytes[position] == UInt8(ascii: "-") ? -1 : 1
             position += 1
             guard let offsetHours = digits(2) else { return nil }
             _ = expect(":")
             guard let offsetMinutes = digits(2), offsetHours < 24, offsetMinutes < 60 else { return nil }
             offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
-        } else {
-            return nil
         }
         guard position == bytes.count else { return nil }
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
