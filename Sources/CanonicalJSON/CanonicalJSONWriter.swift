@@ -54,13 +54,13 @@ public enum CanonicalJSONWriter {
                 return
             }
             output.append(UInt8(ascii: "{"))
-            for (position, key) in JavaScriptKeyOrder.sorted(object.keys).enumerated() {
+            for (position, entry) in JavaScriptKeyOrder.sortedEntries(object).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 newline(indent: indent + 1, pretty: pretty, into: &output)
-                writeString(key, into: &output)
+                writeString(entry.key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 if pretty { output.append(UInt8(ascii: " ")) }
-                write(object[key]!, indent: indent + 1, pretty: pretty, into: &output)
+                write(entry.value, indent: indent + 1, pretty: pretty, into: &output)
             }
             newline(indent: indent, pretty: pretty, into: &output)
             output.append(UInt8(ascii: "}"))
@@ -70,13 +70,34 @@ public enum CanonicalJSONWriter {
     private static func newline(indent: Int, pretty: Bool, into output: inout [UInt8]) {
         guard pretty else { return }
         output.append(0x0A)
-        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        if indent * 2 <= spaces.count {
+            output.append(contentsOf: spaces[..<(indent * 2)])
+        } else {
+            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        }
+    }
+
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 128)
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// `string` as a JSON string literal, for a writer that lays out a document of its own.
+    public static func appendQuoted(_ string: String, to output: inout [UInt8]) {
+        writeString(string, into: &output)
     }
 
     /// ECMAScript QuoteJSONString: only `"`, `\` and control characters are escaped; all else is raw UTF-8.
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        let utf8 = string.utf8
+        if !utf8.contains(where: needsEscape) {
+            output.append(contentsOf: utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)

@@ -8,6 +8,9 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// The members of the objects being read, innermost last: an object's dictionary is made once its
+    /// members are known, at its final size, instead of growing (and rehashing) member by member.
+    private var members: [(String, JSONValue)] = []
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
@@ -47,13 +50,13 @@ public struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         index += 1
-        var object: [String: JSONValue] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object([:])
         }
+        let first = members.count
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
@@ -62,7 +65,8 @@ public struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after key") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            let value = try parseValue()
+            members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -72,6 +76,10 @@ public struct JSONParser {
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
+                var object = [String: JSONValue](minimumCapacity: members.count - first)
+                // In order, so that a repeated key keeps its last value.
+                for (key, value) in members[first...] { object[key] = value }
+                members.removeSubrange(first...)
                 return .object(object)
             }
             throw error("expected ',' or '}' in object")
@@ -117,13 +125,20 @@ public struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes, so the bytes between the quotes are the string.
+        var allBytes: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let string = try decodeUTF8(start..<index)
+                let range = start..<index
+                // ASCII cannot be invalid UTF-8: the validating initialiser is skipped.
+                let string =
+                    allBytes < 0x80
+                    ? bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+                    : try decodeUTF8(range)
                 index += 1
                 return string
             }
+            allBytes |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character \(describe(byte)) in string") }
             index += 1

@@ -3,6 +3,42 @@
 /// `Array.prototype.sort` compares UTF-16 code units, but JavaScript objects always list
 /// "array index" keys (`"0"`, `"7"`, `"10"`) first, in numeric order, whatever the insertion order.
 public enum JavaScriptKeyOrder {
+    /// The entries of an object in that order, so a writer need not look each key up again.
+    public static func sortedEntries<Value>(_ object: [String: Value]) -> [(key: String, value: Value)] {
+        var indexEntries: [(UInt32, (key: String, value: Value))] = []
+        var otherEntries: [(key: String, value: Value)] = []
+        otherEntries.reserveCapacity(object.count)
+        for entry in object {
+            if let index = arrayIndex(entry.key) {
+                indexEntries.append((index, entry))
+            } else {
+                otherEntries.append(entry)
+            }
+        }
+        otherEntries.sort { precedes($0.key, $1.key) }
+        guard !indexEntries.isEmpty else { return otherEntries }
+        indexEntries.sort { $0.0 < $1.0 }
+        return indexEntries.map(\.1) + otherEntries
+    }
+
+    /// UTF-16 code unit order. UTF-8 byte order is code point order, which differs from it only between a
+    /// character above U+FFFF and one in U+E000–U+FFFF: where the first difference is in ASCII, both agree.
+    public static func precedes(_ left: String, _ right: String) -> Bool {
+        var leftBytes = left.utf8.makeIterator()
+        var rightBytes = right.utf8.makeIterator()
+        while true {
+            switch (leftBytes.next(), rightBytes.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let a?, let b?):
+                if a == b { continue }
+                if a < 0x80 && b < 0x80 { return a < b }
+                return left.utf16.lexicographicallyPrecedes(right.utf16)
+            }
+        }
+    }
+
     public static func sorted(_ keys: some Sequence<String>) -> [String] {
         var indexKeys: [(UInt32, String)] = []
         var otherKeys: [String] = []
@@ -14,7 +50,7 @@ public enum JavaScriptKeyOrder {
             }
         }
         indexKeys.sort { $0.0 < $1.0 }
-        otherKeys.sort { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+        otherKeys.sort(by: precedes)
         return indexKeys.map(\.1) + otherKeys
     }
 

@@ -5,8 +5,19 @@
 public enum JavaScriptNumberFormatter {
     /// The text `JSON.stringify(JSON.parse(literal))` produces: `null` where the value is not finite.
     public static func jsonText(forLiteral literal: String) -> String {
+        if isPlainInteger(literal) { return literal }
         guard let value = Double(literal) else { return "null" }
         return jsonText(for: value)
+    }
+
+    /// `-?[1-9][0-9]{0,14}` or `0`: a Double holds it exactly and JavaScript prints it as written. Most
+    /// numbers in a workflow are such (positions, counts), and this spares them a round trip through Double.
+    static func isPlainInteger(_ literal: String) -> Bool {
+        var utf8 = literal.utf8[...]
+        if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
+        guard let first = utf8.first, utf8.count <= 15 else { return false }
+        if first == UInt8(ascii: "0") { return literal.utf8.count == 1 }
+        return utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     public static func jsonText(for value: Double) -> String {

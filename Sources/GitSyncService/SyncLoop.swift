@@ -166,7 +166,7 @@ public final class SyncLoop: Service, Sendable {
     }
 
     private func finish(result: String, failure: SyncError?, started: ContinuousClock.Instant, report: CycleReport?) {
-        let status = StatusFile.load(from: engine.configuration.stateDirectory)
+        let status = engine.lastStatus
         let changes = state.cycleEnded(result: result, failure: failure, status: status)
         for change in changes { log(change) }
         let snapshot = state.snapshot

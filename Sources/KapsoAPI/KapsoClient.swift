@@ -13,6 +13,9 @@ public final class KapsoClient: Sendable {
     private let onEvent: @Sendable (KapsoClientEvent) -> Void
     private let sleep: @Sendable (Duration) async throws -> Void
     private let requestCounter = Atomic<Int>(0)
+    /// The last one-page list answer and the list read from it: when the next answer has the same bytes,
+    /// the list is not parsed again (at 10,000 workflows that was 3 MB of JSON and 20 ms every cycle).
+    private let lastList = Mutex<(body: [UInt8], list: WorkflowList)?>(nil)
 
     public init(
         configuration: KapsoClientConfiguration,
@@ -39,11 +42,21 @@ public final class KapsoClient: Sendable {
     /// `total_count`) is an error, for the same reason.
     public func listWorkflows() async throws(KapsoAPIError) -> WorkflowList {
         var endpoint = Endpoint.listWorkflows
-        var document = try await sendForDocument(endpoint)
+        let previous = lastList.withLock { $0 }
+        var answer: [UInt8] = []
+        var unchanged = false
+        var document = try await sendForDocument(endpoint) { body throws(JSONParseError) in
+            answer = body
+            unchanged = previous?.body == body
+            return unchanged ? .object([:]) : try JSONParser.parse(body)
+        }
+        if unchanged, let previous { return previous.list }
         var items = try listItems(document, endpoint: endpoint)
         guard let meta = document["meta"]?.objectValue, let totalPages = meta["total_pages"]?.numberValue?.intValue, totalPages > 1
         else {
-            return WorkflowList(items: items)
+            let list = WorkflowList(items: items)
+            lastList.withLock { $0 = (answer, list) }
+            return list
         }
         guard totalPages <= 10_000 else {
             throw .malformedResponse(endpoint: endpoint.description, detail: "meta.total_pages \(totalPages) is not believable")
@@ -122,7 +135,12 @@ public final class KapsoClient: Sendable {
 
     /// Sends a request and returns the whole answer (`.null` for 204, or a 202 with no body). A request that is not idempotent
     /// (POST) is sent again only when Kapso cannot have acted on it: a refused connection or a 429.
-    func sendForDocument(_ endpoint: Endpoint, body: JSONValue? = nil) async throws(KapsoAPIError) -> JSONValue {
+    ///
+    /// `parse` reads a successful answer's body; a parse error on an idempotent request is retried.
+    func sendForDocument(
+        _ endpoint: Endpoint, body: JSONValue? = nil,
+        parse: ([UInt8]) throws(JSONParseError) -> JSONValue = { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+    ) async throws(KapsoAPIError) -> JSONValue {
         let url = try url(for: endpoint)
         var headers = ["X-API-Key": configuration.apiKey.value, "Accept": "application/json", "User-Agent": configuration.userAgent]
         var bodyBytes: [UInt8]?
@@ -145,7 +163,7 @@ public final class KapsoClient: Sendable {
                     // 202 Accepted (a deployment started) need not say more than its status.
                     if response.status == 204 || (response.status == 202 && response.body.isEmpty) { return .null }
                     do {
-                        let document = try JSONParser.parse(response.body)
+                        let document = try parse(response.body)
                         guard document.objectValue != nil else {
                             throw KapsoAPIError.malformedResponse(endpoint: endpoint.description, detail: "not a JSON object")
                         }

@@ -12,22 +12,22 @@ public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 extension [String: JSONValue] {
-    func requiredString(_ key: String, in context: String) throws(ModelError) -> String {
-        guard let value = self[key] else { throw ModelError("\(context): missing \(key)") }
-        guard let string = value.stringValue else { throw ModelError("\(context): \(key) is \(value.kindName), expected string") }
+    func requiredString(_ key: String, in context: @autoclosure () -> String) throws(ModelError) -> String {
+        guard let value = self[key] else { throw ModelError("\(context()): missing \(key)") }
+        guard let string = value.stringValue else { throw ModelError("\(context()): \(key) is \(value.kindName), expected string") }
         return string
     }
 
-    func optionalString(_ key: String, in context: String) throws(ModelError) -> String? {
+    func optionalString(_ key: String, in context: @autoclosure () -> String) throws(ModelError) -> String? {
         guard let value = self[key], !value.isNull else { return nil }
-        guard let string = value.stringValue else { throw ModelError("\(context): \(key) is \(value.kindName), expected string") }
+        guard let string = value.stringValue else { throw ModelError("\(context()): \(key) is \(value.kindName), expected string") }
         return string
     }
 
-    func optionalInt(_ key: String, in context: String) throws(ModelError) -> Int? {
+    func optionalInt(_ key: String, in context: @autoclosure () -> String) throws(ModelError) -> Int? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let int = value.numberValue?.intValue else {
-            throw ModelError("\(context): \(key) is \(value.kindName), expected integer")
+            throw ModelError("\(context()): \(key) is \(value.kindName), expected integer")
         }
         return int
     }

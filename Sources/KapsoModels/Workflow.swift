@@ -18,13 +18,12 @@ public struct WorkflowSummary: Sendable, Equatable {
 
     init(object: [String: JSONValue]) throws(ModelError) {
         let id = try object.requiredString("id", in: "workflow")
-        let context = "workflow \(id)"
         self.id = id
-        name = try object.requiredString("name", in: context)
-        slug = try object.requiredString("slug", in: context)
-        status = try object.requiredString("status", in: context)
-        lockVersion = try object.optionalInt("lock_version", in: context)
-        updatedAt = try object.optionalString("updated_at", in: context)
+        name = try object.requiredString("name", in: "workflow \(id)")
+        slug = try object.requiredString("slug", in: "workflow \(id)")
+        status = try object.requiredString("status", in: "workflow \(id)")
+        lockVersion = try object.optionalInt("lock_version", in: "workflow \(id)")
+        updatedAt = try object.optionalString("updated_at", in: "workflow \(id)")
         raw = object
     }
 

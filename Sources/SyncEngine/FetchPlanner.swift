@@ -55,32 +55,37 @@ public enum FetchPlanner {
         var slugOwner: [String: String] = [:]
         let listedIDs = Set(list.workflows.map(\.id))
         for summary in list.workflows {
-            let display = "\(summary.slug) (\(summary.id))"
             guard Slug.isValid(summary.slug) else {
                 plan.rejected.append(
                     Rejection(workflow: "\"\(summary.name)\" (\(summary.id))", reason: LayoutError.invalidSlug(summary.slug).description))
                 continue
             }
             if let owner = slugOwner[summary.slug] {
-                plan.rejected.append(Rejection(workflow: display, reason: "slug already used by workflow \(owner)"))
+                plan.rejected.append(
+                    Rejection(workflow: "\(summary.slug) (\(summary.id))", reason: "slug already used by workflow \(owner)"))
                 continue
             }
             if let holder = base.workflows[summary.slug], holder.id != summary.id, listedIDs.contains(holder.id) {
                 plan.rejected.append(
-                    Rejection(workflow: display, reason: "folder workflows/\(summary.slug) belongs to workflow \(holder.id)"))
+                    Rejection(
+                        workflow: "\(summary.slug) (\(summary.id))",
+                        reason: "folder workflows/\(summary.slug) belongs to workflow \(holder.id)"))
                 continue
             }
             slugOwner[summary.slug] = summary.id
             if !fullPass, let known = unreadable[summary.id], known.lockVersion == summary.lockVersion {
-                plan.rejected.append(Rejection(workflow: display, reason: known.reason))
+                plan.rejected.append(Rejection(workflow: "\(summary.slug) (\(summary.id))", reason: known.reason))
                 continue
             }
             guard !fullPass, !pending.contains(summary.id), let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {
                 plan.fetch.append(summary)
                 continue
             }
-            let knownMatch = known[summary.id].map { $0.lockVersion == summary.lockVersion && $0.files == entry.files } ?? false
-            if entry.lockVersion == summary.lockVersion || knownMatch {
+            // The files are compared only when the lock_version alone does not settle it: at 10,000
+            // workflows that comparison was a tenth of an idle cycle.
+            if entry.lockVersion == summary.lockVersion
+                || known[summary.id].map({ $0.lockVersion == summary.lockVersion && $0.files == entry.files }) ?? false
+            {
                 plan.upToDate.append(summary)
             } else {
                 plan.fetch.append(summary)

@@ -159,7 +159,9 @@ public enum ReconcilePlanner {
         // Workflows new in Kapso get their folder, unless that folder is someone else's: a workflow still
         // in Kapso, one deleted in Kapso whose folder is kept (or changed in git), a folder new in git
         // that differs, or one that cannot be read. Only a folder that is being removed is taken over.
-        for (id, state) in remote.sorted(by: { $0.key < $1.key }) where base.entry(forID: id) == nil {
+        var newInKapso: [(key: String, value: Remote)] = []
+        for entry in remote where !base.hasWorkflow(id: entry.key) { newInKapso.append(entry) }
+        for (id, state) in newInKapso.sorted(by: { $0.key < $1.key }) {
             if let holder = base.workflows[state.slug] {
                 if remote[holder.id] != nil {
                     actions.append(

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 
 /// What the last cycle found, written atomically to the state directory after every cycle, so that
@@ -30,6 +31,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
             self.gitChanges = gitChanges
             self.kapsoChanges = kapsoChanges
         }
+
     }
 
     public var version = 1
@@ -66,15 +68,53 @@ public struct StatusFile: Codable, Sendable, Equatable {
 
     public func save(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(self), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(bytes()), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+    }
+
+    /// The document `JSONEncoder` would write with sorted keys, laid out by hand: at 10,000 workflows the
+    /// encoder took 30–50 ms of every cycle.
+    func bytes() -> [UInt8] {
+        var writer = PrettyJSONWriter()
+        writer.output.reserveCapacity(128 + workflows.count * 120)
+        writer.openObject()
+        writer.member("commit", string: commit)
+        writer.member("cycleID", string: cycleID)
+        writer.member("lastError", string: lastError)
+        writer.member("lastSuccessAt", number: lastSuccessAt.flatMap(Self.number))
+        writer.member("result", string: result)
+        writer.member("updatedAt", number: Self.number(updatedAt))
+        writer.member("version", number: String(version))
+        writer.key("workflows")
+        writer.openArray()
+        for workflow in workflows {
+            writer.element()
+            writer.openObject()
+            writer.member("branch", string: workflow.branch)
+            writer.member("conflicts", strings: workflow.conflicts)
+            writer.member("detail", string: workflow.detail)
+            writer.member("gitChanges", strings: workflow.gitChanges)
+            writer.member("id", string: workflow.id)
+            writer.member("kapsoChanges", strings: workflow.kapsoChanges)
+            writer.member("slug", string: workflow.slug)
+            writer.member("state", string: workflow.state)
+            writer.closeObject()
+        }
+        writer.closeArray()
+        writer.closeObject()
+        writer.output.append(0x0A)
+        return writer.output
+    }
+
+    /// A number as JSON text (Swift's shortest round-trip digits), or nil where JSON has none.
+    static func number(_ value: Double) -> String? {
+        value.isFinite ? String(value) : nil
     }
 
     /// The status after a completed cycle: every workflow of the base, with what needs attention.
     static func after(_ report: CycleReport, base: [String: String], now: Double, lastSuccessAt: Double?) -> StatusFile {
+        // What is not in sync; the rest of the base is added in order at the end (at 10,000 workflows,
+        // building all of them first and sorting the result was a tenth of an idle cycle).
         var workflows: [String: Workflow] = [:]
-        for (slug, id) in base { workflows[slug] = Workflow(slug: slug, id: id, state: "in_sync") }
         if report.dryRun {
             let pending: [(String, [CommitMessage.SyncedWorkflow])] = [
                 ("pending_pull", report.pulled), ("pending_push", report.pushed + report.merged.map(\.workflow)),
@@ -109,6 +149,12 @@ public struct StatusFile: Codable, Sendable, Equatable {
         return StatusFile(
             updatedAt: now, cycleID: report.cycleID, result: report.dryRun ? "suspended" : report.needsAttention ? "attention" : "success",
             lastError: nil, lastSuccessAt: lastSuccessAt, commit: report.commit?.hex,
-            workflows: workflows.values.sorted { $0.slug < $1.slug })
+            workflows: allSlugs(base: base, others: workflows).map { workflows[$0] ?? Workflow(slug: $0, id: base[$0], state: "in_sync") })
+    }
+
+    private static func allSlugs(base: [String: String], others: [String: Workflow]) -> [String] {
+        var slugs = Array(base.keys)
+        for slug in others.keys where base[slug] == nil { slugs.append(slug) }
+        return slugs.sorted()
     }
 }

@@ -63,13 +63,23 @@ public final class SyncEngine: Sendable {
     /// Keeps the last status's workflows and marks the cycle failed, so `status` tells the truth.
     private func recordFailure(_ error: SyncError) {
         let now = Date().timeIntervalSince1970
-        var status =
-            StatusFile.load(from: configuration.stateDirectory)
-            ?? StatusFile(updatedAt: now, result: "error", workflows: [])
+        var status = lastStatus ?? StatusFile(updatedAt: now, result: "error", workflows: [])
         status.updatedAt = now
         status.result = "error"
         status.lastError = error.description
-        try? status.save(to: configuration.stateDirectory)
+        try? saveStatus(status)
+    }
+
+    /// The status as this engine last wrote it, or as the state directory holds it: the service reads
+    /// it after every cycle, and at 10,000 workflows decoding the file took 30 ms.
+    public var lastStatus: StatusFile? {
+        if let status = cache.withLock({ $0.status }) { return status }
+        return StatusFile.load(from: configuration.stateDirectory)
+    }
+
+    func saveStatus(_ status: StatusFile) throws {
+        try status.save(to: configuration.stateDirectory)
+        cache.withLock { $0.status = status }
     }
 
     /// Fetch, cycle, push; when someone pushed in between, again on top of what they pushed.
@@ -161,4 +171,5 @@ struct EngineCache: Sendable {
     var local: (tree: ObjectID, snapshot: LocalSnapshot)?
     /// The sha256 of each function file's bytes, by blob: a blob id fixes the bytes.
     var functionFileHashes: [ObjectID: String] = [:]
+    var status: StatusFile?
 }

@@ -27,6 +27,11 @@ public struct SyncState: Codable, Sendable, Equatable {
     public struct LocalFilesRecord: Codable, Sendable, Equatable {
         public var blobs: [String: String]
         public var hashes: [String: String]
+
+        public init(blobs: [String: String], hashes: [String: String]) {
+            self.blobs = blobs
+            self.hashes = hashes
+        }
     }
 
     public init() {}
@@ -35,20 +40,24 @@ public struct SyncState: Codable, Sendable, Equatable {
 
     /// Reads the state; a missing, older or unreadable file gives an empty state, which costs only requests.
     public static func load(from directory: String) -> SyncState {
+        loadNotingForm(from: directory).state
+    }
+
+    /// `inEarlierForm`: read from the JSON form of earlier releases, which the next save replaces.
+    static func loadNotingForm(from directory: String) -> (state: SyncState, inEarlierForm: Bool) {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
-        guard let data = try? Data(contentsOf: url), let state = try? JSONDecoder().decode(SyncState.self, from: data),
-            state.version == SyncState().version
-        else {
-            return SyncState()
+        guard let data = try? Data(contentsOf: url) else { return (SyncState(), false) }
+        if data.first == UInt8(ascii: "{") {
+            guard let state = try? JSONDecoder().decode(SyncState.self, from: data), state.version == SyncState().version else {
+                return (SyncState(), false)
+            }
+            return (state, true)
         }
-        return state
+        return (SyncStateText.decode([UInt8](data)) ?? SyncState(), false)
     }
 
     public func save(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(self)
-        try AtomicFile.write(data, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(SyncStateText.encode(self)), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
     }
 }

@@ -75,6 +75,8 @@ public struct RemoteMap: Sendable, Equatable {
     }
 
     public func entry(forID id: String) -> Entry? { workflowIndex.entry(forID: id) }
+    /// `entry(forID:) != nil` without copying the entry.
+    public func hasWorkflow(id: String) -> Bool { workflowIndex.slugByID[id] != nil }
     /// Records a workflow's `entry` under its slug, replacing whatever the map held for that slug or that id.
     public mutating func set(_ entry: Entry) { workflowIndex.set(entry) }
     public mutating func remove(slug: String) { workflowIndex.remove(slug: slug) }
@@ -107,33 +109,44 @@ public struct RemoteMap: Sendable, Equatable {
         guard let section else { return [:] }
         guard let object = section.objectValue else { throw .invalidFile(path: path, detail: "\(name) is not an object") }
         var entries: [String: Entry] = [:]
+        entries.reserveCapacity(object.count)
         for (slug, value) in object {
-            guard var fields = value.objectValue else { throw .invalidFile(path: path, detail: "\(name).\(slug) is not an object") }
-            guard let id = fields.removeValue(forKey: "id")?.stringValue else {
+            // Read without removing: the fields are shared with the parsed document, and removing one
+            // copied the whole entry (at 10,000 workflows, most of the time spent reading the map).
+            guard let fields = value.objectValue else { throw .invalidFile(path: path, detail: "\(name).\(slug) is not an object") }
+            guard let id = fields["id"]?.stringValue else {
                 throw .invalidFile(path: path, detail: "\(name).\(slug).id is missing")
             }
             var files: [String: String] = [:]
-            if let fileObject = fields.removeValue(forKey: "files")?.objectValue {
+            if let fileObject = fields["files"]?.objectValue {
+                files.reserveCapacity(fileObject.count)
                 for (filePath, hash) in fileObject {
                     // The CLI on Windows records paths with backslashes.
                     files[filePath.replacingBackslashes()] = hash.stringValue ?? ""
                 }
             }
-            let lockVersion = fields.removeValue(forKey: "lockVersion")?.numberValue?.intValue
-            let status = fields.removeValue(forKey: "status")?.stringValue
-            let updatedAt = fields.removeValue(forKey: "updatedAt")?.stringValue
-            let recordedSlug = fields.removeValue(forKey: "slug")?.stringValue ?? slug
-            // The source fields' paths too, so that they name the files git has.
-            for key in ["generatedSource", "sourceFile"] {
-                guard case .object(var source)? = fields[key], let sourcePath = source["path"]?.stringValue else { continue }
-                source["path"] = .string(sourcePath.replacingBackslashes())
-                fields[key] = .object(source)
+            let lockVersion = fields["lockVersion"]?.numberValue?.intValue
+            let status = fields["status"]?.stringValue
+            let updatedAt = fields["updatedAt"]?.stringValue
+            let recordedSlug = fields["slug"]?.stringValue ?? slug
+            var extra: [String: JSONValue] = [:]
+            if fields.keys.contains(where: { !Self.entryKeys.contains($0) }) {
+                extra = fields.filter { !Self.entryKeys.contains($0.key) }
+                // The source fields' paths too, so that they name the files git has.
+                for key in ["generatedSource", "sourceFile"] {
+                    guard case .object(var source)? = extra[key], let sourcePath = source["path"]?.stringValue else { continue }
+                    source["path"] = .string(sourcePath.replacingBackslashes())
+                    extra[key] = .object(source)
+                }
             }
             entries[slug] = Entry(
-                id: id, slug: recordedSlug, lockVersion: lockVersion, status: status, updatedAt: updatedAt, files: files, extra: fields)
+                id: id, slug: recordedSlug, lockVersion: lockVersion, status: status, updatedAt: updatedAt, files: files, extra: extra)
         }
         return entries
     }
+
+    /// The members of an entry that `Entry` holds in fields of its own; any other is kept in `extra`.
+    private static let entryKeys: Set<String> = ["id", "files", "lockVersion", "status", "updatedAt", "slug"]
 
     public func canonicalBytes() -> [UInt8] {
         var root = extra
@@ -161,6 +174,7 @@ public struct RemoteMap: Sendable, Equatable {
 
 extension String {
     func replacingBackslashes() -> String {
-        String(map { $0 == "\\" ? "/" : $0 })
+        guard utf8.contains(UInt8(ascii: "\\")) else { return self }
+        return String(map { $0 == "\\" ? "/" : $0 })
     }
 }

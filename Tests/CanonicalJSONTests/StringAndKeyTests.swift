@@ -52,3 +52,44 @@ import Testing
         #expect(CanonicalJSONWriter.canonicalString(value) == expected)
     }
 }
+
+/// The writer's shortcuts must give what the long way gives.
+@Suite struct WriterShortcutTests {
+    /// UTF-8 byte order agrees with UTF-16 order except between characters above U+FFFF and those in
+    /// U+E000–U+FFFF; `precedes` must follow UTF-16 everywhere.
+    @Test(arguments: [
+        ("a", "b"), ("b", "a"), ("a", "a"), ("", "a"), ("a", ""), ("ab", "a"), ("A", "a"), ("é", "z"), ("z", "é"),
+        ("\u{FFFF}", "🩺"), ("🩺", "\u{FFFF}"), ("\u{E000}", "𐀀"), ("x\u{FFFD}", "x😀"), ("é1", "é2"), ("éa", "ê"),
+        ("node_1", "node_10"), ("data", "data_type"),
+    ])
+    func keyOrderIsUTF16Order(left: String, right: String) {
+        #expect(JavaScriptKeyOrder.precedes(left, right) == left.utf16.lexicographicallyPrecedes(right.utf16))
+    }
+
+    @Test func sortedEntriesFollowTheKeyOrder() {
+        let object: [String: Int] = ["b": 1, "10": 2, "9": 3, "\u{FFFF}": 4, "🩺": 5, "a": 6]
+        #expect(JavaScriptKeyOrder.sortedEntries(object).map(\.key) == JavaScriptKeyOrder.sorted(object.keys))
+        #expect(JavaScriptKeyOrder.sortedEntries(object).map(\.value) == JavaScriptKeyOrder.sorted(object.keys).map { object[$0]! })
+    }
+
+    /// Plain integers are written as they are; every other literal goes through Double as before.
+    @Test(arguments: [
+        ("0", "0"), ("-0", "0"), ("7", "7"), ("-12", "-12"), ("123456789012345", "123456789012345"),
+        ("1234567890123456", "1234567890123456"), ("12345678901234567890123", "1.2345678901234568e+22"), ("1.0", "1"),
+        ("1e3", "1000"), ("00", "0"), ("-", "null"),
+    ])
+    func numbersAreWrittenAsJavaScriptWould(literal: String, expected: String) {
+        #expect(JavaScriptNumberFormatter.jsonText(forLiteral: literal) == expected)
+    }
+
+    @Test(arguments: ["plain", "with \"quote\"", "back\\slash", "new\nline", "\u{1}", "é and 🩺", ""])
+    func stringsWithoutEscapesAreCopiedWhole(text: String) throws {
+        let written = CanonicalJSONWriter.compactBytes(.string(text))
+        #expect(try JSONParser.parse(written) == .string(text))
+    }
+
+    @Test func aRepeatedKeyKeepsItsLastValueAtEveryDepth() throws {
+        let value = try JSONParser.parse(#"{"a": 1, "b": {"c": 1, "c": 2, "d": {"e": 1}}, "a": 3}"#)
+        #expect(value == ["a": 3, "b": ["c": 2, "d": ["e": 1]]])
+    }
+}
