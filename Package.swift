@@ -30,7 +30,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibgit2", path: "Sources/CLibgit2",
             pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        .target(name: "GitStore", dependencies: ["CLibgit2"], swiftSettings: strict),
+        .target(
+            name: "GitStore", dependencies: ["CLibgit2", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "KapsoModels", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(

@@ -25,6 +25,12 @@ public enum CanonicalJSONWriter {
         return output
     }
 
+    /// `value` as `canonicalBytes` lays it out at nesting level `indent` (no trailing newline), for a
+    /// writer that assembles a document from parts it keeps.
+    public static func appendCanonical(_ value: JSONValue, indent: Int, to output: inout [UInt8]) {
+        write(value, indent: indent, pretty: true, into: &output)
+    }
+
     private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8]) {
         switch value {
         case .null:
@@ -91,13 +97,18 @@ public enum CanonicalJSONWriter {
     /// ECMAScript QuoteJSONString: only `"`, `\` and control characters are escaped; all else is raw UTF-8.
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        let utf8 = string.utf8
-        if !utf8.contains(where: needsEscape) {
-            output.append(contentsOf: utf8)
+        var text = string
+        // One pass over contiguous bytes, and one copy, for the usual string with nothing to escape.
+        let copied = text.withUTF8 { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if copied {
             output.append(UInt8(ascii: "\""))
             return
         }
-        for byte in utf8 {
+        for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)

@@ -105,6 +105,11 @@ public actor GitStore {
     }
 
     public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+        if let bulk {
+            let (id, written) = try bulk.writeBlob(bytes)
+            if written { objectsWritten += 1 }
+            return id
+        }
         var oid = git_oid()
         try check("git_odb_hash", git_odb_hash(&oid, bytes, bytes.count, GIT_OBJECT_BLOB))
         if git_odb_exists(odb, &oid) == 1 { return ObjectID(oid) }
@@ -257,23 +262,30 @@ public actor GitStore {
 
     // MARK: Bulk writes
 
-    /// Until `finishBulkWrite`, new objects are kept in memory and then written as one packfile:
-    /// a first import of thousands of files costs one file on disk instead of one per object.
-    /// Only objects reachable from a commit made meanwhile are kept (libgit2's mempack packs commits).
-    public func beginBulkWrite() throws(GitError) {
+    /// Until `finishBulkWrite`, new objects are deflated as they come and written as packfiles (one
+    /// per window of `StreamingPack.windowLimit` deflated bytes, and one at the end): a first import of
+    /// thousands of files costs a few files on disk instead of one per object, and memory bounded by
+    /// the window.
+    /// `windowBytes`: deflated bytes held before a pack is written (tests make it small).
+    public func beginBulkWrite(windowBytes: Int? = nil) throws(GitError) {
         guard bulk == nil else { return }
-        bulk = try BulkWrite(gitDirectory: mainRepository.gitDirectory)
+        bulk = try BulkWrite(gitDirectory: mainRepository.gitDirectory, windowLimit: windowBytes ?? StreamingPack.windowLimit)
     }
 
     /// Writes the objects of the bulk write as a packfile; call it before moving a reference to them.
-    public func finishBulkWrite() throws(GitError) {
-        guard let current = bulk else { return }
+    /// Returns how many packs the bulk write wrote in all.
+    @discardableResult
+    public func finishBulkWrite() throws(GitError) -> Int {
+        guard let current = bulk else { return 0 }
         defer { bulk = nil }
         try current.writePack(into: mainRepository)
+        return current.packsWritten
     }
 
-    /// Drops what the bulk write holds in memory (after a failure); nothing reaches the disk.
+    /// Drops what the bulk write holds in memory (after a failure). Packs it wrote already stay on disk,
+    /// referenced by nothing, until `git gc` prunes them.
     public func discardBulkWrite() {
+        bulk?.discard()
         bulk = nil
     }
 

@@ -63,6 +63,13 @@ public struct Endpoint: Sendable, CustomStringConvertible {
 
     /// Ids come from the server; escaping keeps a hostile one from changing the path.
     static func escape(_ component: String) -> String {
+        // Ids are ASCII letters, digits and dashes: nothing to encode, and Foundation's encoder was 2%
+        // of a first import's CPU.
+        let unreserved = component.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D || byte == 0x5F || byte == 0x2E
+                || byte == 0x7E
+        }
+        if unreserved { return component }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-_.~")
         return component.addingPercentEncoding(withAllowedCharacters: allowed) ?? component

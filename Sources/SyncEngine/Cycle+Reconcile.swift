@@ -235,6 +235,8 @@ extension Cycle {
         outcome.remoteMap.set(fetched.baseEntry(id: id, keeping: previous))
         state.knownVersions[id] = .init(lockVersion: workflow.lockVersion, files: fetched.hashes)
         state.localFiles[folder] = .init(blobs: fetched.blobs.mapValues(\.hex), hashes: fetched.hashes)
+        // The records now describe the tree this cycle commits, not the one they were read from.
+        state.localTree = nil
         if intents[id] != nil { intents.resolve(id) }
         return workflow
     }

@@ -153,8 +153,17 @@ struct Cycle {
                     atPath: engine.configuration.root.inRepository(RepositoryLayout.remoteMap), inTree: tree)
             else { return RemoteMap() }
             if let cached = engine.cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
-            let map = try RemoteMap(bytes: try await engine.git.readBlob(blob))
-            engine.cache.withLock { $0.remoteMap = (blob, map) }
+            let written = engine.cache.withLock { cache in cache.writtenRemoteMap.flatMap { $0.blob == blob ? $0.bytes : nil } }
+            let bytes: [UInt8]
+            if let written { bytes = written } else { bytes = try await engine.git.readBlob(blob) }
+            let map = try RemoteMap(bytes: bytes)
+            engine.cache.withLock { cache in
+                cache.remoteMap = (blob, map)
+                cache.writtenRemoteMap = nil
+                // The local snapshot the last commit left shares the new map's hashes, so that each
+                // cycle compares them in constant time.
+                cache.local?.snapshot.shareHashes(with: map)
+            }
             return map
         } catch let error as GitError {
             throw .git(error)
@@ -198,7 +207,9 @@ struct Cycle {
         guard !dryRun, !outcome.changes.isEmpty || outcome.remoteMap != base else { return }
         do {
             var allChanges = outcome.changes
-            let remoteMapBytes = outcome.remoteMap.canonicalBytes()
+            var writtenEntries = engine.cache.withLock { $0.remoteMapEntries }
+            let remoteMapBytes = outcome.remoteMap.canonicalBytes(reusing: &writtenEntries)
+            engine.cache.withLock { [writtenEntries] in $0.remoteMapEntries = writtenEntries }
             let remoteMapBlob = try await git.writeBlob(remoteMapBytes)
             allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: remoteMapBlob))
             // The project files the CLI writes are created once and then left to their owner.
@@ -221,16 +232,13 @@ struct Cycle {
             try await git.updateReference(
                 configuration.branchReference, to: commit, expected: head, logMessage: "kapso-gitsync: sync")
             report.commit = commit
-            // The next cycle starts from this commit: parse its remote-map now, while the cycle is busy anyway.
-            let written = try? RemoteMap(bytes: remoteMapBytes)
-            if let written {
-                engine.cache.withLock { $0.remoteMap = (remoteMapBlob, written) }
-            }
+            // The next cycle starts from this commit: it parses the remote-map from these bytes, not from
+            // git (and a one-shot command, which has no next cycle, does not parse it at all).
+            engine.cache.withLock { $0.writtenRemoteMap = (remoteMapBlob, remoteMapBytes) }
             if let workflowsTree = try await git.treeID(
                 atPath: configuration.root.inRepository(RepositoryLayout.workflowsFolder), inTree: tree)
             {
-                var snapshot = outcome.localAfter
-                if let written { snapshot.shareHashes(with: written) }
+                let snapshot = outcome.localAfter
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
             }
             try engine.crashSeam?(.afterBranchMoved)

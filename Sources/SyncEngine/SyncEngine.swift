@@ -168,8 +168,12 @@ public final class SyncEngine: Sendable {
 struct EngineCache: Sendable {
     var state: SyncState?
     var remoteMap: (blob: ObjectID, map: RemoteMap)?
+    /// The remote-map the last commit wrote, not parsed yet.
+    var writtenRemoteMap: (blob: ObjectID, bytes: [UInt8])?
     var local: (tree: ObjectID, snapshot: LocalSnapshot)?
     /// The sha256 of each function file's bytes, by blob: a blob id fixes the bytes.
     var functionFileHashes: [ObjectID: String] = [:]
     var status: StatusFile?
+    /// The remote-map's workflow entries as last laid out, so that a commit lays out only those that changed.
+    var remoteMapEntries = RemoteMap.WrittenEntries()
 }

@@ -11,6 +11,9 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// Folder → the blob ids of its two files and the hashes of their canonical form. Blob ids fix the
     /// content, so the record stays true for as long as the blobs are the same.
     public var localFiles: [String: LocalFilesRecord] = [:]
+    /// The `workflows/` tree whose folders `localFiles` records whole (every folder read and valid):
+    /// while the branch has that tree, its folders need not be walked.
+    public var localTree: String?
     /// Workflows a full pass meant to read and could not (Kapso or the network failed): read on the
     /// next cycle, so that the full pass need not be repeated whole for them.
     public var pendingFetch: Set<String> = []

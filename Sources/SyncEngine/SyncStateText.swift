@@ -12,13 +12,20 @@ enum SyncStateText {
 
     static func encode(_ state: SyncState) -> [UInt8] {
         var writer = Writer()
+        writer.bytes.reserveCapacity(64 + state.knownVersions.count * 300 + state.localFiles.count * 400)
         writer.line([header])
         if let lastFullPass = state.lastFullPass { writer.line(["full", String(lastFullPass)]) }
+        if let localTree = state.localTree { writer.line(["localtree", localTree]) }
         for (id, known) in state.knownVersions.sorted(by: { $0.key < $1.key }) {
-            writer.line(["known", id, known.lockVersion.map(String.init) ?? ""] + pairs(known.files))
+            writer.fields(["known", id, known.lockVersion.map(String.init) ?? ""])
+            writer.map(known.files)
+            writer.endLine()
         }
         for (folder, record) in state.localFiles.sorted(by: { $0.key < $1.key }) {
-            writer.line(["local", folder] + pairs(record.blobs) + pairs(record.hashes))
+            writer.fields(["local", folder])
+            writer.map(record.blobs)
+            writer.map(record.hashes)
+            writer.endLine()
         }
         for id in state.pendingFetch.sorted() { writer.line(["pending", id]) }
         for (id, unreadable) in state.unreadable.sorted(by: { $0.key < $1.key }) {
@@ -57,6 +64,8 @@ enum SyncStateText {
         case ("full", 2):
             guard let time = Double(fields[1]) else { return false }
             state.lastFullPass = time
+        case ("localtree", 2):
+            state.localTree = fields[1]
         case ("known", 3...):
             guard let lockVersion = optionalInt(fields[2]), let files = map(fields[3...]), files.rest.isEmpty else { return false }
             state.knownVersions[fields[1]] = .init(lockVersion: lockVersion, files: files.map)
@@ -88,10 +97,6 @@ enum SyncStateText {
     private static func optionalInt(_ field: String) -> Int?? {
         if field.isEmpty { return .some(nil) }
         return Int(field).map { .some($0) }
-    }
-
-    private static func pairs(_ map: [String: String]) -> [String] {
-        [String(map.count)] + map.sorted(by: { $0.key < $1.key }).flatMap { [$0.key, $0.value] }
     }
 
     private static func map(_ fields: ArraySlice<String>) -> (map: [String: String], rest: ArraySlice<String>)? {
@@ -131,22 +136,42 @@ enum SyncStateText {
 
     private struct Writer {
         var bytes: [UInt8] = []
+        private var lineStarted = false
 
         mutating func line(_ fields: [String]) {
-            for (position, field) in fields.enumerated() {
-                if position > 0 { bytes.append(0x09) }
-                append(field)
-            }
-            bytes.append(0x0A)
+            self.fields(fields)
+            endLine()
         }
 
-        private mutating func append(_ field: String) {
-            let utf8 = field.utf8
-            guard utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-                bytes.append(contentsOf: utf8)
-                return
+        mutating func fields(_ fields: [String]) {
+            for field in fields { self.field(field) }
+        }
+
+        /// A map: its count, then each key and value, keys in order.
+        mutating func map(_ map: [String: String]) {
+            field(String(map.count))
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                field(key)
+                field(value)
             }
-            for byte in utf8 {
+        }
+
+        mutating func endLine() {
+            bytes.append(0x0A)
+            lineStarted = false
+        }
+
+        private mutating func field(_ field: String) {
+            if lineStarted { bytes.append(0x09) }
+            lineStarted = true
+            var text = field
+            let copied = text.withUTF8 { utf8 in
+                guard !utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return false }
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            guard !copied else { return }
+            for byte in field.utf8 {
                 switch byte {
                 case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
                 case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])

@@ -87,7 +87,9 @@ public enum WorkflowExporter {
             let config = data["config"]
         else { return node }
         let nodeID = object["id"]?.stringValue ?? "?"
-        var mapped = mapFunctionReferences(config, references: references, nodeID: nodeID, warnings: &warnings)
+        let functionsMapped = mapFunctionReferences(config, references: references, nodeID: nodeID, warnings: &warnings)
+        var mapped = functionsMapped ?? config
+        var changed = functionsMapped != nil
         if data["node_type"]?.stringValue == "call", var callConfig = mapped.objectValue,
             let workflowID = callConfig["workflow_id"]?.stringValue
         {
@@ -95,39 +97,55 @@ public enum WorkflowExporter {
                 callConfig.removeValue(forKey: "workflow_id")
                 callConfig["workflow_slug"] = .string(slug)
                 mapped = .object(callConfig)
+                changed = true
             } else {
                 warnings.append("node \(nodeID): called workflow \(workflowID) is not in the project; its id is kept")
             }
         }
+        // Most nodes name no function and call no workflow: they are kept as parsed, not copied.
+        guard changed else { return node }
         data["config"] = mapped
         object["data"] = .object(data)
         return .object(object)
     }
 
     /// `function_id` → `function_slug` wherever it appears in a config (function and decide nodes,
-    /// agent function tools).
+    /// agent function tools); nil where nothing changed, so that unchanged values are not rebuilt.
     static func mapFunctionReferences(
         _ value: JSONValue, references: ReferenceMaps, nodeID: String, warnings: inout [String]
-    ) -> JSONValue {
+    ) -> JSONValue? {
         switch value {
-        case .object(var object):
-            for (key, child) in object {
-                object[key] = mapFunctionReferences(child, references: references, nodeID: nodeID, warnings: &warnings)
+        case .object(let original):
+            var object = original
+            var changed = false
+            for (key, child) in original {
+                if let mapped = mapFunctionReferences(child, references: references, nodeID: nodeID, warnings: &warnings) {
+                    object[key] = mapped
+                    changed = true
+                }
             }
             if let functionID = object["function_id"]?.stringValue {
                 if let slug = references.functionSlugByID[functionID] {
                     object.removeValue(forKey: "function_id")
                     object["function_slug"] = .string(slug)
+                    changed = true
                 } else if !references.keepsIDs {
                     warnings.append("node \(nodeID): function \(functionID) is not in the project; its id is kept")
                 }
             }
-            return .object(object)
-        case .array(let array):
-            return .array(
-                array.map { mapFunctionReferences($0, references: references, nodeID: nodeID, warnings: &warnings) })
+            return changed ? .object(object) : nil
+        case .array(let original):
+            var array = original
+            var changed = false
+            for (index, element) in original.enumerated() {
+                if let mapped = mapFunctionReferences(element, references: references, nodeID: nodeID, warnings: &warnings) {
+                    array[index] = mapped
+                    changed = true
+                }
+            }
+            return changed ? .array(array) : nil
         default:
-            return value
+            return nil
         }
     }
 }

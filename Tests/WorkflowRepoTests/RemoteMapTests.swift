@@ -31,6 +31,36 @@ import WorkflowRepo
         }
     }
 
+    /// The map is laid out by parts (entries kept from the last write): the bytes must be the canonical
+    /// layout of the whole document, whatever changed, was added or removed since.
+    @Test func entriesKeptFromTheLastWriteGiveTheCanonicalFile() throws {
+        func entry(_ index: Int, lock: Int?) -> RemoteMap.Entry {
+            RemoteMap.Entry(
+                id: "id-\(index)", slug: "flow-\(index)", lockVersion: lock, status: index % 3 == 0 ? nil : "active",
+                updatedAt: "2026-01-0\(index % 9 + 1)", files: ["workflows/flow-\(index)/definition.json": "h\(index)"],
+                extra: index % 4 == 0 ? ["generatedSource": ["path": "a \"b\"", "n": 1]] : [:])
+        }
+        var map = RemoteMap(extra: ["note": "kept", "10": true])
+        for index in 0..<40 { map.set(entry(index, lock: index)) }
+        var written = RemoteMap.WrittenEntries()
+        var versions = [map]
+        _ = map.canonicalBytes(reusing: &written)
+        map.set(entry(3, lock: 99))
+        map.remove(slug: "flow-7")
+        map.set(entry(77, lock: nil))
+        map.setFunction(RemoteMap.Entry(id: "fn", slug: "fn", lockVersion: 1, status: "deployed", updatedAt: nil, files: [:]))
+        versions.append(map)
+        map = RemoteMap()
+        versions.append(map)
+        for version in versions {
+            let bytes = version.canonicalBytes(reusing: &written)
+            #expect(bytes == CanonicalJSONWriter.canonicalBytes(try JSONParser.parse(bytes)))
+            #expect(bytes == version.canonicalBytes())
+            #expect(try RemoteMap(bytes: bytes).workflows == version.workflows)
+        }
+        #expect(String(decoding: RemoteMap().canonicalBytes(), as: UTF8.self) == "{\n  \"version\": 1,\n  \"workflows\": {}\n}\n")
+    }
+
     @Test func hashesAreSHA256OfTheBytes() {
         #expect(FileHash.sha256(Array("version: 1\n".utf8)) == "09bfcc6a14b83e2192b8673677725c84883ee9cd0c70e45c9ec09daa8f2b2847")
         #expect(FileHash.sha256([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
