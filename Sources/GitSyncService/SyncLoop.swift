@@ -125,7 +125,10 @@ public final class SyncLoop: Service, Sendable {
         let outcome = await withTaskGroup(of: Result<CycleReport, SyncError>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop))
+                    let report = try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop)
+                    // Part of this cycle's work, so that the next, if nothing changes, is cheap.
+                    await engine.prepareNextCycle()
+                    return .success(report)
                 } catch {
                     return .failure(error as? SyncError ?? .state("\(error)"))
                 }

@@ -3,6 +3,12 @@ import CanonicalJSON
 /// Chooses and writes the style of one YAML scalar, following the `yaml` package's stringifyString.
 enum YAMLScalarWriter {
     static func key(_ key: String) -> String {
+        // Most keys are words (`triggerType`, `phone_number_id`): plain unless the core schema reads
+        // them as null or a boolean. The checks below go character by character, and at 10,000
+        // workflows they were most of the cost of writing `workflow.yaml`.
+        if isWord(key) {
+            return readsAsNonString(key) ? doubleQuoted(key) : key
+        }
         if key.isEmpty || needsQuotes(key) || key.contains(where: { "\n[]{},".contains($0) }) || readsAsNonString(key)
             || hasControlCharacters(key)
         {
@@ -45,6 +51,18 @@ enum YAMLScalarWriter {
             return foldedDoubleQuoted(value, indent: indent, indentAtStart: indentAtStart)
         }
         return YAMLLineFolder.fold(value, indent: indent, mode: .flow, indentAtStart: indentAtStart)
+    }
+
+    /// An ASCII letter, then ASCII letters, digits and underscores: never an indicator, a number or
+    /// anything to escape.
+    static func isWord(_ text: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        guard let first = bytes.next(), first | 0x20 >= 0x61, first | 0x20 <= 0x7A else { return false }
+        while let byte = bytes.next() {
+            let isLetter = byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A
+            guard isLetter || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F else { return false }
+        }
+        return true
     }
 
     /// The `yaml` package's test for strings that cannot be plain: indicators at the start,

@@ -153,17 +153,9 @@ struct Cycle {
                     atPath: engine.configuration.root.inRepository(RepositoryLayout.remoteMap), inTree: tree)
             else { return RemoteMap() }
             if let cached = engine.cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
-            let written = engine.cache.withLock { cache in cache.writtenRemoteMap.flatMap { $0.blob == blob ? $0.bytes : nil } }
-            let bytes: [UInt8]
-            if let written { bytes = written } else { bytes = try await engine.git.readBlob(blob) }
-            let map = try RemoteMap(bytes: bytes)
-            engine.cache.withLock { cache in
-                cache.remoteMap = (blob, map)
-                cache.writtenRemoteMap = nil
-                // The local snapshot the last commit left shares the new map's hashes, so that each
-                // cycle compares them in constant time.
-                cache.local?.snapshot.shareHashes(with: map)
-            }
+            if let written = try engine.adoptWrittenRemoteMap(blob: blob) { return written }
+            let map = try RemoteMap(bytes: try await engine.git.readBlob(blob))
+            engine.cache.withLock { $0.remoteMap = (blob, map) }
             return map
         } catch let error as GitError {
             throw .git(error)

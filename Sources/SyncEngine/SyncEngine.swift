@@ -158,6 +158,31 @@ public final class SyncEngine: Sendable {
         return await cycle.finalReport()
     }
 
+    /// Reads the remote-map the last commit wrote, so that the next cycle finds it parsed (and the
+    /// local snapshot sharing its hashes). A service calls it after each cycle; a one-shot command,
+    /// which has no next cycle, does not. A map that does not read is left for the next cycle to report.
+    public func prepareNextCycle() async {
+        guard let blob = cache.withLock({ $0.writtenRemoteMap?.blob }) else { return }
+        _ = try? adoptWrittenRemoteMap(blob: blob)
+    }
+
+    /// The remote-map the last commit wrote as `blob`, parsed from the bytes it wrote and cached; nil
+    /// when that commit wrote another blob (or none).
+    func adoptWrittenRemoteMap(blob: ObjectID) throws(LayoutError) -> RemoteMap? {
+        guard let bytes = cache.withLock({ cache in cache.writtenRemoteMap.flatMap { $0.blob == blob ? $0.bytes : nil } }) else {
+            return nil
+        }
+        let map = try RemoteMap(bytes: bytes)
+        cache.withLock { cache in
+            cache.remoteMap = (blob, map)
+            cache.writtenRemoteMap = nil
+            // The local snapshot the commit left shares the map's hashes, so that each cycle compares
+            // them in constant time.
+            cache.local?.snapshot.shareHashes(with: map)
+        }
+        return map
+    }
+
     static func newCycleID() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
     }
