@@ -5,7 +5,9 @@
 public struct JSONParser {
     public static let maximumDepth = 512
 
-    private let bytes: [UInt8]
+    /// The input, valid for the parse: read through a pointer, without an array's bounds checks and
+    /// reference counting on every byte.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
     /// The members of the objects being read, innermost last: an object's dictionary is made once its
@@ -17,17 +19,24 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.index < bytes.count {
-            throw parser.error("unexpected data after the JSON value")
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            do throws(JSONParseError) {
+                parser.skipWhitespace()
+                let value = try parser.parseValue()
+                parser.skipWhitespace()
+                if parser.index < buffer.count {
+                    throw parser.error("unexpected data after the JSON value")
+                }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
         }
-        return value
+        return try result.get()
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -132,9 +141,7 @@ public struct JSONParser {
                 let range = start..<index
                 // ASCII cannot be invalid UTF-8: the validating initialiser is skipped.
                 let string =
-                    allBytes < 0x80
-                    ? bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
-                    : try decodeUTF8(range)
+                    allBytes < 0x80 ? String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) : try decodeUTF8(range)
                 index += 1
                 return string
             }
@@ -273,7 +280,7 @@ public struct JSONParser {
     }
 
     private func decodeUTF8(_ range: Range<Int>) throws(JSONParseError) -> String {
-        guard let string = bytes.withUnsafeBufferPointer({ String(validating: $0[range], as: UTF8.self) }) else {
+        guard let string = String(validating: bytes[range], as: UTF8.self) else {
             throw error("invalid UTF-8 in string")
         }
         return string
