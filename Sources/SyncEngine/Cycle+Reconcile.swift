@@ -87,10 +87,24 @@ extension Cycle {
                 planRemote[summary.id] = .init(slug: summary.slug, hashes: nil, status: summary.status)
             }
         }
-        return ReconcilePlanner.plan(
+        let inputs = PlanInputs(
             base: planBase, local: planLocal, remote: planRemote,
             policy: .init(
                 deletedInGit: configuration.deletedInGit, deletedInKapso: configuration.deletedInKapso, autoMerge: configuration.autoMerge))
+        // The planner is a pure function: inputs equal to the last plan's give its actions. Comparing
+        // them costs a few milliseconds where planning 10,000 workflows cost 20–30.
+        if let last = engine.cache.withLock({ $0.lastPlan }), last.inputs == inputs { return last.actions }
+        let actions = ReconcilePlanner.plan(base: inputs.base, local: inputs.local, remote: inputs.remote, policy: inputs.policy)
+        engine.cache.withLock { $0.lastPlan = (inputs, actions) }
+        return actions
+    }
+
+    /// What `ReconcilePlanner.plan` decides from.
+    struct PlanInputs: Equatable, Sendable {
+        let base: RemoteMap
+        let local: [String: ReconcilePlanner.Local]
+        let remote: [String: ReconcilePlanner.Remote]
+        let policy: ReconcilePlanner.Policy
     }
 
     /// Refuses the whole cycle when it would archive or remove more workflows than the brake allows:

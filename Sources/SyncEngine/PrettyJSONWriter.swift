@@ -8,6 +8,13 @@ struct PrettyJSONWriter {
     /// Per open container: whether it has a member or element yet.
     private var filled: [Bool] = []
 
+    init() {}
+
+    /// A writer for a value that sits at that depth of a document: its lines are indented as there.
+    init(insideObjects depth: Int) {
+        filled = Array(repeating: true, count: depth)
+    }
+
     mutating func openObject() {
         output.append(UInt8(ascii: "{"))
         filled.append(false)

@@ -67,15 +67,26 @@ public struct StatusFile: Codable, Sendable, Equatable {
     }
 
     public func save(to directory: String) throws {
+        var unused: LaidOutWorkflows?
+        try save(to: directory, reusing: &unused)
+    }
+
+    /// `laidOut`: the `workflows` array as last written, reused when the workflows are the same (an idle
+    /// cycle changes only the times), and updated.
+    func save(to directory: String, reusing laidOut: inout LaidOutWorkflows?) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(bytes()), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(bytes(reusing: &laidOut)), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+    }
+
+    struct LaidOutWorkflows: Sendable {
+        let workflows: [Workflow]
+        let bytes: [UInt8]
     }
 
     /// The document `JSONEncoder` would write with sorted keys, laid out by hand: at 10,000 workflows the
     /// encoder took 30–50 ms of every cycle.
-    func bytes() -> [UInt8] {
+    func bytes(reusing laidOut: inout LaidOutWorkflows?) -> [UInt8] {
         var writer = PrettyJSONWriter()
-        writer.output.reserveCapacity(128 + workflows.count * 120)
         writer.openObject()
         writer.member("commit", string: commit)
         writer.member("cycleID", string: cycleID)
@@ -85,6 +96,22 @@ public struct StatusFile: Codable, Sendable, Equatable {
         writer.member("updatedAt", number: Self.number(updatedAt))
         writer.member("version", number: String(version))
         writer.key("workflows")
+        if let laidOut, laidOut.workflows == workflows {
+            writer.output += laidOut.bytes
+        } else {
+            let array = Self.workflowsArray(workflows)
+            writer.output += array
+            laidOut = LaidOutWorkflows(workflows: workflows, bytes: array)
+        }
+        writer.closeObject()
+        writer.output.append(0x0A)
+        return writer.output
+    }
+
+    /// The `workflows` array as it appears inside the document.
+    static func workflowsArray(_ workflows: [Workflow]) -> [UInt8] {
+        var writer = PrettyJSONWriter(insideObjects: 1)
+        writer.output.reserveCapacity(workflows.count * 120)
         writer.openArray()
         for workflow in workflows {
             writer.element()
@@ -100,8 +127,6 @@ public struct StatusFile: Codable, Sendable, Equatable {
             writer.closeObject()
         }
         writer.closeArray()
-        writer.closeObject()
-        writer.output.append(0x0A)
         return writer.output
     }
 

@@ -78,8 +78,12 @@ public final class SyncEngine: Sendable {
     }
 
     func saveStatus(_ status: StatusFile) throws {
-        try status.save(to: configuration.stateDirectory)
-        cache.withLock { $0.status = status }
+        var laidOut = cache.withLock { $0.statusWorkflows }
+        try status.save(to: configuration.stateDirectory, reusing: &laidOut)
+        cache.withLock { [laidOut] in
+            $0.status = status
+            $0.statusWorkflows = laidOut
+        }
     }
 
     /// Fetch, cycle, push; when someone pushed in between, again on top of what they pushed.
@@ -199,6 +203,10 @@ struct EngineCache: Sendable {
     /// The sha256 of each function file's bytes, by blob: a blob id fixes the bytes.
     var functionFileHashes: [ObjectID: String] = [:]
     var status: StatusFile?
+    /// The last `status.json`'s workflows as laid out.
+    var statusWorkflows: StatusFile.LaidOutWorkflows?
+    /// The last reconcile plan and what it was made from.
+    var lastPlan: (inputs: Cycle.PlanInputs, actions: [ReconcilePlanner.Action])?
     /// The remote-map's workflow entries as last laid out, so that a commit lays out only those that changed.
     var remoteMapEntries = RemoteMap.WrittenEntries()
 }
