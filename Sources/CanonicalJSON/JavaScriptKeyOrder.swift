@@ -3,7 +3,9 @@
 /// `Array.prototype.sort` compares UTF-16 code units, but JavaScript objects always list
 /// "array index" keys (`"0"`, `"7"`, `"10"`) first, in numeric order, whatever the insertion order.
 public enum JavaScriptKeyOrder {
-    /// The entries of an object in that order, so a writer need not look each key up again.
+    /// The entries of an object in that order, so a writer need not look each key up again. It repeats
+    /// `sorted`'s loop on purpose: one loop for both, taking the key as a closure, made a first import
+    /// 15–20% slower (measured with `make bench`).
     public static func sortedEntries<Value>(_ object: [String: Value]) -> [(key: String, value: Value)] {
         var indexEntries: [(UInt32, (key: String, value: Value))] = []
         var otherEntries: [(key: String, value: Value)] = []

@@ -127,7 +127,7 @@ public final class SyncLoop: Service, Sendable {
                 do {
                     let report = try await engine.runCycle(dryRun: suspend, statusOfDryRun: true, stop: stop)
                     // Part of this cycle's work, so that the next, if nothing changes, is cheap.
-                    await engine.prepareNextCycle()
+                    engine.prepareNextCycle()
                     return .success(report)
                 } catch {
                     return .failure(error as? SyncError ?? .state("\(error)"))

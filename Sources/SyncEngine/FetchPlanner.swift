@@ -55,6 +55,8 @@ public enum FetchPlanner {
         var slugOwner: [String: String] = [:]
         let listedIDs = Set(list.workflows.map(\.id))
         for summary in list.workflows {
+            // Made only for a rejection: at 10,000 workflows every string made per workflow counts.
+            func display() -> String { "\(summary.slug) (\(summary.id))" }
             guard Slug.isValid(summary.slug) else {
                 plan.rejected.append(
                     Rejection(workflow: "\"\(summary.name)\" (\(summary.id))", reason: LayoutError.invalidSlug(summary.slug).description))
@@ -62,19 +64,19 @@ public enum FetchPlanner {
             }
             if let owner = slugOwner[summary.slug] {
                 plan.rejected.append(
-                    Rejection(workflow: "\(summary.slug) (\(summary.id))", reason: "slug already used by workflow \(owner)"))
+                    Rejection(workflow: display(), reason: "slug already used by workflow \(owner)"))
                 continue
             }
             if let holder = base.workflows[summary.slug], holder.id != summary.id, listedIDs.contains(holder.id) {
                 plan.rejected.append(
                     Rejection(
-                        workflow: "\(summary.slug) (\(summary.id))",
+                        workflow: display(),
                         reason: "folder workflows/\(summary.slug) belongs to workflow \(holder.id)"))
                 continue
             }
             slugOwner[summary.slug] = summary.id
             if !fullPass, let known = unreadable[summary.id], known.lockVersion == summary.lockVersion {
-                plan.rejected.append(Rejection(workflow: "\(summary.slug) (\(summary.id))", reason: known.reason))
+                plan.rejected.append(Rejection(workflow: display(), reason: known.reason))
                 continue
             }
             guard !fullPass, !pending.contains(summary.id), let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {

@@ -165,7 +165,7 @@ public final class SyncEngine: Sendable {
     /// Reads the remote-map the last commit wrote, so that the next cycle finds it parsed (and the
     /// local snapshot sharing its hashes). A service calls it after each cycle; a one-shot command,
     /// which has no next cycle, does not. A map that does not read is left for the next cycle to report.
-    public func prepareNextCycle() async {
+    public func prepareNextCycle() {
         guard let blob = cache.withLock({ $0.writtenRemoteMap?.blob }) else { return }
         _ = try? adoptWrittenRemoteMap(blob: blob)
     }

@@ -186,17 +186,12 @@ public struct RemoteMap: Sendable, Equatable {
                         next[slug] = previous
                         return previous.bytes
                     }
-                    var bytes: [UInt8] = []
-                    CanonicalJSONWriter.appendCanonical(Self.value(of: entry), indent: 2, to: &bytes)
+                    let bytes = Self.entryBytes(entry)
                     next[slug] = (entry, bytes)
                     return bytes
                 }
             case "functions" where writesFunctions:
-                Self.appendSection(functions, to: &output) { _, entry in
-                    var bytes: [UInt8] = []
-                    CanonicalJSONWriter.appendCanonical(Self.value(of: entry), indent: 2, to: &bytes)
-                    return bytes
-                }
+                Self.appendSection(functions, to: &output) { _, entry in Self.entryBytes(entry) }
             default:
                 CanonicalJSONWriter.appendCanonical(member.value, indent: 1, to: &output)
             }
@@ -220,6 +215,13 @@ public struct RemoteMap: Sendable, Equatable {
             output.append(contentsOf: entryBytes(slug, entries[slug]!))
         }
         output.append(contentsOf: "\n  }".utf8)
+    }
+
+    /// An entry as the canonical writer lays it out inside its section.
+    private static func entryBytes(_ entry: Entry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        CanonicalJSONWriter.appendCanonical(value(of: entry), indent: 2, to: &bytes)
+        return bytes
     }
 
     private static func value(of entry: Entry) -> JSONValue {

@@ -109,7 +109,7 @@ struct Benchmark {
         let cpuBefore = cpuMilliseconds()
         let report = try await engine.runCycle()
         // As the service does after each cycle.
-        await engine.prepareNextCycle()
+        engine.prepareNextCycle()
         let cpu = cpuMilliseconds() - cpuBefore
         let elapsed = clock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
