@@ -95,6 +95,29 @@ public actor GitStore {
         return result.sorted()
     }
 
+    /// Every reference with what it points at, by name: a commit's id, or `ref: <name>` for a symbolic
+    /// reference. What a cycle reads of the references, in one value to compare with an earlier one.
+    public func referenceTargets() throws(GitError) -> [(name: String, target: String)] {
+        var names = git_strarray()
+        try check("git_reference_list", git_reference_list(&names, repository.pointer))
+        defer { git_strarray_dispose(&names) }
+        var result: [(name: String, target: String)] = []
+        for index in 0..<names.count {
+            guard let name = names.strings[index].map({ String(cString: $0) }) else { continue }
+            var reference: OpaquePointer?
+            let lookup = git_reference_lookup(&reference, repository.pointer, name)
+            if lookup == GIT_ENOTFOUND.rawValue { continue }
+            try check("git_reference_lookup", lookup)
+            defer { git_reference_free(reference) }
+            if let oid = git_reference_target(reference) {
+                result.append((name, ObjectID(oid.pointee).hex))
+            } else if let symbolic = git_reference_symbolic_target(reference) {
+                result.append((name, "ref: " + String(cString: symbolic)))
+            }
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
     // MARK: Objects
 
     /// The id `bytes` have as a blob, without writing anything.

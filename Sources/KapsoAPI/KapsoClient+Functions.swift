@@ -7,6 +7,15 @@ extension KapsoClient {
         FunctionList(items: try await sendForArray(.listFunctions))
     }
 
+    public func functionListAnswer() async throws(KapsoAPIError) -> [UInt8]? {
+        try await unparsedAnswer(.listFunctions)
+    }
+
+    public func listFunctions(answer: [UInt8]) async throws(KapsoAPIError) -> FunctionList {
+        guard let document = try? JSONParser.parse(answer), let data = document["data"] else { return try await listFunctions() }
+        return FunctionList(items: try Self.items(of: data, endpoint: .listFunctions))
+    }
+
     public func function(id: String) async throws(KapsoAPIError) -> KapsoFunction {
         try await functionAnswer(.function(id))
     }

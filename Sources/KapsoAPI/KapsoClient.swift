@@ -41,16 +41,41 @@ public final class KapsoClient: Sendable {
     /// look deleted. A list that changed while it was paged (fewer distinct workflows than
     /// `total_count`) is an error, for the same reason.
     public func listWorkflows() async throws(KapsoAPIError) -> WorkflowList {
-        var endpoint = Endpoint.listWorkflows
         let previous = lastList.withLock { $0 }
         var answer: [UInt8] = []
         var unchanged = false
-        var document = try await sendForDocument(endpoint) { body throws(JSONParseError) in
+        let document = try await sendForDocument(Endpoint.listWorkflows) { body throws(JSONParseError) in
             answer = body
             unchanged = previous?.body == body
             return unchanged ? .object([:]) : try JSONParser.parse(body)
         }
         if unchanged, let previous { return previous.list }
+        return try await list(firstAnswer: answer, document: document)
+    }
+
+    public func workflowListAnswer() async throws(KapsoAPIError) -> [UInt8]? {
+        try await unparsedAnswer(.listWorkflows)
+    }
+
+    public func listWorkflows(answer: [UInt8]) async throws(KapsoAPIError) -> WorkflowList {
+        if let previous = lastList.withLock({ $0 }), previous.body == answer { return previous.list }
+        guard let document = try? JSONParser.parse(answer), document.objectValue != nil else { return try await listWorkflows() }
+        return try await list(firstAnswer: answer, document: document)
+    }
+
+    /// The answer's body as received; the caller parses it (and asks again when it does not parse).
+    func unparsedAnswer(_ endpoint: Endpoint) async throws(KapsoAPIError) -> [UInt8] {
+        var answer: [UInt8] = []
+        _ = try await sendForDocument(endpoint) { body throws(JSONParseError) in
+            answer = body
+            return .object([:])
+        }
+        return answer
+    }
+
+    private func list(firstAnswer answer: [UInt8], document first: JSONValue) async throws(KapsoAPIError) -> WorkflowList {
+        var endpoint = Endpoint.listWorkflows
+        var document = first
         var items = try listItems(document, endpoint: endpoint)
         guard let meta = document["meta"]?.objectValue, let totalPages = meta["total_pages"]?.numberValue?.intValue, totalPages > 1
         else {
@@ -88,7 +113,7 @@ public final class KapsoClient: Sendable {
         try Self.items(of: try await send(endpoint), endpoint: endpoint)
     }
 
-    private static func items(of data: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
+    static func items(of data: JSONValue, endpoint: Endpoint) throws(KapsoAPIError) -> [JSONValue] {
         guard let items = data.arrayValue else {
             throw .malformedResponse(endpoint: endpoint.description, detail: "data is \(data.kindName), expected array")
         }

@@ -21,9 +21,18 @@ public protocol KapsoBackend: Sendable {
     func rememberSlugs(_ slugByID: [String: String], creatingByName: [String: String])
 
     func listWorkflows() async throws(KapsoAPIError) -> WorkflowList
+    /// The list's (first) answer as received, not parsed, so that a cycle can tell from its bytes that
+    /// nothing changed since the last one (`IdleRecord`); nil from a backend that cannot give it.
+    func workflowListAnswer() async throws(KapsoAPIError) -> [UInt8]?
+    /// The list in an answer `workflowListAnswer` gave, with the pages after it when it says there are
+    /// more; an answer that does not read (cut off) is asked for again.
+    func listWorkflows(answer: [UInt8]) async throws(KapsoAPIError) -> WorkflowList
     func workflowDefinition(id: String) async throws(KapsoAPIError) -> WorkflowWithDefinition
     func triggers(workflowID: String) async throws(KapsoAPIError) -> [WorkflowTrigger]
     func listFunctions() async throws(KapsoAPIError) -> FunctionList
+    /// As `workflowListAnswer` and `listWorkflows(answer:)`, for `GET /functions`.
+    func functionListAnswer() async throws(KapsoAPIError) -> [UInt8]?
+    func listFunctions(answer: [UInt8]) async throws(KapsoAPIError) -> FunctionList
     /// One function with its code.
     func function(id: String) async throws(KapsoAPIError) -> KapsoFunction
 
@@ -47,4 +56,8 @@ public protocol KapsoBackend: Sendable {
 extension KapsoBackend {
     public var dialect: KapsoAPIDialect { .platform }
     public func rememberSlugs(_ slugByID: [String: String], creatingByName: [String: String]) {}
+    public func workflowListAnswer() async throws(KapsoAPIError) -> [UInt8]? { nil }
+    public func listWorkflows(answer: [UInt8]) async throws(KapsoAPIError) -> WorkflowList { try await listWorkflows() }
+    public func functionListAnswer() async throws(KapsoAPIError) -> [UInt8]? { nil }
+    public func listFunctions(answer: [UInt8]) async throws(KapsoAPIError) -> FunctionList { try await listFunctions() }
 }

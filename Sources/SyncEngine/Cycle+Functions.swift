@@ -53,7 +53,7 @@ extension Cycle {
             functionList = read
         } else {
             do {
-                functionList = try await client.listFunctions()
+                functionList = try await readFunctionList()
             } catch {
                 throw .kapso(error)
             }

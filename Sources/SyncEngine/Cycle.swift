@@ -34,6 +34,10 @@ struct Cycle {
     let now: Double
     let list: WorkflowList
     let fetchPlan: FetchPlanner.Plan
+    /// The digests of the list answers read (`IdleRecord`), and how many answers there were.
+    var listDigests = ListDigests()
+    /// The function list's answer when it was read before the cycle began, not parsed yet.
+    var functionListAnswer: [UInt8]?
 
     // Read during the cycle: by `fetchRemote` and `readLocal`, and again after a write (`readBack`).
     /// Workflows read from Kapso this cycle, by id, with their canonical files already stored as blobs.
@@ -62,14 +66,16 @@ struct Cycle {
     var client: any KapsoBackend { engine.client }
     var configuration: SyncConfiguration { engine.configuration }
 
-    init(engine: SyncEngine, dryRun: Bool, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws(SyncError) {
+    init(
+        engine: SyncEngine, dryRun: Bool, shouldStop: @escaping @Sendable () -> Bool = { false }, reads: CycleReads = CycleReads()
+    ) async throws(SyncError) {
         self.engine = engine
         self.dryRun = dryRun
         self.shouldStop = shouldStop
         writesStatus = !dryRun
         report = CycleReport(cycleID: SyncEngine.newCycleID())
         report.dryRun = dryRun
-        requestsBefore = engine.client.requestsSent
+        requestsBefore = engine.client.requestsSent - reads.requests
         objectsBefore = await engine.git.objectsWritten
         do {
             head = try await engine.git.resolve(reference: engine.configuration.branchReference)
@@ -83,8 +89,13 @@ struct Cycle {
         if let cached = engine.cache.withLock({ $0.state }) {
             savedState = cached
             stateInEarlierForm = false
+        } else if let file = reads.stateFile {
+            (savedState, stateInEarlierForm) = SyncState.decodeNotingForm(file)
+            let digest = file.map { FileHash.sha256([UInt8]($0)) }
+            engine.cache.withLock { $0.stateFileDigest = digest }
         } else {
             (savedState, stateInEarlierForm) = SyncState.loadNotingForm(from: engine.configuration.stateDirectory)
+            engine.cache.withLock { $0.stateFileDigest = nil }
         }
         state = savedState
         let currentTime = Date().timeIntervalSince1970
@@ -103,8 +114,17 @@ struct Cycle {
                 Dictionary(committedBase.workflows.values.map { ($0.id, $0.slug) }, uniquingKeysWith: { first, _ in first }),
                 creatingByName: Dictionary(creating, uniquingKeysWith: { first, _ in first }))
         }
+        functionListAnswer = reads.functions
         do {
-            list = try await engine.client.listWorkflows()
+            var answer = reads.workflows
+            if answer == nil { answer = try await engine.client.workflowListAnswer() }
+            if let answer {
+                listDigests.workflows = FileHash.sha256(answer)
+                listDigests.answersRead += 1
+                list = try await engine.client.listWorkflows(answer: answer)
+            } else {
+                list = try await engine.client.listWorkflows()
+            }
         } catch {
             throw .kapso(error)
         }
@@ -172,7 +192,7 @@ struct Cycle {
             return .idsKept
         }
         do {
-            let functionList = try await client.listFunctions()
+            let functionList = try await readFunctionList()
             functions.list = functionList
             let loaded = ReferenceMaps(functions: functionList.functions, workflows: list.workflows)
             references = loaded
@@ -181,6 +201,17 @@ struct Cycle {
             // Without the function list the files would carry ids instead of slugs: better to wait a cycle.
             throw .kapso(error)
         }
+    }
+
+    /// `GET /functions`, from the answer read before the cycle began when there is one.
+    mutating func readFunctionList() async throws(KapsoAPIError) -> FunctionList {
+        var answer = functionListAnswer
+        functionListAnswer = nil
+        if answer == nil { answer = try await client.functionListAnswer() }
+        guard let answer else { return try await client.listFunctions() }
+        listDigests.functions = FileHash.sha256(answer)
+        listDigests.answersRead += 1
+        return try await client.listFunctions(answer: answer)
     }
 
     // MARK: Committing
@@ -269,7 +300,9 @@ struct Cycle {
         }
         if stateInEarlierForm || state != savedState {
             do {
-                try state.save(to: configuration.stateDirectory)
+                let written = try state.save(to: configuration.stateDirectory)
+                let digest = FileHash.sha256(written)
+                engine.cache.withLock { $0.stateFileDigest = digest }
             } catch {
                 throw .state("cannot write \(configuration.stateDirectory)/\(SyncState.fileName): \(error.localizedDescription)")
             }

@@ -110,6 +110,8 @@ public struct CycleReport: Sendable {
     /// Push intents whose write this cycle recorded in git, to be removed once that is safe.
     var landedIntents: [String] = []
     public var dryRun = false
+    /// The idle cycle whose reads this one found unchanged, when it stopped there (`IdleRecord`).
+    public var repeatsIdleCycle: String?
 
     public init(cycleID: String) {
         self.cycleID = cycleID

@@ -17,6 +17,11 @@ public enum FetchPlanner {
     public struct Rejection: Sendable, Equatable {
         public let workflow: String
         public let reason: String
+
+        public init(workflow: String, reason: String) {
+            self.workflow = workflow
+            self.reason = reason
+        }
     }
 
     /// What the state directory remembers of one workflow: this `lock_version` was fetched and found

@@ -73,9 +73,13 @@ public struct StatusFile: Codable, Sendable, Equatable {
 
     /// `laidOut`: the `workflows` array as last written, reused when the workflows are the same (an idle
     /// cycle changes only the times), and updated.
-    func save(to directory: String, reusing laidOut: inout LaidOutWorkflows?) throws {
+    /// Returns the bytes written.
+    @discardableResult
+    func save(to directory: String, reusing laidOut: inout LaidOutWorkflows?) throws -> [UInt8] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(bytes(reusing: &laidOut)), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        let bytes = bytes(reusing: &laidOut)
+        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        return bytes
     }
 
     struct LaidOutWorkflows: Sendable {
@@ -86,16 +90,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
     /// The document `JSONEncoder` would write with sorted keys, laid out by hand: at 10,000 workflows the
     /// encoder took 30–50 ms of every cycle.
     func bytes(reusing laidOut: inout LaidOutWorkflows?) -> [UInt8] {
-        var writer = PrettyJSONWriter()
-        writer.openObject()
-        writer.member("commit", string: commit)
-        writer.member("cycleID", string: cycleID)
-        writer.member("lastError", string: lastError)
-        writer.member("lastSuccessAt", number: lastSuccessAt.flatMap(Self.number))
-        writer.member("result", string: result)
-        writer.member("updatedAt", number: Self.number(updatedAt))
-        writer.member("version", number: String(version))
-        writer.key("workflows")
+        var writer = writerBeforeWorkflows()
         if let laidOut, laidOut.workflows == workflows {
             writer.output += laidOut.bytes
         } else {
@@ -106,6 +101,35 @@ public struct StatusFile: Codable, Sendable, Equatable {
         writer.closeObject()
         writer.output.append(0x0A)
         return writer.output
+    }
+
+    /// The document up to the value of its last member, `workflows`.
+    func bytesBeforeWorkflows() -> [UInt8] { writerBeforeWorkflows().output }
+
+    private func writerBeforeWorkflows() -> PrettyJSONWriter {
+        var writer = PrettyJSONWriter()
+        writer.openObject()
+        writer.member("commit", string: commit)
+        writer.member("cycleID", string: cycleID)
+        writer.member("lastError", string: lastError)
+        writer.member("lastSuccessAt", number: lastSuccessAt.flatMap(Self.number))
+        writer.member("result", string: result)
+        writer.member("updatedAt", number: Self.number(updatedAt))
+        writer.member("version", number: String(version))
+        writer.key("workflows")
+        return writer
+    }
+
+    /// Where the value of the `workflows` member begins in a document `bytes` wrote: after the first
+    /// `"workflows" : ` at the start of a line (the members before it are one line each, and a string
+    /// in them cannot hold an unescaped quote).
+    static func workflowsOffset(in document: [UInt8]) -> Int? {
+        let key = Array("\n  \"workflows\" : ".utf8)
+        guard document.count > key.count else { return nil }
+        for start in 0...(document.count - key.count) where document[start] == key[0] {
+            if document[start..<(start + key.count)].elementsEqual(key) { return start + key.count }
+        }
+        return nil
     }
 
     /// The `workflows` array as it appears inside the document.

@@ -79,10 +79,12 @@ public final class SyncEngine: Sendable {
 
     func saveStatus(_ status: StatusFile) throws {
         var laidOut = cache.withLock { $0.statusWorkflows }
-        try status.save(to: configuration.stateDirectory, reusing: &laidOut)
+        let bytes = try status.save(to: configuration.stateDirectory, reusing: &laidOut)
+        let workflowsWritten = StatusFile.workflowsOffset(in: bytes).map { FileHash.sha256(Array(bytes[$0...])) }
         cache.withLock { [laidOut] in
             $0.status = status
             $0.statusWorkflows = laidOut
+            $0.statusWorkflowsWritten = workflowsWritten
         }
     }
 
@@ -118,8 +120,13 @@ public final class SyncEngine: Sendable {
     ) async throws(SyncError) -> CycleReport {
         var cycle: Cycle
         var clock = PhaseClock()
+        // A cycle that would report what the server side found is never a repeat of an idle one.
+        var reads = CycleReads()
+        let idleInputs = dryRun || !attention.isEmpty ? nil : await idleInputs(reads: &reads)
+        if !dryRun && idleInputs == nil { IdleRecord.remove(from: configuration.stateDirectory) }
         do {
-            cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: { stop?.isRequested ?? false })
+            if let idleInputs, let repeated = try await repeatIdleCycle(inputs: idleInputs, answers: &reads) { return repeated }
+            cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: { stop?.isRequested ?? false }, reads: reads)
             clock.mark("list and plan")
         } catch {
             // A read cancelled by the stop fails with a transport error: it is the stop, not a failure.
@@ -159,7 +166,9 @@ public final class SyncEngine: Sendable {
         try cycle.finish()
         clock.mark("state")
         cycle.report.phases = clock.timings
-        return await cycle.finalReport()
+        let report = await cycle.finalReport()
+        if let idleInputs { recordIdleCycle(cycle, inputs: idleInputs, report: report) }
+        return report
     }
 
     /// Reads the remote-map the last commit wrote, so that the next cycle finds it parsed (and the
@@ -205,8 +214,12 @@ struct EngineCache: Sendable {
     var status: StatusFile?
     /// The last `status.json`'s workflows as laid out.
     var statusWorkflows: StatusFile.LaidOutWorkflows?
+    /// The digest of the last `status.json` from its `workflows` member's value to the end (`IdleRecord`).
+    var statusWorkflowsWritten: String?
     /// The last reconcile plan and what it was made from.
     var lastPlan: (inputs: Cycle.PlanInputs, actions: [ReconcilePlanner.Action])?
     /// The remote-map's workflow entries as last laid out, so that a commit lays out only those that changed.
     var remoteMapEntries = RemoteMap.WrittenEntries()
+    /// The sha256 of the state file `state` was read from or written as; nil when not known.
+    var stateFileDigest: String?
 }

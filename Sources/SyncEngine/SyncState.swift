@@ -49,7 +49,12 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// `inEarlierForm`: read from the JSON form of earlier releases, which the next save replaces.
     static func loadNotingForm(from directory: String) -> (state: SyncState, inEarlierForm: Bool) {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
-        guard let data = try? Data(contentsOf: url) else { return (SyncState(), false) }
+        return decodeNotingForm(try? Data(contentsOf: url))
+    }
+
+    /// The state in a state file's bytes (nil: no file).
+    static func decodeNotingForm(_ file: Data?) -> (state: SyncState, inEarlierForm: Bool) {
+        guard let data = file else { return (SyncState(), false) }
         if data.first == UInt8(ascii: "{") {
             guard let state = try? JSONDecoder().decode(SyncState.self, from: data), state.version == SyncState().version else {
                 return (SyncState(), false)
@@ -59,8 +64,12 @@ public struct SyncState: Codable, Sendable, Equatable {
         return (SyncStateText.decode([UInt8](data)) ?? SyncState(), false)
     }
 
-    public func save(to directory: String) throws {
+    /// Returns the bytes written.
+    @discardableResult
+    public func save(to directory: String) throws -> [UInt8] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(SyncStateText.encode(self)), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        let bytes = SyncStateText.encode(self)
+        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        return bytes
     }
 }

@@ -261,7 +261,12 @@ import WorkflowRepo
                 model.removed.withLock { _ = $0.insert(id) }
             default:
                 model.note("\(step): cycle")
-                _ = try? await engine.runCycle()
+                // A cycle with nothing to do is run twice, so that later steps meet an idle cycle's record
+                // (the next cycle must see what they change), without drawing another random number.
+                if let report = try? await engine.runCycle(), !report.hasChanges, report.commit == nil {
+                    model.note("\(step): nothing done; cycle again")
+                    _ = try? await engine.runCycle()
+                }
             }
         }
 
