@@ -25,7 +25,12 @@ extension Cycle {
     /// Reads the workflow folders of the head. A folder whose blobs are the ones recorded in the state
     /// is not read again: a blob id fixes the content, and so the canonical hashes.
     mutating func readLocal() async throws(SyncError) {
-        guard let baseTree else { return }
+        guard let baseTree else {
+            // No tree, no folders: records of none describe it whole.
+            state.localFiles = [:]
+            localRecordsWhole = true
+            return
+        }
         let files: [String: ObjectID]
         let workflowsTree: ObjectID?
         do {
@@ -34,9 +39,11 @@ extension Cycle {
             if let workflowsTree, let cached = engine.cache.withLock({ $0.local }), cached.tree == workflowsTree {
                 local = cached.snapshot
                 outcome.localAfter = local
+                localRecordsWhole = state.localTree == workflowsTree.hex
                 return
             }
             if let workflowsTree, state.localTree == workflowsTree.hex, let recorded = recordedSnapshot() {
+                localRecordsWhole = true
                 local = recorded
                 local.shareHashes(with: base)
                 outcome.localAfter = local
@@ -82,12 +89,55 @@ extension Cycle {
         // not walk its folders (at 10,000 workflows, a fifth of an idle `sync`).
         let allRecorded = local.states.values.allSatisfy { if case .files = $0 { true } else { false } }
         state.localTree = allRecorded ? workflowsTree?.hex : nil
+        localRecordsWhole = allRecorded && workflowsTree != nil
         local.shareHashes(with: base)
         outcome.localAfter = local
         if let workflowsTree {
             let snapshot = local
             engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
         }
+    }
+
+    /// After a commit on a tree the records described whole: they describe the new `workflows/` tree
+    /// whole when every folder the commit touched is recorded with exactly the blobs it now has (the
+    /// others are the same subtrees as before), so that the next process need not walk it either.
+    mutating func recordCommittedTree(_ commitTree: ObjectID, workflowsTree: ObjectID, changes: [TreeChange]) async throws(GitError) {
+        guard localRecordsWhole else { return }
+        let prefix = RepositoryLayout.workflowsFolder + "/"
+        var touched: Set<String> = []
+        for change in changes where change.path.hasPrefix(prefix) {
+            let rest = change.path.dropFirst(prefix.count)
+            if let slash = rest.firstIndex(of: "/") { touched.insert(String(rest[..<slash])) }
+        }
+        let root = configuration.root
+        // Past a few dozen folders one walk of the tree is cheaper than a lookup per folder.
+        let walkWhole = touched.count > 64
+        var folders: [String: [String: ObjectID]] = [:]
+        func read(_ path: String) async throws(GitError) {
+            let files = try await git.files(inTree: commitTree, under: root.inRepository(path))
+            let inProject = Dictionary(
+                files.compactMap { path, blob in root.inProject(path).map { ($0, blob) } }, uniquingKeysWith: { a, _ in a })
+            folders.merge(RepositoryLayout.workflowFilesByFolder(inProject)) { first, _ in first }
+        }
+        if walkWhole {
+            try await read(RepositoryLayout.workflowsFolder)
+        } else {
+            for folder in touched { try await read(prefix + folder) }
+        }
+        // Nothing changes unless all holds: records that stop describing one tree must not be kept as if
+        // they described another.
+        var records = state.localFiles
+        for folder in touched {
+            guard let blobs = folders[folder] else {
+                records.removeValue(forKey: folder)
+                continue
+            }
+            guard records[folder]?.blobs == blobs.mapValues(\.hex) else { return }
+        }
+        // The walk saw every folder: a record of any other would describe a folder that is not there.
+        if walkWhole, Set(records.keys) != Set(folders.keys) { return }
+        state.localFiles = records
+        state.localTree = workflowsTree.hex
     }
 
     /// The snapshot of a tree whose folders the state records whole (`SyncState.localTree`); nil if a

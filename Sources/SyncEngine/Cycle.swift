@@ -45,6 +45,8 @@ struct Cycle {
     /// Ids this cycle must leave alone: unreadable, refused, or failed to fetch.
     var untouchable: Set<String> = []
     var local: LocalSnapshot = LocalSnapshot()
+    /// The state's records described the base's `workflows/` tree whole when it was read.
+    var localRecordsWhole = false
     var references: ReferenceMaps?
     /// The branch's recent history, read once when a merge or a conflict needs it.
     var history: [HistoryCommit]?
@@ -263,6 +265,7 @@ struct Cycle {
             {
                 let snapshot = outcome.localAfter
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
+                try await recordCommittedTree(tree, workflowsTree: workflowsTree, changes: allChanges)
             }
             try engine.crashSeam?(.afterBranchMoved)
             engine.logger.info(

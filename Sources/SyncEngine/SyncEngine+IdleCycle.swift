@@ -84,7 +84,7 @@ extension SyncEngine {
 
     /// The cycle as the record says it went, when everything it read is the same: the status written
     /// anew, nothing else. Nil when something differs; `answers` then holds what was read from Kapso.
-    func repeatIdleCycle(inputs: IdleRecord.Inputs, answers: inout CycleReads) async throws(SyncError) -> CycleReport? {
+    func repeatIdleCycle(inputs: IdleRecord.Inputs, answers: inout CycleReads, stop: CycleStop?) async throws(SyncError) -> CycleReport? {
         let directory = configuration.stateDirectory
         guard let record = IdleRecord.load(from: directory) else { return nil }
         var clock = PhaseClock()
@@ -111,6 +111,8 @@ extension SyncEngine {
             IdleRecord.remove(from: directory)
             return nil
         }
+        // Writing the status is this cycle's only write: a stop that came first ends it as it ends any cycle.
+        if let stop, !stop.beginWrites() { throw .stopped }
         var report = CycleReport(cycleID: Self.newCycleID())
         report.listed = record.listed
         report.filtered = record.filtered

@@ -125,7 +125,7 @@ public final class SyncEngine: Sendable {
         let idleInputs = dryRun || !attention.isEmpty ? nil : await idleInputs(reads: &reads)
         if !dryRun && idleInputs == nil { IdleRecord.remove(from: configuration.stateDirectory) }
         do {
-            if let idleInputs, let repeated = try await repeatIdleCycle(inputs: idleInputs, answers: &reads) { return repeated }
+            if let idleInputs, let repeated = try await repeatIdleCycle(inputs: idleInputs, answers: &reads, stop: stop) { return repeated }
             cycle = try await Cycle(engine: self, dryRun: dryRun, shouldStop: { stop?.isRequested ?? false }, reads: reads)
             clock.mark("list and plan")
         } catch {

@@ -57,6 +57,23 @@ import Testing
         #expect(IdleRecord.load(from: directory) == record)
     }
 
+    /// A cycle that pulled records the tree it committed, so the idle cycle after it is already the
+    /// recorded one, and the one after that repeats it: after the first import too.
+    @Test func theIdleCycleAfterAPullIsRecorded() async throws {
+        let harness = try await SyncHarness(api: .platform) { await $0.seedGenerated(workflows: 70, nodesPerWorkflow: 3, seed: 25) }
+        defer { Task { await harness.stop() } }
+        let directory = harness.engine.configuration.stateDirectory
+        _ = try await harness.engine.runCycle()
+        for _ in 0..<2 {
+            let first = try await harness.restartedEngine().runCycle()
+            #expect(first.repeatsIdleCycle == nil && IdleRecord.load(from: directory)?.cycleID == first.cycleID)
+            #expect(try await harness.restartedEngine().runCycle().repeatsIdleCycle == first.cycleID)
+            let workflow = try #require(await harness.fake.workflow(slug: "generated-5"))
+            await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name += " again" }
+            #expect(try await harness.restartedEngine().runCycle().pulled.map(\.slug) == ["generated-5"])
+        }
+    }
+
     enum Change: String, CaseIterable, Sendable {
         case kapsoEdit, gitEdit, functionEdit, stateFile, configuration, conflictBranch, statusRemoved, fullPassDue, program
     }

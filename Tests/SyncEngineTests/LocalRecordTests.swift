@@ -28,15 +28,26 @@ import Testing
         let after = try #require(await harness.fake.workflow(slug: "generated-2"))
         #expect(after.lockVersion == before.lockVersion + 1)
         #expect(after.nodes.first { $0["id"]?.stringValue == node }?["data"]?["config"]?["message"] == "changed while no process ran")
-        // A pull clears the record: the tree it commits is walked by the next process.
+        // A pull records the tree it commits, its folder with the blobs it wrote: the next process takes
+        // the records and changes nothing, as a process that walked the tree would.
         let kapsoSide = try #require(await harness.fake.workflow(slug: "generated-3"))
         await harness.fake.simulateEditorEdit(workflowID: kapsoSide.id) { $0.name = "Renamed in Kapso" }
         let pulled = try await harness.restartedEngine().runCycle()
         #expect(pulled.pulled.map(\.slug) == ["generated-3"])
-        #expect(SyncState.load(from: harness.engine.configuration.stateDirectory).localTree == nil)
+        let newTree = try await harness.git("rev-parse", "main:workflows").trimmingCharacters(in: .whitespacesAndNewlines)
+        let recorded = SyncState.load(from: harness.engine.configuration.stateDirectory)
+        #expect(recorded.localTree == newTree)
+        let blobs = try await harness.git("ls-tree", "-r", "main", "workflows/generated-3/")
+        for (path, blob) in recorded.localFiles["generated-3"]?.blobs ?? [:] { #expect(blobs.contains("\(blob)\t\(path)")) }
         let settled = try await harness.restartedEngine().runCycle()
         #expect(settled.commit == nil && settled.pushed.isEmpty && settled.pulled.isEmpty)
-        let newTree = try await harness.git("rev-parse", "main:workflows").trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(SyncState.load(from: harness.engine.configuration.stateDirectory).localTree == newTree)
+        #expect(SyncState.load(from: harness.engine.configuration.stateDirectory) == recorded)
+        // A process without the records reads every folder again and finds what they say.
+        var walked = recorded
+        walked.localTree = nil
+        walked.localFiles = [:]
+        try walked.save(to: harness.engine.configuration.stateDirectory)
+        _ = try await harness.restartedEngine().runCycle()
+        #expect(SyncState.load(from: harness.engine.configuration.stateDirectory).localFiles == recorded.localFiles)
     }
 }
