@@ -265,7 +265,8 @@ struct Cycle {
             {
                 let snapshot = outcome.localAfter
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
-                try await recordCommittedTree(tree, workflowsTree: workflowsTree, changes: allChanges)
+                // Only a saving: a tree that cannot be read back now is walked by the next process.
+                try? await recordCommittedTree(tree, workflowsTree: workflowsTree, changes: allChanges)
             }
             try engine.crashSeam?(.afterBranchMoved)
             engine.logger.info(

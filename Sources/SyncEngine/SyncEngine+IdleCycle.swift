@@ -98,16 +98,21 @@ extension SyncEngine {
             answers.requests = client.requestsSent - requestsBefore
             throw error
         }
-        let status = (try? Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(StatusFile.fileName))).map {
-            [UInt8]($0)
+        // The status the recorded cycle wrote, from its `workflows` member on, is this cycle's too.
+        var status: [UInt8] = []
+        var offset = 0
+        if difference == nil {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(StatusFile.fileName)
+            if let data = try? Data(contentsOf: url), case let read = [UInt8](data), let at = StatusFile.workflowsOffset(in: read),
+                FileHash.sha256(Array(read[at...])) == record.statusWorkflows
+            {
+                (status, offset) = (read, at)
+            } else {
+                difference = "the status file"
+            }
         }
-        let offset = status.flatMap(StatusFile.workflowsOffset)
-        if difference == nil, let status, let offset, FileHash.sha256(Array(status[offset...])) == record.statusWorkflows {
-        } else {
-            difference = difference ?? "the status file"
-        }
-        guard difference == nil, let status, let offset else {
-            logger.debug("the cycle runs whole", metadata: ["gitsync.changed_since_idle_cycle": "\(difference ?? "")"])
+        if let difference {
+            logger.debug("the cycle runs whole", metadata: ["gitsync.changed_since_idle_cycle": "\(difference)"])
             IdleRecord.remove(from: directory)
             return nil
         }

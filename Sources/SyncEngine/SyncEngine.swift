@@ -120,8 +120,8 @@ public final class SyncEngine: Sendable {
     ) async throws(SyncError) -> CycleReport {
         var cycle: Cycle
         var clock = PhaseClock()
-        // A cycle that would report what the server side found is never a repeat of an idle one.
         var reads = CycleReads()
+        // A cycle that would report what the server side found is never a repeat of an idle one.
         let idleInputs = dryRun || !attention.isEmpty ? nil : await idleInputs(reads: &reads)
         if !dryRun && idleInputs == nil { IdleRecord.remove(from: configuration.stateDirectory) }
         do {

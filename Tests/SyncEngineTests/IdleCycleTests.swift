@@ -74,6 +74,26 @@ import Testing
         }
     }
 
+    /// A repeat's one write is its status: a stop that came first ends it before, as it ends any cycle.
+    @Test func aStopBeforeARepeatWritesNothing() async throws {
+        let harness = try await SyncHarness(api: .platform) { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: 26) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let record = try await Self.settle(harness)
+        let url = URL(fileURLWithPath: harness.engine.configuration.stateDirectory).appendingPathComponent("status.json")
+        let status = try Data(contentsOf: url)
+        let stop = CycleStop()
+        stop.request()
+        do {
+            let report = try await harness.restartedEngine().runCycle(stop: stop)
+            Issue.record("the cycle ran: \(report.summaryLines())")
+        } catch {
+            guard case SyncError.stopped = error else { throw error }
+        }
+        #expect(try Data(contentsOf: url) == status)
+        #expect(IdleRecord.load(from: harness.engine.configuration.stateDirectory) == record)
+    }
+
     enum Change: String, CaseIterable, Sendable {
         case kapsoEdit, gitEdit, functionEdit, stateFile, configuration, conflictBranch, statusRemoved, fullPassDue, program
     }
