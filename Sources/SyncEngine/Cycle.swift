@@ -92,9 +92,8 @@ struct Cycle {
             savedState = cached
             stateInEarlierForm = false
         } else if let file = reads.stateFile {
-            (savedState, stateInEarlierForm) = SyncState.decodeNotingForm(file)
-            let digest = file.map { FileHash.sha256([UInt8]($0)) }
-            engine.cache.withLock { $0.stateFileDigest = digest }
+            (savedState, stateInEarlierForm) = SyncState.decodeNotingForm(file.bytes)
+            engine.cache.withLock { $0.stateFileDigest = file.digest }
         } else {
             (savedState, stateInEarlierForm) = SyncState.loadNotingForm(from: engine.configuration.stateDirectory)
             engine.cache.withLock { $0.stateFileDigest = nil }

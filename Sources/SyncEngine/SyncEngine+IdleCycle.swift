@@ -14,8 +14,14 @@ struct CycleReads: Sendable {
     var functions: [UInt8]?
     /// The requests reading them took: the cycle's own.
     var requests = 0
-    /// The state file's bytes, when it was read (nil inside: there is no state file).
-    var stateFile: Data??
+    /// The state file, when it was read.
+    var stateFile: StateFileRead?
+}
+
+/// The state file as read before a cycle: its bytes and their sha256, both nil when there is no file.
+struct StateFileRead: Sendable {
+    var bytes: Data?
+    var digest: String?
 }
 
 /// The digests of the list answers a cycle read, as `IdleRecord` keeps them.
@@ -42,8 +48,8 @@ extension SyncEngine {
         // A service decides from the state it last saved; a state file changed since by someone else is
         // not what it decides from, and no record can speak for it.
         let (cached, cachedDigest) = cache.withLock { ($0.state, $0.stateFileDigest) }
-        if cached != nil && cachedDigest != stateFile.map({ FileHash.sha256([UInt8]($0)) }) { return nil }
-        reads.stateFile = .some(stateFile)
+        if cached != nil && cachedDigest != stateFile.digest { return nil }
+        reads.stateFile = stateFile
         var referenceText: [UInt8] = []
         for reference in references { referenceText += Array("\(reference.name)\t\(reference.target)\n".utf8) }
         let configurationText = configuration.idleRecordText + "\ndialect\t\(client.dialect.name)"
@@ -52,11 +58,12 @@ extension SyncEngine {
             stateFiles: stateFiles)
     }
 
-    /// Every file under the state directory, by path, with its bytes, but the status (which the cycle
-    /// writes, and the record checks on its own), the record itself and the temporary files of writes.
-    static func stateFilesDigest(_ directory: String) -> (digest: String, stateFile: Data?)? {
+    /// Every file under the state directory, by path, with the digest of its bytes, but the status
+    /// (which the cycle writes, and the record checks on its own), the record itself and the temporary
+    /// files of writes. Each file is hashed once: the state file's digest is the one the cycle keeps.
+    static func stateFilesDigest(_ directory: String) -> (digest: String, stateFile: StateFileRead)? {
         var framed: [UInt8] = []
-        var stateFile: Data?
+        var stateFile = StateFileRead()
         func add(_ folder: String, prefix: String) -> Bool {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return false }
             for name in names.sorted() {
@@ -70,15 +77,15 @@ extension SyncEngine {
                     guard add(path, prefix: prefix + name + "/") else { return false }
                 } else {
                     guard (info.st_mode & S_IFMT) == S_IFREG, let bytes = FileManager.default.contents(atPath: path) else { return false }
-                    framed += Array("file \(prefix)\(name) \(bytes.count)\n".utf8)
-                    framed += bytes
-                    if prefix.isEmpty && name == SyncState.fileName { stateFile = bytes }
+                    let digest = FileHash.sha256([UInt8](bytes))
+                    framed += Array("file \(prefix)\(name) \(bytes.count) \(digest)\n".utf8)
+                    if prefix.isEmpty && name == SyncState.fileName { stateFile = StateFileRead(bytes: bytes, digest: digest) }
                 }
             }
             return true
         }
         // A state directory not made yet holds nothing: a cycle reads an empty state from it.
-        guard FileManager.default.fileExists(atPath: directory) else { return (FileHash.sha256([]), nil) }
+        guard FileManager.default.fileExists(atPath: directory) else { return (FileHash.sha256([]), stateFile) }
         return add(directory, prefix: "") ? (FileHash.sha256(framed), stateFile) : nil
     }
 
@@ -90,14 +97,9 @@ extension SyncEngine {
         var clock = PhaseClock()
         let requestsBefore = client.requestsSent
         let now = Date().timeIntervalSince1970
-        var difference: String?
-        do {
-            difference = try await readsAgain(record, inputs: inputs, now: now, answers: &answers)
-            answers.requests = client.requestsSent - requestsBefore
-        } catch {
-            answers.requests = client.requestsSent - requestsBefore
-            throw error
-        }
+        // The requests count as the cycle's, whether or not they end it.
+        defer { answers.requests = client.requestsSent - requestsBefore }
+        var difference = try await readsAgain(record, inputs: inputs, now: now, answers: &answers)
         // The status the recorded cycle wrote, from its `workflows` member on, is this cycle's too.
         var status: [UInt8] = []
         var offset = 0
