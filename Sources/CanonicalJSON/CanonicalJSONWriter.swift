@@ -31,7 +31,17 @@ public enum CanonicalJSONWriter {
         write(value, indent: indent, pretty: true, into: &output)
     }
 
+    /// An object's members while it is written, innermost object last: one array for the whole
+    /// document, where an array per object cost an allocation each (a tenth of writing a workflow).
+    private typealias Members = [(key: String, value: JSONValue)]
+
     private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8]) {
+        var members: Members = []
+        members.reserveCapacity(64)
+        write(value, indent: indent, pretty: pretty, into: &output, members: &members)
+    }
+
+    private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8], members: inout Members) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -50,7 +60,7 @@ public enum CanonicalJSONWriter {
             for (position, element) in array.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 newline(indent: indent + 1, pretty: pretty, into: &output)
-                write(element, indent: indent + 1, pretty: pretty, into: &output)
+                write(element, indent: indent + 1, pretty: pretty, into: &output, members: &members)
             }
             newline(indent: indent, pretty: pretty, into: &output)
             output.append(UInt8(ascii: "]"))
@@ -60,14 +70,26 @@ public enum CanonicalJSONWriter {
                 return
             }
             output.append(UInt8(ascii: "{"))
-            for (position, entry) in JavaScriptKeyOrder.sortedEntries(object).enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
+            let first = members.count
+            if object.keys.contains(where: { JavaScriptKeyOrder.arrayIndex($0) != nil }) {
+                members.append(contentsOf: JavaScriptKeyOrder.sortedEntries(object))
+            } else {
+                members.append(contentsOf: object)
+                members.withUnsafeMutableBufferPointer { all in
+                    var own = UnsafeMutableBufferPointer(rebasing: all[first...])
+                    own.sort { JavaScriptKeyOrder.precedes($0.key, $1.key) }
+                }
+            }
+            for position in first..<members.count {
+                if position > first { output.append(UInt8(ascii: ",")) }
                 newline(indent: indent + 1, pretty: pretty, into: &output)
-                writeString(entry.key, into: &output)
+                writeString(members[position].key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 if pretty { output.append(UInt8(ascii: " ")) }
-                write(entry.value, indent: indent + 1, pretty: pretty, into: &output)
+                let member = members[position].value
+                write(member, indent: indent + 1, pretty: pretty, into: &output, members: &members)
             }
+            members.removeSubrange(first...)
             newline(indent: indent, pretty: pretty, into: &output)
             output.append(UInt8(ascii: "}"))
         }
@@ -76,14 +98,10 @@ public enum CanonicalJSONWriter {
     private static func newline(indent: Int, pretty: Bool, into output: inout [UInt8]) {
         guard pretty else { return }
         output.append(0x0A)
-        if indent * 2 <= spaces.count {
-            output.append(contentsOf: spaces[..<(indent * 2)])
-        } else {
-            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
-        }
+        // Repeated spaces, not a slice of an array of them: a slice retains and releases its array,
+        // and this runs for every line of every file.
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
     }
-
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 128)
 
     private static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")

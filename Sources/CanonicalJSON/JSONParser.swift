@@ -7,9 +7,9 @@ public struct JSONParser {
 
     /// The input, valid for the parse: read through a pointer, without an array's bounds checks and
     /// reference counting on every byte.
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private var depth = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var depth = 0
     /// The members of the objects being read, innermost last: an object's dictionary is made once its
     /// members are known, at its final size, instead of growing (and rehashing) member by member.
     private var members: [(String, JSONValue)] = []
@@ -36,11 +36,11 @@ public struct JSONParser {
         return try result.get()
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -123,14 +123,14 @@ public struct JSONParser {
         }
     }
 
-    private mutating func enterContainer() throws(JSONParseError) {
+    mutating func enterContainer() throws(JSONParseError) {
         depth += 1
         if depth > Self.maximumDepth {
             throw error("nesting deeper than \(Self.maximumDepth) levels")
         }
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes, so the bytes between the quotes are the string.
@@ -262,7 +262,7 @@ public struct JSONParser {
         while index < bytes.count, isDigit(bytes[index]) { index += 1 }
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -271,7 +271,7 @@ public struct JSONParser {
         }
     }
 
-    private func peek(_ byte: UInt8) -> Bool {
+    func peek(_ byte: UInt8) -> Bool {
         index < bytes.count && bytes[index] == byte
     }
 
@@ -301,7 +301,7 @@ public struct JSONParser {
         return String(repeating: "0", count: 4 - digits.count) + digits
     }
 
-    private func error(_ reason: String) -> JSONParseError {
+    func error(_ reason: String) -> JSONParseError {
         var line = 1
         var column = 1
         for byte in bytes[0..<min(index, bytes.count)] {

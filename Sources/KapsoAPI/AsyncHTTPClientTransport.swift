@@ -21,6 +21,9 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         // Kapso's API does not redirect; a redirect would carry X-API-Key to wherever it points. It is
         // answered as it came (an error status that names the endpoint), never followed.
         configuration.redirectConfiguration = .disallow
+        // No tracer is bootstrapped: without this the client works out span attributes for the no-op
+        // tracer on every request (0.5% of a first import's CPU time, measured with perf).
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

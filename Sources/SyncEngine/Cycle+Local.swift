@@ -110,20 +110,11 @@ extension Cycle {
             if let slash = rest.firstIndex(of: "/") { touched.insert(String(rest[..<slash])) }
         }
         let root = configuration.root
-        // Past a few dozen folders one walk of the tree is cheaper than a lookup per folder.
-        let walkWhole = touched.count > 64
-        var folders: [String: [String: ObjectID]] = [:]
-        func read(_ path: String) async throws(GitError) {
-            let files = try await git.files(inTree: commitTree, under: root.inRepository(path))
-            let inProject = Dictionary(
-                files.compactMap { path, blob in root.inProject(path).map { ($0, blob) } }, uniquingKeysWith: { a, _ in a })
-            folders.merge(RepositoryLayout.workflowFilesByFolder(inProject)) { first, _ in first }
-        }
-        if walkWhole {
-            try await read(RepositoryLayout.workflowsFolder)
-        } else {
-            for folder in touched { try await read(prefix + folder) }
-        }
+        let files = try await git.files(
+            inTree: commitTree, under: root.inRepository(RepositoryLayout.workflowsFolder), inFolders: Array(touched))
+        let inProject = Dictionary(
+            files.compactMap { path, blob in root.inProject(path).map { ($0, blob) } }, uniquingKeysWith: { a, _ in a })
+        let folders = RepositoryLayout.workflowFilesByFolder(inProject)
         // Nothing changes unless all holds: records that stop describing one tree must not be kept as if
         // they described another.
         var records = state.localFiles
@@ -134,8 +125,6 @@ extension Cycle {
             }
             guard records[folder]?.blobs == blobs.mapValues(\.hex) else { return }
         }
-        // The walk saw every folder: a record of any other would describe a folder that is not there.
-        if walkWhole, Set(records.keys) != Set(folders.keys) { return }
         state.localFiles = records
         state.localTree = workflowsTree.hex
     }

@@ -211,7 +211,8 @@ extension Cycle {
         guard case .success(let fetched) = await Self.fetch(stub, client: client, references: references) else { return nil }
         do {
             var blobs: [String: ObjectID] = [:]
-            for (path, bytes) in fetched.exported.files.byPath { blobs[path] = try await git.writeBlob(bytes) }
+            let files = fetched.exported.files.byPath
+            for (file, id) in zip(files, try await git.writeBlobs(files.map(\.bytes))) { blobs[file.path] = id }
             let version = RemoteVersion(workflow: fetched.workflow, hashes: fetched.hashes, blobs: blobs)
             remote[id] = version
             return version

@@ -82,10 +82,11 @@ extension Cycle {
     private mutating func record(_ fetched: Fetched) async throws(GitError) {
         let workflow = fetched.workflow
         report.warnings.append(contentsOf: fetched.exported.warnings.map { "\(workflow.slug): \($0)" })
+        let files = fetched.exported.files.byPath
+        let contents = files.map(\.bytes)
+        let ids = dryRun ? try await git.blobIDs(of: contents) : try await git.writeBlobs(contents)
         var blobs: [String: ObjectID] = [:]
-        for (path, bytes) in fetched.exported.files.byPath {
-            blobs[path] = dryRun ? try await git.blobID(of: bytes) : try await git.writeBlob(bytes)
-        }
+        for (file, id) in zip(files, ids) { blobs[file.path] = id }
         remote[workflow.id] = RemoteVersion(workflow: workflow, hashes: fetched.hashes, blobs: blobs)
         state.pendingFetch.remove(workflow.id)
         state.unreadable.removeValue(forKey: workflow.id)

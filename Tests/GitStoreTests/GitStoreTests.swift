@@ -35,6 +35,13 @@ import Testing
         #expect(try await store.readFile(atPath: "workflows/missing.json", inTree: tree) == nil)
         #expect(try await store.files(inTree: tree, under: "workflows") == ["workflows/one/a.json": a, "workflows/two/b.json": b])
         #expect(try await store.files(inTree: tree).count == 3)
+        // Named folders of one folder: a name that is missing, or a file, holds nothing.
+        #expect(
+            try await store.files(inTree: tree, under: "workflows", inFolders: ["two", "missing"]) == ["workflows/two/b.json": b])
+        #expect(try await store.files(inTree: tree, under: "", inFolders: ["workflows", "top.yaml"]).count == 2)
+        #expect(try await store.files(inTree: tree, under: "nowhere", inFolders: ["one"]).isEmpty)
+        #expect(try await store.writeBlobs([Array("beta\n".utf8), Array("alpha\n".utf8)]) == [b, a])
+        #expect(try await store.blobIDs(of: [Array("alpha\n".utf8)]) == [a])
 
         // The git CLI sees the same content, and the repository is sound.
         let show = try await runGit(["--git-dir", store.path, "show", "main:workflows/one/a.json"])

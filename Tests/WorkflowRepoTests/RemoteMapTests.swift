@@ -40,8 +40,13 @@ import WorkflowRepo
                 updatedAt: "2026-01-0\(index % 9 + 1)", files: ["workflows/flow-\(index)/definition.json": "h\(index)"],
                 extra: index % 4 == 0 ? ["generatedSource": ["path": "a \"b\"", "n": 1]] : [:])
         }
+        // Members of every kind beside the ones the writer lays out itself, in the order JavaScript gives.
+        var odd = entry(0, lock: -2)
+        odd.extra = ["0": [1, ["z": nil, "a": .number(JSONNumber(literal: "2.5"))]], "Zed": "é \u{1F600}\n", "zz": [:]]
+        odd.files = ["workflows/flow-0/a \"q\".json": "h", "workflows/flow-0/10": "", "workflows/flow-0/é": "x"]
         var map = RemoteMap(extra: ["note": "kept", "10": true])
-        for index in 0..<40 { map.set(entry(index, lock: index)) }
+        for index in 1..<40 { map.set(entry(index, lock: index)) }
+        map.set(odd)
         var written = RemoteMap.WrittenEntries()
         var versions = [map]
         _ = map.canonicalBytes(reusing: &written)
@@ -59,6 +64,47 @@ import WorkflowRepo
             #expect(try RemoteMap(bytes: bytes).workflows == version.workflows)
         }
         #expect(String(decoding: RemoteMap().canonicalBytes(), as: UTF8.self) == "{\n  \"version\": 1,\n  \"workflows\": {}\n}\n")
+    }
+
+    /// The map is read member by member, straight into entries; it must give what reading the parsed
+    /// document gives, and leave every file it does not take to that reading (which names the fault).
+    @Test(arguments: [
+        #"{"version":1,"workflows":{}}"#,
+        #"{"workflows":{"a":{"id":"1","slug":"b","lockVersion":3,"status":"active","updatedAt":"t","files":{"w\\a\\x.json":"h"}}},"functions":{}}"#,
+        #"{"workflows":{"a":{"id":"1","lockVersion":3.0,"status":7,"files":[],"sourceFile":{"path":"w\\a.js"},"x":[1,{"y":null}]}},"z":true}"#,
+        #"{"workflows":{"a":{"id":"1","files":{"p":1,"q":null}},"b":{"id":"2","lockVersion":null,"slug":null}}}"#,
+        #" { "functions" : { "f" : { "id" : "fn" , "files" : { } } } , "workflows" : { } } "#,
+        #"{"workflows":{"a":{"id":"1"},"a":{"id":"2"}}}"#,
+        #"{"workflows":{"a":{"id":"1","id":"2"}}}"#,
+        #"{"workflows":{"a":{"id":"1","files":{"x\\y":"1","x/y":"2"}}}}"#,
+        #"{"workflows":{},"workflows":{"a":{"id":"1"}}}"#,
+        #"{"workflows":{"a":{"id":"1","extra":1,"extra":2}}}"#,
+        #"{"workflows":{"a":{"id":1}}}"#,
+        #"{"workflows":{"a":[]}}"#,
+        #"{"workflows":null}"#,
+        #"{"functions":null,"workflows":{}}"#,
+        #"{"workflows":{"a":{"id":"1"}}} x"#,
+        #"{"workflows":{"a":{"id":"\ud800"}}}"#,
+        "[]", "", "\u{FEFF}{}",
+    ])
+    func readingMemberByMemberGivesWhatTheDocumentGives(text: String) {
+        let bytes = Array(text.utf8)
+        func outcome(_ read: () throws -> RemoteMap) -> (map: RemoteMap?, error: String?) {
+            do { return (try read(), nil) } catch { return (nil, "\(error)") }
+        }
+        let direct = outcome { try RemoteMap(bytes: bytes) }
+        let viaDocument = outcome { try RemoteMap(document: try JSONParser.parse(bytes)) }
+        switch (direct, viaDocument) {
+        case ((let map?, nil), (let expected?, nil)):
+            #expect(map == expected)
+            #expect(map.canonicalBytes() == expected.canonicalBytes())
+        case ((nil, let error?), (nil, let expected?)):
+            // Not JSON: the document is not made at all, and its parse error carries no file name.
+            #expect(error.hasPrefix(".kapso/remote-map.json: "))
+            if !expected.hasPrefix("invalid JSON") { #expect(error == expected) }
+        default:
+            Issue.record("member by member: \(direct); as a document: \(viaDocument)")
+        }
     }
 
     @Test func hashesAreSHA256OfTheBytes() {
