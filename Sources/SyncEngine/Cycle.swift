@@ -133,16 +133,23 @@ struct Cycle {
         // After a crash mid-push, Kapso's version must be read to be recognised as this service's own write.
         var known = state.knownVersions
         for id in intents.open.keys { known.removeValue(forKey: id) }
-        let listedIDs = Set(list.workflows.map(\.id))
-        state.pendingFetch.formIntersection(listedIDs)
-        state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) }
-        var plan = FetchPlanner.plan(
-            list: list, base: base, known: known, fullPass: fullPass, pending: state.pendingFetch, unreadable: state.unreadable)
-        report.failures = plan.rejected
-        let rejectedIDs = Set(list.workflows.map(\.id)).subtracting(plan.fetch.map(\.id)).subtracting(plan.upToDate.map(\.id))
-        untouchable = rejectedIDs
-        // Left out by the filter: not read, and held out of the plan like a workflow that cannot be read.
         let filter = engine.configuration.filter
+        // Gathered only when something below needs them: at 10,000 workflows a set of the ids costs a
+        // millisecond or two, and an idle cycle needs none.
+        let needsListedIDs = !state.pendingFetch.isEmpty || !state.unreadable.isEmpty || !filter.isAll || !list.invalid.isEmpty
+        let listedIDs = needsListedIDs ? Set(list.workflows.map(\.id)) : []
+        if !state.pendingFetch.isEmpty { state.pendingFetch.formIntersection(listedIDs) }
+        if !state.unreadable.isEmpty { state.unreadable = state.unreadable.filter { listedIDs.contains($0.key) } }
+        var plan = engine.fetchPlan(
+            FetchPlanInputs(
+                list: list, base: base, known: known, fullPass: fullPass,
+                pending: state.pendingFetch, unreadable: state.unreadable))
+        report.failures = plan.rejected
+        // A rejected id that is also planned (a list naming one workflow twice) is not held out, as before.
+        untouchable =
+            plan.rejectedIDs.isEmpty
+            ? [] : plan.rejectedIDs.subtracting(plan.fetch.map(\.id)).subtracting(plan.upToDate.map(\.id))
+        // Left out by the filter: not read, and held out of the plan like a workflow that cannot be read.
         if !filter.isAll {
             let filtered = Set(list.workflows.filter { !filter.admits(slug: $0.slug, status: $0.status) }.map(\.id))
             let unlisted = base.workflows.values.filter { !listedIDs.contains($0.id) && !filter.admits(slug: $0.slug) }.map(\.id)
@@ -155,8 +162,7 @@ struct Cycle {
         fetchPlan = plan
         // An unreadable list entry may be any workflow of the base: none of them counts as gone from Kapso.
         if !list.invalid.isEmpty {
-            let listed = Set(list.workflows.map(\.id))
-            untouchable.formUnion(base.workflows.values.map(\.id).filter { !listed.contains($0) })
+            untouchable.formUnion(base.workflows.values.map(\.id).filter { !listedIDs.contains($0) })
         }
         engine.logger.debug(
             "planned cycle",
@@ -316,8 +322,10 @@ struct Cycle {
     }
 
     private func saveStatus() throws(SyncError) {
+        let workflows = outcome.remoteMap.workflows
         var bySlug: [String: String] = [:]
-        for (slug, entry) in outcome.remoteMap.workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
+        bySlug.reserveCapacity(workflows.count)
+        for (slug, entry) in workflows where !entry.files.isEmpty { bySlug[slug] = entry.id }
         do {
             // A success is a cycle that synced every workflow it meant to: not a dry run (a suspended
             // service), and not one that failed to read or write a workflow. Conflicts and invalid files

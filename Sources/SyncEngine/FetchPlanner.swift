@@ -12,6 +12,8 @@ public enum FetchPlanner {
         public var upToDate: [WorkflowSummary] = []
         /// Workflows that cannot be synced, with the reason, by name.
         public var rejected: [Rejection] = []
+        /// The ids of the listed workflows among `rejected` (an unreadable list entry has none).
+        public var rejectedIDs: Set<String> = []
     }
 
     public struct Rejection: Sendable, Equatable {
@@ -57,34 +59,44 @@ public enum FetchPlanner {
         for entry in list.invalid {
             plan.rejected.append(Rejection(workflow: entry.reference, reason: "unreadable list entry: \(entry.reason)"))
         }
+        // Each look-up counts at 10,000 workflows: the map's dictionaries are taken once, a workflow's
+        // folder is found by its id once, and the ids listed are gathered only if a folder's holder
+        // must be asked about.
+        let workflows = base.workflows
+        let folderByID = base.slugByID
         var slugOwner: [String: String] = [:]
-        let listedIDs = Set(list.workflows.map(\.id))
+        slugOwner.reserveCapacity(list.workflows.count)
+        var listedIDs: Set<String>?
         for summary in list.workflows {
             // Made only for a rejection: at 10,000 workflows every string made per workflow counts.
             func display() -> String { "\(summary.slug) (\(summary.id))" }
+            func reject(_ workflow: String, _ reason: String) {
+                plan.rejected.append(Rejection(workflow: workflow, reason: reason))
+                plan.rejectedIDs.insert(summary.id)
+            }
             guard Slug.isValid(summary.slug) else {
-                plan.rejected.append(
-                    Rejection(workflow: "\"\(summary.name)\" (\(summary.id))", reason: LayoutError.invalidSlug(summary.slug).description))
+                reject("\"\(summary.name)\" (\(summary.id))", LayoutError.invalidSlug(summary.slug).description)
                 continue
             }
             if let owner = slugOwner[summary.slug] {
-                plan.rejected.append(
-                    Rejection(workflow: display(), reason: "slug already used by workflow \(owner)"))
+                reject(display(), "slug already used by workflow \(owner)")
                 continue
             }
-            if let holder = base.workflows[summary.slug], holder.id != summary.id, listedIDs.contains(holder.id) {
-                plan.rejected.append(
-                    Rejection(
-                        workflow: display(),
-                        reason: "folder workflows/\(summary.slug) belongs to workflow \(holder.id)"))
-                continue
+            // The base's folder of this workflow is its slug's folder: no other workflow holds it.
+            let folder = folderByID[summary.id]
+            if folder != summary.slug, let holder = workflows[summary.slug], holder.id != summary.id {
+                if listedIDs == nil { listedIDs = Set(list.workflows.map(\.id)) }
+                if listedIDs?.contains(holder.id) == true {
+                    reject(display(), "folder workflows/\(summary.slug) belongs to workflow \(holder.id)")
+                    continue
+                }
             }
             slugOwner[summary.slug] = summary.id
             if !fullPass, let known = unreadable[summary.id], known.lockVersion == summary.lockVersion {
-                plan.rejected.append(Rejection(workflow: display(), reason: known.reason))
+                reject(display(), known.reason)
                 continue
             }
-            guard !fullPass, !pending.contains(summary.id), let entry = base.entry(forID: summary.id), entry.slug == summary.slug else {
+            guard !fullPass, !pending.contains(summary.id), let folder, let entry = workflows[folder], entry.slug == summary.slug else {
                 plan.fetch.append(summary)
                 continue
             }

@@ -220,6 +220,11 @@ struct EngineCache: Sendable {
     var statusWorkflowsWritten: String?
     /// The last reconcile plan and what it was made from.
     var lastPlan: (inputs: Cycle.PlanInputs, actions: [ReconcilePlanner.Action])?
+    /// Kapso's side of the last reconcile plan made with nothing fetched, and the list and the
+    /// workflows held out it was made from.
+    var lastPlanRemote: (listed: [WorkflowSummary], untouchable: Set<String>, states: [String: ReconcilePlanner.Remote])?
+    /// The last fetch plan and what it was made from.
+    var lastFetchPlan: (inputs: FetchPlanInputs, plan: FetchPlanner.Plan)?
     /// The remote-map's workflow entries as last laid out, so that a commit lays out only those that changed.
     var remoteMapEntries = RemoteMap.WrittenEntries()
     /// The sha256 of the state file `state` was read from or written as; nil when not known.

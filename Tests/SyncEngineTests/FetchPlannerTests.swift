@@ -72,6 +72,10 @@ import WorkflowRepo
         #expect(plan.fetch.map(\.id) == testCase.fetch)
         #expect(plan.upToDate.map(\.id) == testCase.upToDate)
         #expect(plan.rejected.map(\.workflow) == testCase.rejected)
+        // Every listed workflow is fetched, up to date or rejected, and only one of them.
+        let listed = Set(testCase.list.compactMap { $0["id"]?.stringValue })
+        #expect(plan.rejectedIDs == listed.subtracting(testCase.fetch).subtracting(testCase.upToDate))
+        #expect(plan.rejectedIDs.count == testCase.rejected.count)
     }
 
     @Test func unreadableEntriesAreRejectedByName() {
