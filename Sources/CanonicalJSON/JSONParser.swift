@@ -12,7 +12,7 @@ public struct JSONParser {
     var depth = 0
     /// The members of the objects being read, innermost last: an object's dictionary is made once its
     /// members are known, at its final size, instead of growing (and rehashing) member by member.
-    private var members: [(String, JSONValue)] = []
+    var members: [(String, JSONValue)] = []
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
@@ -57,42 +57,15 @@ public struct JSONParser {
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enterContainer()
-        index += 1
-        skipWhitespace()
-        if peek(UInt8(ascii: "}")) {
-            index += 1
-            depth -= 1
-            return .object([:])
-        }
         let first = members.count
-        while true {
-            skipWhitespace()
-            guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after key") }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue()
-            members.append((key, value))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input in object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                var object = [String: JSONValue](minimumCapacity: members.count - first)
-                // In order, so that a repeated key keeps its last value.
-                for (key, value) in members[first...] { object[key] = value }
-                members.removeSubrange(first...)
-                return .object(object)
-            }
-            throw error("expected ',' or '}' in object")
+        try readObject { (parser: inout JSONParser, key: String) throws(JSONParseError) in
+            parser.members.append((key, try parser.parseValue()))
         }
+        var object = [String: JSONValue](minimumCapacity: members.count - first)
+        // In order, so that a repeated key keeps its last value.
+        for (key, value) in members[first...] { object[key] = value }
+        members.removeSubrange(first...)
+        return .object(object)
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {

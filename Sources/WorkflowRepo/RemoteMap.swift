@@ -230,20 +230,11 @@ public struct RemoteMap: Sendable, Equatable {
         return output
     }
 
-    /// A section as the object member of the root it is: `{}` when empty, else one entry per line.
+    /// A section as the object member of the root it is.
     private static func appendSection(
         _ entries: [String: Entry], to output: inout [UInt8], entryBytes: (String, Entry) -> [UInt8]
     ) {
-        guard !entries.isEmpty else { return output.append(contentsOf: "{}".utf8) }
-        output.append(UInt8(ascii: "{"))
-        for (position, slug) in JavaScriptKeyOrder.sorted(entries.keys).enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: "\n    ".utf8)
-            CanonicalJSONWriter.appendQuoted(slug, to: &output)
-            output.append(contentsOf: ": ".utf8)
-            output.append(contentsOf: entryBytes(slug, entries[slug]!))
-        }
-        output.append(contentsOf: "\n  }".utf8)
+        appendObject(entries.keys, level: 1, to: &output) { slug, output in output.append(contentsOf: entryBytes(slug, entries[slug]!)) }
     }
 
     /// An entry as the canonical writer lays it out inside its section, written member by member: a
@@ -256,37 +247,42 @@ public struct RemoteMap: Sendable, Equatable {
         if entry.updatedAt != nil { keys.insert("updatedAt") }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
-        bytes.append(UInt8(ascii: "{"))
-        for (position, key) in JavaScriptKeyOrder.sorted(keys).enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: "\n      ".utf8)
-            CanonicalJSONWriter.appendQuoted(key, to: &bytes)
-            bytes.append(contentsOf: ": ".utf8)
-            switch key {
-            case "id": CanonicalJSONWriter.appendQuoted(entry.id, to: &bytes)
-            case "slug": CanonicalJSONWriter.appendQuoted(entry.slug, to: &bytes)
-            case "lockVersion": bytes.append(contentsOf: (entry.lockVersion.map(String.init) ?? "null").utf8)
-            case "status" where entry.status != nil: CanonicalJSONWriter.appendQuoted(entry.status!, to: &bytes)
-            case "updatedAt" where entry.updatedAt != nil: CanonicalJSONWriter.appendQuoted(entry.updatedAt!, to: &bytes)
-            case "files": appendFiles(entry.files, to: &bytes)
+        appendObject(keys, level: 2, to: &bytes) { key, bytes in
+            switch (key, entry.status, entry.updatedAt) {
+            case ("id", _, _): CanonicalJSONWriter.appendQuoted(entry.id, to: &bytes)
+            case ("slug", _, _): CanonicalJSONWriter.appendQuoted(entry.slug, to: &bytes)
+            case ("lockVersion", _, _): bytes.append(contentsOf: (entry.lockVersion.map(String.init) ?? "null").utf8)
+            case ("status", let status?, _): CanonicalJSONWriter.appendQuoted(status, to: &bytes)
+            case ("updatedAt", _, let updatedAt?): CanonicalJSONWriter.appendQuoted(updatedAt, to: &bytes)
+            case ("files", _, _):
+                appendObject(entry.files.keys, level: 3, to: &bytes) { path, bytes in
+                    CanonicalJSONWriter.appendQuoted(entry.files[path]!, to: &bytes)
+                }
             default: CanonicalJSONWriter.appendCanonical(entry.extra[key]!, indent: 3, to: &bytes)
             }
         }
-        bytes.append(contentsOf: "\n    }".utf8)
         return bytes
     }
 
-    private static func appendFiles(_ files: [String: String], to bytes: inout [UInt8]) {
-        guard !files.isEmpty else { return bytes.append(contentsOf: "{}".utf8) }
-        bytes.append(UInt8(ascii: "{"))
-        for (position, path) in JavaScriptKeyOrder.sorted(files.keys).enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: "\n        ".utf8)
-            CanonicalJSONWriter.appendQuoted(path, to: &bytes)
-            bytes.append(contentsOf: ": ".utf8)
-            CanonicalJSONWriter.appendQuoted(files[path]!, to: &bytes)
+    /// An object as the canonical writer lays it out at nesting level `level`: `{}` when empty, else
+    /// one member per line, the keys in JavaScript's order, each value written by `value`.
+    private static func appendObject(
+        _ keys: some Sequence<String>, level: Int, to output: inout [UInt8], value: (String, inout [UInt8]) -> Void
+    ) {
+        let sorted = JavaScriptKeyOrder.sorted(keys)
+        guard !sorted.isEmpty else { return output.append(contentsOf: "{}".utf8) }
+        let memberIndent = "\n" + String(repeating: " ", count: 2 * (level + 1))
+        output.append(UInt8(ascii: "{"))
+        for (position, key) in sorted.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: memberIndent.utf8)
+            CanonicalJSONWriter.appendQuoted(key, to: &output)
+            output.append(contentsOf: ": ".utf8)
+            value(key, &output)
         }
-        bytes.append(contentsOf: "\n      }".utf8)
+        output.append(UInt8(ascii: "\n"))
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        output.append(UInt8(ascii: "}"))
     }
 }
 
