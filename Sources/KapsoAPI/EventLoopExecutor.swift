@@ -5,9 +5,9 @@ import NIOPosix
 ///
 /// Without it every answer from Kapso wakes a thread of Swift's pool from an event loop, and every
 /// request wakes an event loop from the pool: at 20,000 requests (a first import of 10,000
-/// workflows) those hand-offs cost about 14% of the process's CPU time (measured with
-/// `make bench SCALE=10000`, and `perf` showed the futex and eventfd wake-ups). On the event loops, a
-/// task that awaits an answer resumes on the thread that read it.
+/// workflows) those hand-offs cost about 14% of the process's CPU time (measured on first imports run
+/// side by side; `perf` showed the futex and eventfd wake-ups). On the event loops, a task that
+/// awaits an answer resumes on the thread that read it.
 ///
 /// Nothing in the process blocks a global-executor thread for long: libgit2 runs on the store's own
 /// queue, the watch of a stalled git connection and the status server's sockets on threads of their
