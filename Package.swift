@@ -25,8 +25,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
-        // The version async-http-client resolves to; named for NIOPosix (see EventLoopExecutor).
-        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -38,10 +36,7 @@ let package = Package(
         .target(name: "KapsoModels", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .target(
             name: "KapsoAPI",
-            dependencies: [
-                "CanonicalJSON", "KapsoModels", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["CanonicalJSON", "KapsoModels", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         .target(
             name: "KapsoYAML", dependencies: ["CanonicalJSON", .product(name: "Yams", package: "Yams")],

@@ -14,8 +14,6 @@ import SyncEngine
 @main
 struct Benchmark {
     static func main() async throws {
-        // As `kapso-gitsync` does, so the cycles inside this process cost what they cost in `run`.
-        EventLoopExecutor.install()
         let arguments = CommandLine.arguments
         let workflows = Int(value(of: "--workflows", in: arguments) ?? "") ?? 1000
         let nodes = Int(value(of: "--nodes", in: arguments) ?? "") ?? 40

@@ -2,17 +2,9 @@ import ArgumentParser
 import Foundation
 import GitSyncComposition
 import GitSyncConfig
-import KapsoAPI
 
 @main
 struct KapsoGitsync: AsyncParsableCommand {
-    /// Tasks run on the HTTP client's event loops (see `EventLoopExecutor`), which must be set up
-    /// before the first task starts.
-    static func main() async {
-        EventLoopExecutor.install()
-        await Self.main(nil)
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "kapso-gitsync",
         abstract: "Keep the workflows of a Kapso project in sync with a git repository.",
