@@ -80,6 +80,10 @@ extension JSONParser {
         return try parseString()
     }
 
+    /// Where the parser stands, as an offset into the bytes being read: inside `readObject`'s `member`,
+    /// the first byte of the member's value (and, once `member` has read it, the byte after it).
+    public var offset: Int { index }
+
     /// An error for `reason` at the parser's place: for a reader that finds a shape it does not expect.
     public func mismatch(_ reason: String) -> JSONParseError {
         error(reason)

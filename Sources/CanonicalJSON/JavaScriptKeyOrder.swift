@@ -25,20 +25,26 @@ public enum JavaScriptKeyOrder {
 
     /// UTF-16 code unit order. UTF-8 byte order is code point order, which differs from it only between a
     /// character above U+FFFF and one in U+E000–U+FFFF: where the first difference is in ASCII, both agree.
+    /// Native strings are compared over their UTF-8 storage: keys that share a long prefix (slugs,
+    /// paths) made the string iterators a tenth of a 10,000-workflow commit.
     public static func precedes(_ left: String, _ right: String) -> Bool {
-        var leftBytes = left.utf8.makeIterator()
-        var rightBytes = right.utf8.makeIterator()
-        while true {
-            switch (leftBytes.next(), rightBytes.next()) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case (let a?, let b?):
-                if a == b { continue }
-                if a < 0x80 && b < 0x80 { return a < b }
-                return left.utf16.lexicographicallyPrecedes(right.utf16)
+        let contiguous = left.utf8.withContiguousStorageIfAvailable { leftBytes in
+            right.utf8.withContiguousStorageIfAvailable { rightBytes in
+                precedes(leftBytes, rightBytes, left: left, right: right)
             }
         }
+        if let answer = contiguous ?? nil { return answer }
+        return precedes(Array(left.utf8), Array(right.utf8), left: left, right: right)
+    }
+
+    private static func precedes(
+        _ leftBytes: some RandomAccessCollection<UInt8>, _ rightBytes: some RandomAccessCollection<UInt8>, left: String, right: String
+    ) -> Bool {
+        for (a, b) in zip(leftBytes, rightBytes) where a != b {
+            if a < 0x80 && b < 0x80 { return a < b }
+            return left.utf16.lexicographicallyPrecedes(right.utf16)
+        }
+        return leftBytes.count < rightBytes.count
     }
 
     public static func sorted(_ keys: some Sequence<String>) -> [String] {

@@ -158,6 +158,14 @@ public actor GitStore {
         return ids
     }
 
+    /// Several blobs in one hop onto the store's queue (see `writeBlobs`).
+    public func readBlobs(_ ids: [ObjectID]) throws(GitError) -> [[UInt8]] {
+        var contents: [[UInt8]] = []
+        contents.reserveCapacity(ids.count)
+        for id in ids { contents.append(try readBlob(id)) }
+        return contents
+    }
+
     public func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8] {
         var oid = id.raw
         var blob: OpaquePointer?

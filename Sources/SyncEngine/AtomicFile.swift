@@ -9,7 +9,7 @@ import Foundation
 public enum AtomicFile {
     /// `durable`: the file and its folder are synced before this returns, for a record that must
     /// survive a crash of the machine right after (a push intent announces a write that follows).
-    public static func write(_ data: Data, to url: URL, durable: Bool = false) throws {
+    public static func write(_ data: some ContiguousBytes, to url: URL, durable: Bool = false) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw posixError(path: temporary.path) }

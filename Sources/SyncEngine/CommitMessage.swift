@@ -241,6 +241,9 @@ public enum CommitMessage {
     }
 
     static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
+        // Every newline character starts with one of these bytes in UTF-8 (U+0085 with 0xC2, U+2028 and
+        // U+2029 with 0xE2): text without them, nearly all, is kept as it is instead of rebuilt.
+        guard text.utf8.contains(where: { (0x0A...0x0D).contains($0) || $0 == 0xC2 || $0 == 0xE2 }) else { return text }
+        return String(text.map { $0.isNewline ? " " : $0 })
     }
 }

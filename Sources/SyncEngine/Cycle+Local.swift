@@ -149,11 +149,23 @@ extension Cycle {
 
     /// `movedFrom`: the folder was recognised as that workflow's, moved (see `LocalWorkflow.read`).
     func readWorkflow(folder: String, blobs: [String: ObjectID], movedFrom: String? = nil) async throws -> LocalWorkflow {
-        let prefix = "\(RepositoryLayout.workflowsFolder)/\(folder)/"
-        var definition: [UInt8]?
-        var yaml: [UInt8]?
-        if let blob = blobs[prefix + "definition.json"] { definition = try await git.readBlob(blob) }
-        if let blob = blobs[prefix + "workflow.yaml"] { yaml = try await git.readBlob(blob) }
+        let (definition, yaml) = try await workflowFiles(folder: folder, blobs: blobs)
         return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml, movedFrom: movedFrom)
+    }
+
+    /// The folder's two files parsed and checked, without the canonical form `readWorkflow` also makes.
+    func readWorkflowContent(folder: String, blobs: [String: ObjectID]) async throws -> LocalWorkflow.Content {
+        let (definition, yaml) = try await workflowFiles(folder: folder, blobs: blobs)
+        return try LocalWorkflow.Content.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
+    }
+
+    private func workflowFiles(folder: String, blobs: [String: ObjectID]) async throws -> (definition: [UInt8]?, yaml: [UInt8]?) {
+        let prefix = "\(RepositoryLayout.workflowsFolder)/\(folder)/"
+        let definitionBlob = blobs[prefix + "definition.json"]
+        let yamlBlob = blobs[prefix + "workflow.yaml"]
+        var contents = try await git.readBlobs([definitionBlob, yamlBlob].compactMap { $0 })[...]
+        let definition = definitionBlob == nil ? nil : contents.popFirst()
+        let yaml = yamlBlob == nil ? nil : contents.popFirst()
+        return (definition, yaml)
     }
 }

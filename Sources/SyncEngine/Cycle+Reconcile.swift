@@ -233,8 +233,8 @@ extension Cycle {
             let blobs = local.blobs[previous.slug]
         else { return [] }
         do {
-            let before = try await readWorkflow(folder: previous.slug, blobs: blobs)
-            let after = try await readWorkflow(folder: fetched.workflow.slug, blobs: fetched.blobs)
+            let before = try await readWorkflowContent(folder: previous.slug, blobs: blobs)
+            let after = try await readWorkflowContent(folder: fetched.workflow.slug, blobs: fetched.blobs)
             return WorkflowChanges.between(.init(before), .init(after))
         } catch let error as GitError {
             throw .git(error)

@@ -85,9 +85,6 @@ struct Cycle {
         } catch {
             throw .git(error)
         }
-        committedBase = try await Self.readRemoteMap(engine: engine, tree: baseTree)
-        base = committedBase
-        outcome = CycleOutcome(remoteMap: committedBase)
         if let cached = engine.cache.withLock({ $0.state }) {
             savedState = cached
             stateInEarlierForm = false
@@ -99,6 +96,9 @@ struct Cycle {
             engine.cache.withLock { $0.stateFileDigest = nil }
         }
         state = savedState
+        committedBase = try await Self.readRemoteMap(engine: engine, tree: baseTree, written: savedState.remoteMapWritten)
+        base = committedBase
+        outcome = CycleOutcome(remoteMap: committedBase)
         let currentTime = Date().timeIntervalSince1970
         now = currentTime
         intents = PushIntentLedger(stateDirectory: engine.configuration.stateDirectory)
@@ -172,7 +172,10 @@ struct Cycle {
             ])
     }
 
-    static func readRemoteMap(engine: SyncEngine, tree: ObjectID?) async throws(SyncError) -> RemoteMap {
+    /// `written`: the blob the last commit wrote, as the state records it.
+    static func readRemoteMap(
+        engine: SyncEngine, tree: ObjectID?, written: SyncState.WrittenRemoteMap?
+    ) async throws(SyncError) -> RemoteMap {
         guard let tree else { return RemoteMap() }
         do {
             guard
@@ -181,7 +184,16 @@ struct Cycle {
             else { return RemoteMap() }
             if let cached = engine.cache.withLock({ $0.remoteMap }), cached.blob == blob { return cached.map }
             if let written = try engine.adoptWrittenRemoteMap(blob: blob) { return written }
-            let map = try RemoteMap(bytes: try await engine.git.readBlob(blob))
+            let bytes = try await engine.git.readBlob(blob)
+            let map: RemoteMap
+            // A blob id fixes the bytes: these are the ones this writer laid out.
+            if let written, written.blob == blob.hex, written.layout == RemoteMap.layout {
+                var laidOut = RemoteMap.WrittenEntries()
+                map = try RemoteMap(bytes: bytes, laidOut: &laidOut)
+                engine.cache.withLock { [laidOut] in $0.remoteMapEntries = laidOut }
+            } else {
+                map = try RemoteMap(bytes: bytes)
+            }
             engine.cache.withLock { $0.remoteMap = (blob, map) }
             return map
         } catch let error as GitError {
@@ -241,6 +253,7 @@ struct Cycle {
             let remoteMapBytes = outcome.remoteMap.canonicalBytes(reusing: &writtenEntries)
             engine.cache.withLock { [writtenEntries] in $0.remoteMapEntries = writtenEntries }
             let remoteMapBlob = try await git.writeBlob(remoteMapBytes)
+            state.remoteMapWritten = .init(blob: remoteMapBlob.hex, layout: RemoteMap.layout)
             allChanges.append(.upsert(path: RepositoryLayout.remoteMap, blob: remoteMapBlob))
             // The project files the CLI writes are created once and then left to their owner.
             if try await blob(at: RepositoryLayout.kapsoYAML, in: baseTree) == nil {

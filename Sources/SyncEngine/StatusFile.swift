@@ -78,7 +78,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
     func save(to directory: String, reusing laidOut: inout LaidOutWorkflows?) throws -> [UInt8] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let bytes = bytes(reusing: &laidOut)
-        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        try AtomicFile.write(bytes, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
         return bytes
     }
 

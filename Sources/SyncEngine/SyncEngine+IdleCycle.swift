@@ -77,7 +77,7 @@ extension SyncEngine {
                     guard add(path, prefix: prefix + name + "/") else { return false }
                 } else {
                     guard (info.st_mode & S_IFMT) == S_IFREG, let bytes = FileManager.default.contents(atPath: path) else { return false }
-                    let digest = FileHash.sha256([UInt8](bytes))
+                    let digest = FileHash.sha256(bytes)
                     framed += Array("file \(prefix)\(name) \(bytes.count) \(digest)\n".utf8)
                     if prefix.isEmpty && name == SyncState.fileName { stateFile = StateFileRead(bytes: bytes, digest: digest) }
                 }
@@ -106,7 +106,7 @@ extension SyncEngine {
         if difference == nil {
             let url = URL(fileURLWithPath: directory).appendingPathComponent(StatusFile.fileName)
             if let data = try? Data(contentsOf: url), case let read = [UInt8](data), let at = StatusFile.workflowsOffset(in: read),
-                FileHash.sha256(Array(read[at...])) == record.statusWorkflows
+                FileHash.sha256(read[at...]) == record.statusWorkflows
             {
                 (status, offset) = (read, at)
             } else {

@@ -80,7 +80,7 @@ public final class SyncEngine: Sendable {
     func saveStatus(_ status: StatusFile) throws {
         var laidOut = cache.withLock { $0.statusWorkflows }
         let bytes = try status.save(to: configuration.stateDirectory, reusing: &laidOut)
-        let workflowsWritten = StatusFile.workflowsOffset(in: bytes).map { FileHash.sha256(Array(bytes[$0...])) }
+        let workflowsWritten = StatusFile.workflowsOffset(in: bytes).map { FileHash.sha256(bytes[$0...]) }
         cache.withLock { [laidOut] in
             $0.status = status
             $0.statusWorkflows = laidOut

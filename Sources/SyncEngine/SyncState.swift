@@ -21,6 +21,11 @@ public struct SyncState: Codable, Sendable, Equatable {
     /// every cycle, read again only when the version moves or on the next full pass.
     public var unreadable: [String: FetchPlanner.Unreadable] = [:]
 
+    /// The remote-map blob this service last committed, and the layout it wrote it in: a map read from
+    /// that blob is known to be laid out by this writer, so a commit writes its unchanged entries again
+    /// as they are (at 10,000 workflows, laying out every entry was a tenth of a 100-change `sync`).
+    public var remoteMapWritten: WrittenRemoteMap?
+
     /// Function id → the version (`lock_version|updated_at`) last read and found to equal the base.
     public var knownFunctionVersions: [String: String]?
     /// Functions written to Kapso whose deployment failed: deployed again while Kapso still holds what
@@ -34,6 +39,16 @@ public struct SyncState: Codable, Sendable, Equatable {
         public init(blobs: [String: String], hashes: [String: String]) {
             self.blobs = blobs
             self.hashes = hashes
+        }
+    }
+
+    public struct WrittenRemoteMap: Codable, Sendable, Equatable {
+        public var blob: String
+        public var layout: Int
+
+        public init(blob: String, layout: Int) {
+            self.blob = blob
+            self.layout = layout
         }
     }
 
@@ -61,7 +76,9 @@ public struct SyncState: Codable, Sendable, Equatable {
             }
             return (state, true)
         }
-        return (SyncStateText.decode([UInt8](data)) ?? SyncState(), false)
+        // Read where the bytes are: a copy of a 10,000-workflow state is 4 MB of fresh pages.
+        let state = data.withUnsafeBytes { SyncStateText.decode($0.bindMemory(to: UInt8.self)) }
+        return (state ?? SyncState(), false)
     }
 
     /// Returns the bytes written.
@@ -69,7 +86,7 @@ public struct SyncState: Codable, Sendable, Equatable {
     public func save(to directory: String) throws -> [UInt8] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let bytes = SyncStateText.encode(self)
-        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
+        try AtomicFile.write(bytes, to: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName))
         return bytes
     }
 }

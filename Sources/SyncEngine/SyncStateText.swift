@@ -16,6 +16,7 @@ enum SyncStateText {
         writer.line([header])
         if let lastFullPass = state.lastFullPass { writer.line(["full", String(lastFullPass)]) }
         if let localTree = state.localTree { writer.line(["localtree", localTree]) }
+        if let written = state.remoteMapWritten { writer.line(["remotemap", String(written.layout), written.blob]) }
         for (id, known) in state.knownVersions.sorted(by: { $0.key < $1.key }) {
             writer.fields(["known", id, known.lockVersion.map(String.init) ?? ""])
             writer.map(known.files)
@@ -45,18 +46,19 @@ enum SyncStateText {
 
     /// nil: not this form, or damaged.
     static func decode(_ bytes: [UInt8]) -> SyncState? {
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> SyncState? {
         var state = SyncState()
-        let decoded: Bool = bytes.withUnsafeBufferPointer { buffer in
-            let lines = buffer.split(separator: 0x0A, omittingEmptySubsequences: false)
-            // Header, records, footer, and the empty remainder after the footer's newline.
-            guard lines.count >= 3, lines[lines.count - 1].isEmpty, field(lines[0]) == header, field(lines[lines.count - 2]) == footer
-            else { return false }
-            for line in lines[1..<(lines.count - 2)] {
-                guard apply(line.split(separator: 0x09, omittingEmptySubsequences: false).map(field), to: &state) else { return false }
-            }
-            return true
+        let lines = buffer.split(separator: 0x0A, omittingEmptySubsequences: false)
+        // Header, records, footer, and the empty remainder after the footer's newline.
+        guard lines.count >= 3, lines[lines.count - 1].isEmpty, field(lines[0]) == header, field(lines[lines.count - 2]) == footer
+        else { return nil }
+        for line in lines[1..<(lines.count - 2)] {
+            guard apply(line.split(separator: 0x09, omittingEmptySubsequences: false).map(field), to: &state) else { return nil }
         }
-        return decoded ? state : nil
+        return state
     }
 
     private static func apply(_ fields: [String], to state: inout SyncState) -> Bool {
@@ -66,6 +68,9 @@ enum SyncStateText {
             state.lastFullPass = time
         case ("localtree", 2):
             state.localTree = fields[1]
+        case ("remotemap", 3):
+            guard let layout = Int(fields[1]) else { return false }
+            state.remoteMapWritten = .init(blob: fields[2], layout: layout)
         case ("known", 3...):
             guard let lockVersion = optionalInt(fields[2]), let files = map(fields[3...]), files.rest.isEmpty else { return false }
             state.knownVersions[fields[1]] = .init(lockVersion: lockVersion, files: files.map)

@@ -102,6 +102,20 @@ public struct RemoteMap: Sendable, Equatable {
         try self.init(document: document)
     }
 
+    /// The map in bytes this writer laid out, `canonicalBytes` of some map (the caller knows: they are a
+    /// blob it wrote, of the same `layout`); each workflow entry's bytes go into `laidOut`, so that writing
+    /// the map again lays out only the entries that changed. Bytes of any other shape are read as by
+    /// `init(bytes:)`, and `laidOut` is left empty.
+    public init(bytes: [UInt8], laidOut: inout WrittenEntries) throws(LayoutError) {
+        laidOut = WrittenEntries()
+        guard let contents = RemoteMapReader.read(bytes, ranges: true) else {
+            try self.init(bytes: bytes)
+            return
+        }
+        self.init(contents)
+        laidOut = WrittenEntries(entries: contents.workflows, bytes: bytes, ranges: contents.workflowRanges)
+    }
+
     /// The map a parsed remote-map document holds.
     public init(document: JSONValue) throws(LayoutError) {
         guard var root = document.objectValue else {
@@ -182,12 +196,33 @@ public struct RemoteMap: Sendable, Equatable {
         return canonicalBytes(reusing: &unused)
     }
 
-    /// Each workflow entry as last written, by slug: a cycle that changes a few workflows of thousands
-    /// lays out only those (at 10,000 workflows, writing the whole map took 35 ms).
+    /// The workflow entries as last written, the bytes they were written in and where each lies: a cycle
+    /// that changes a few workflows of thousands lays out only those (at 10,000 workflows, laying out
+    /// every entry took 35 ms). The three share storage with the map and the file they came from.
     public struct WrittenEntries: Sendable {
-        var bySlug: [String: (entry: Entry, bytes: [UInt8])] = [:]
+        var entries: [String: Entry] = [:]
+        var bytes: [UInt8] = []
+        var ranges: [String: Range<Int>] = [:]
         public init() {}
+
+        init(entries: [String: Entry], bytes: [UInt8], ranges: [String: Range<Int>]) {
+            self.entries = entries
+            self.bytes = bytes
+            self.ranges = ranges
+        }
+
+        public var isEmpty: Bool { ranges.isEmpty }
+
+        /// The bytes `entry` was written in under `slug`, if it was written as it is now.
+        func bytes(of entry: Entry, slug: String) -> ArraySlice<UInt8>? {
+            guard let range = ranges[slug], entries[slug] == entry else { return nil }
+            return bytes[range]
+        }
     }
+
+    /// The layout `canonicalBytes` writes. Bytes kept as laid out by this writer (`init(bytes:laidOut:)`)
+    /// are only taken for this layout: a release that changes how an entry is written changes it.
+    public static let layout = 1
 
     /// The canonical file, the same bytes as `CanonicalJSONWriter.canonicalBytes` of the whole map, with
     /// the workflow entries unchanged since `written` was filled taken from it; `written` is updated.
@@ -199,10 +234,10 @@ public struct RemoteMap: Sendable, Equatable {
         root["workflows"] = .null
         if writesFunctions { root["functions"] = .null }
         var output: [UInt8] = []
-        output.reserveCapacity(written.bySlug.values.reduce(4096) { $0 + $1.bytes.count + 64 })
+        output.reserveCapacity(max(written.bytes.count + written.bytes.count / 8, 4096))
         output.append(UInt8(ascii: "{"))
-        var next: [String: (entry: Entry, bytes: [UInt8])] = [:]
-        next.reserveCapacity(workflows.count)
+        var ranges: [String: Range<Int>] = [:]
+        ranges.reserveCapacity(workflows.count)
         for (position, member) in JavaScriptKeyOrder.sortedEntries(root).enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }
             output.append(contentsOf: "\n  ".utf8)
@@ -210,44 +245,53 @@ public struct RemoteMap: Sendable, Equatable {
             output.append(contentsOf: ": ".utf8)
             switch member.key {
             case "workflows":
-                Self.appendSection(workflows, to: &output) { slug, entry in
-                    if let previous = written.bySlug[slug], previous.entry == entry {
-                        next[slug] = previous
-                        return previous.bytes
+                Self.appendSection(workflows, to: &output) { slug, entry, output in
+                    let start = output.count
+                    if let bytes = written.bytes(of: entry, slug: slug) {
+                        output.append(contentsOf: bytes)
+                    } else {
+                        Self.appendEntry(entry, to: &output)
                     }
-                    let bytes = Self.entryBytes(entry)
-                    next[slug] = (entry, bytes)
-                    return bytes
+                    ranges[slug] = start..<output.count
                 }
             case "functions" where writesFunctions:
-                Self.appendSection(functions, to: &output) { _, entry in Self.entryBytes(entry) }
+                Self.appendSection(functions, to: &output) { _, entry, output in Self.appendEntry(entry, to: &output) }
             default:
                 CanonicalJSONWriter.appendCanonical(member.value, indent: 1, to: &output)
             }
         }
         output.append(contentsOf: "\n}\n".utf8)
-        written.bySlug = next
+        written = WrittenEntries(entries: workflows, bytes: output, ranges: ranges)
         return output
     }
 
     /// A section as the object member of the root it is.
     private static func appendSection(
-        _ entries: [String: Entry], to output: inout [UInt8], entryBytes: (String, Entry) -> [UInt8]
+        _ entries: [String: Entry], to output: inout [UInt8], entry appendEntry: (String, Entry, inout [UInt8]) -> Void
     ) {
-        appendObject(entries.keys, level: 1, to: &output) { slug, output in output.append(contentsOf: entryBytes(slug, entries[slug]!)) }
+        appendObject(sortedKeys: JavaScriptKeyOrder.sorted(entries.keys), level: 1, to: &output) { slug, output in
+            appendEntry(slug, entries[slug]!, &output)
+        }
     }
 
     /// An entry as the canonical writer lays it out inside its section, written member by member: a
     /// process that commits lays out every entry of the map, and at 10,000 workflows making a
     /// `JSONValue` of each first took 40 ms. `RemoteMapTests` holds it to the canonical writer's bytes.
-    private static func entryBytes(_ entry: Entry) -> [UInt8] {
-        var keys = Set(entry.extra.keys)
-        keys.formUnion(["id", "slug", "lockVersion", "files"])
-        if entry.status != nil { keys.insert("status") }
-        if entry.updatedAt != nil { keys.insert("updatedAt") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
-        appendObject(keys, level: 2, to: &bytes) { key, bytes in
+    /// Laying an entry out otherwise is a new `layout`.
+    private static func appendEntry(_ entry: Entry, to bytes: inout [UInt8]) {
+        let keys: [String]
+        if entry.extra.isEmpty {
+            keys = ownKeys.filter { key in
+                (key != "status" || entry.status != nil) && (key != "updatedAt" || entry.updatedAt != nil)
+            }
+        } else {
+            var allKeys = Set(entry.extra.keys)
+            allKeys.formUnion(["id", "slug", "lockVersion", "files"])
+            if entry.status != nil { allKeys.insert("status") }
+            if entry.updatedAt != nil { allKeys.insert("updatedAt") }
+            keys = JavaScriptKeyOrder.sorted(allKeys)
+        }
+        appendObject(sortedKeys: keys, level: 2, to: &bytes) { key, bytes in
             switch (key, entry.status, entry.updatedAt) {
             case ("id", _, _): CanonicalJSONWriter.appendQuoted(entry.id, to: &bytes)
             case ("slug", _, _): CanonicalJSONWriter.appendQuoted(entry.slug, to: &bytes)
@@ -255,21 +299,23 @@ public struct RemoteMap: Sendable, Equatable {
             case ("status", let status?, _): CanonicalJSONWriter.appendQuoted(status, to: &bytes)
             case ("updatedAt", _, let updatedAt?): CanonicalJSONWriter.appendQuoted(updatedAt, to: &bytes)
             case ("files", _, _):
-                appendObject(entry.files.keys, level: 3, to: &bytes) { path, bytes in
+                appendObject(sortedKeys: JavaScriptKeyOrder.sorted(entry.files.keys), level: 3, to: &bytes) { path, bytes in
                     CanonicalJSONWriter.appendQuoted(entry.files[path]!, to: &bytes)
                 }
             default: CanonicalJSONWriter.appendCanonical(entry.extra[key]!, indent: 3, to: &bytes)
             }
         }
-        return bytes
     }
 
+    /// The members `Entry` holds in fields of its own, in JavaScript's order: an entry without other
+    /// members (nearly all) need not sort its keys.
+    private static let ownKeys = JavaScriptKeyOrder.sorted(entryKeys)
+
     /// An object as the canonical writer lays it out at nesting level `level`: `{}` when empty, else
-    /// one member per line, the keys in JavaScript's order, each value written by `value`.
+    /// one member per line, the keys (in JavaScript's order) each with the value `value` writes.
     private static func appendObject(
-        _ keys: some Sequence<String>, level: Int, to output: inout [UInt8], value: (String, inout [UInt8]) -> Void
+        sortedKeys sorted: [String], level: Int, to output: inout [UInt8], value: (String, inout [UInt8]) -> Void
     ) {
-        let sorted = JavaScriptKeyOrder.sorted(keys)
         guard !sorted.isEmpty else { return output.append(contentsOf: "{}".utf8) }
         let memberIndent = "\n" + String(repeating: " ", count: 2 * (level + 1))
         output.append(UInt8(ascii: "{"))

@@ -13,9 +13,13 @@ enum RemoteMapReader {
         var functions: [String: RemoteMap.Entry] = [:]
         var extra: [String: JSONValue] = [:]
         var hasFunctionsSection = false
+        /// Where each workflow entry's value lies in the bytes read (`{` to `}`), when asked for.
+        var workflowRanges: [String: Range<Int>] = [:]
     }
 
-    static func read(_ bytes: [UInt8]) -> Contents? {
+    /// `ranges`: note where each workflow entry lies, so that the bytes of an entry that has not changed
+    /// can be written again as they are.
+    static func read(_ bytes: [UInt8], ranges: Bool = false) -> Contents? {
         try? JSONParser.reading(bytes) { (parser: inout JSONParser) throws(JSONParseError) -> Contents in
             var contents = Contents()
             var workflowsRead = false
@@ -24,11 +28,11 @@ enum RemoteMapReader {
                 case "workflows":
                     guard !workflowsRead else { throw parser.mismatch("workflows given twice") }
                     workflowsRead = true
-                    contents.workflows = try section(&parser)
+                    (contents.workflows, contents.workflowRanges) = try section(&parser, ranges: ranges)
                 case "functions":
                     guard !contents.hasFunctionsSection else { throw parser.mismatch("functions given twice") }
                     contents.hasFunctionsSection = true
-                    contents.functions = try section(&parser)
+                    contents.functions = try section(&parser, ranges: false).entries
                 default:
                     guard contents.extra[key] == nil else { throw parser.mismatch("\(key) given twice") }
                     contents.extra[key] = try parser.readValue()
@@ -38,13 +42,18 @@ enum RemoteMapReader {
         }
     }
 
-    private static func section(_ parser: inout JSONParser) throws(JSONParseError) -> [String: RemoteMap.Entry] {
+    private static func section(
+        _ parser: inout JSONParser, ranges: Bool
+    ) throws(JSONParseError) -> (entries: [String: RemoteMap.Entry], ranges: [String: Range<Int>]) {
         var entries: [String: RemoteMap.Entry] = [:]
+        var entryRanges: [String: Range<Int>] = [:]
         try parser.readObject { (parser: inout JSONParser, slug: String) throws(JSONParseError) in
             guard entries[slug] == nil else { throw parser.mismatch("\(slug) given twice") }
+            let start = parser.offset
             entries[slug] = try entry(&parser, slug: slug)
+            if ranges { entryRanges[slug] = start..<parser.offset }
         }
-        return entries
+        return (entries, entryRanges)
     }
 
     /// The members an entry holds in fields of its own, each read once.

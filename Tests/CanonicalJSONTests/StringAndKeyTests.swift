@@ -61,6 +61,9 @@ import Testing
         ("a", "b"), ("b", "a"), ("a", "a"), ("", "a"), ("a", ""), ("ab", "a"), ("A", "a"), ("é", "z"), ("z", "é"),
         ("\u{FFFF}", "🩺"), ("🩺", "\u{FFFF}"), ("\u{E000}", "𐀀"), ("x\u{FFFD}", "x😀"), ("é1", "é2"), ("éa", "ê"),
         ("node_1", "node_10"), ("data", "data_type"),
+        ("workflows/generated-10/definition.json", "workflows/generated-1/workflow.yaml"),
+        ("workflows/generated-1/workflow.yaml", "workflows/generated-10/definition.json"),
+        ("workflows/caf\u{E9}-\u{FFFF}", "workflows/caf\u{E9}-🩺"), ("workflows/caf\u{E9}-🩺", "workflows/caf\u{E9}-\u{FFFF}"),
     ])
     func keyOrderIsUTF16Order(left: String, right: String) {
         #expect(JavaScriptKeyOrder.precedes(left, right) == left.utf16.lexicographicallyPrecedes(right.utf16))

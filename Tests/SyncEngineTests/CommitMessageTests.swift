@@ -31,6 +31,17 @@ import Testing
             message.hasSuffix("Kapso-Workflow: a id=1 lock_version=3\nKapso-Workflow: b id=2 lock_version=none\nKapso-Sync-Cycle: c2\n"))
     }
 
+    /// A name is written on one line whatever newline it holds; text that only looks like one in UTF-8
+    /// (a character starting with the same byte) is kept.
+    @Test(arguments: [
+        ("a\u{2028}b\u{2029}c", "a b c"), ("a\u{85}b", "a b"), ("a\r\nb", "a b"), ("a\u{0B}\u{0C}b", "a  b"),
+        ("€uro ¢ ‘q’", "€uro ¢ ‘q’"), ("plain", "plain"),
+    ])
+    func namesAreWrittenOnOneLine(name: String, written: String) {
+        let message = CommitMessage.pull([.init(slug: "s", name: name, id: "1", lockVersion: 1, isNew: false)], cycleID: "c")
+        #expect(message.contains("- update s \"\(written)\" at lock_version 1\n"))
+    }
+
     @Test func aConflictCommitListsEachFieldWithBothValuesAndCarriesATrailerAMachineReadsBack() {
         let message = CommitMessage.conflict(
             folder: "support", name: "Support", id: "id-7", lockVersion: 9,

@@ -16,6 +16,8 @@ import Testing
     static func fullState() -> SyncState {
         var state = SyncState()
         state.lastFullPass = 1_796_277_051.3959239
+        state.localTree = "f6e9b4d2fdb11e74ff2108a3f1a1fd3d9d513217"
+        state.remoteMapWritten = .init(blob: "b04505d9883378894c283b54c59c8c0b5abf61b4", layout: 1)
         for (index, text) in awkward.enumerated() {
             state.knownVersions["id-\(index) \(text)"] = .init(
                 lockVersion: index == 0 ? nil : index, files: ["workflows/\(text)/definition.json": "hash \(text)", "p\(index)": text])
@@ -55,6 +57,7 @@ import Testing
         "kapso-gitsync state 4\nlocal\tf\t1\ta\n", "kapso-gitsync state 4\nfuture\tthing\n", "kapso-gitsync state 4\nfull\tsoon\n",
         "kapso-gitsync state 4\nknown\tid\t1\t1\ta\tb\textra\nend\n", "kapso-gitsync state 4\nknown\tid\t1\t1\ta\tb\n",
         "kapso-gitsync state 4\nend\nknown\tid\t1\t1\ta\tb\nend\n", "kapso-gitsync state 4\nend",
+        "kapso-gitsync state 4\nremotemap\tone\tb04505d9\nend\n", "kapso-gitsync state 4\nremotemap\t1\nend\n",
     ])
     func damageGivesAnEmptyState(text: String) throws {
         let directory = try Self.directory()

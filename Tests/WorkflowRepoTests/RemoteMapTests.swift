@@ -33,27 +33,41 @@ import WorkflowRepo
 
     /// The map is laid out by parts (entries kept from the last write): the bytes must be the canonical
     /// layout of the whole document, whatever changed, was added or removed since.
-    @Test func entriesKeptFromTheLastWriteGiveTheCanonicalFile() throws {
-        func entry(_ index: Int, lock: Int?) -> RemoteMap.Entry {
-            RemoteMap.Entry(
-                id: "id-\(index)", slug: "flow-\(index)", lockVersion: lock, status: index % 3 == 0 ? nil : "active",
-                updatedAt: "2026-01-0\(index % 9 + 1)", files: ["workflows/flow-\(index)/definition.json": "h\(index)"],
-                extra: index % 4 == 0 ? ["generatedSource": ["path": "a \"b\"", "n": 1]] : [:])
-        }
-        // Members of every kind beside the ones the writer lays out itself, in the order JavaScript gives.
+    private static func entry(_ index: Int, lock: Int?) -> RemoteMap.Entry {
+        RemoteMap.Entry(
+            id: "id-\(index)", slug: "flow-\(index)", lockVersion: lock, status: index % 3 == 0 ? nil : "active",
+            updatedAt: index % 5 == 0 ? nil : "2026-01-0\(index % 9 + 1)", files: ["workflows/flow-\(index)/definition.json": "h\(index)"],
+            extra: index % 4 == 0 ? ["generatedSource": ["path": "a \"b\"", "n": 1]] : [:])
+    }
+
+    /// Entries of every shape: with and without the optional members, with members of every kind beside
+    /// the ones the writer lays out itself (in the order JavaScript gives).
+    private static func sampleMap() -> RemoteMap {
         var odd = entry(0, lock: -2)
         odd.extra = ["0": [1, ["z": nil, "a": .number(JSONNumber(literal: "2.5"))]], "Zed": "é \u{1F600}\n", "zz": [:]]
         odd.files = ["workflows/flow-0/a \"q\".json": "h", "workflows/flow-0/10": "", "workflows/flow-0/é": "x"]
         var map = RemoteMap(extra: ["note": "kept", "10": true])
         for index in 1..<40 { map.set(entry(index, lock: index)) }
         map.set(odd)
-        var written = RemoteMap.WrittenEntries()
-        var versions = [map]
-        _ = map.canonicalBytes(reusing: &written)
+        return map
+    }
+
+    /// What a cycle does to a map: an entry changed, one removed, one added, a function recorded.
+    private static func changed(_ map: RemoteMap) -> RemoteMap {
+        var map = map
         map.set(entry(3, lock: 99))
         map.remove(slug: "flow-7")
         map.set(entry(77, lock: nil))
         map.setFunction(RemoteMap.Entry(id: "fn", slug: "fn", lockVersion: 1, status: "deployed", updatedAt: nil, files: [:]))
+        return map
+    }
+
+    @Test func entriesKeptFromTheLastWriteGiveTheCanonicalFile() throws {
+        var map = Self.sampleMap()
+        var written = RemoteMap.WrittenEntries()
+        var versions = [map]
+        _ = map.canonicalBytes(reusing: &written)
+        map = Self.changed(map)
         versions.append(map)
         map = RemoteMap()
         versions.append(map)
@@ -64,6 +78,26 @@ import WorkflowRepo
             #expect(try RemoteMap(bytes: bytes).workflows == version.workflows)
         }
         #expect(String(decoding: RemoteMap().canonicalBytes(), as: UTF8.self) == "{\n  \"version\": 1,\n  \"workflows\": {}\n}\n")
+    }
+
+    /// A map read from bytes this writer laid out keeps each entry's bytes: written again after a cycle's
+    /// changes, it must still be the canonical file. Bytes of another shape keep nothing.
+    @Test func entriesKeptFromTheBytesReadGiveTheCanonicalFile() throws {
+        let map = Self.sampleMap()
+        let bytes = map.canonicalBytes()
+        var laidOut = RemoteMap.WrittenEntries()
+        let read = try RemoteMap(bytes: bytes, laidOut: &laidOut)
+        #expect(read.workflows == map.workflows && !laidOut.isEmpty)
+        var unchanged = laidOut
+        #expect(read.canonicalBytes(reusing: &unchanged) == bytes)
+        let next = Self.changed(read)
+        #expect(next.canonicalBytes(reusing: &laidOut) == next.canonicalBytes())
+        #expect(next.canonicalBytes(reusing: &laidOut) == next.canonicalBytes())
+
+        let duplicated = Array(#"{"workflows":{"a":{"id":"1"},"a":{"id":"2"}}}"#.utf8)
+        var none = RemoteMap.WrittenEntries()
+        #expect(try RemoteMap(bytes: duplicated, laidOut: &none) == RemoteMap(bytes: duplicated))
+        #expect(none.isEmpty)
     }
 
     /// The map is read member by member, straight into entries; it must give what reading the parsed
