@@ -45,7 +45,6 @@ extension Cycle {
             if let workflowsTree, state.localTree == workflowsTree.hex, let recorded = recordedSnapshot() {
                 localRecordsWhole = true
                 local = recorded
-                local.shareHashes(with: base)
                 outcome.localAfter = local
                 let snapshot = local
                 engine.cache.withLock { $0.local = (workflowsTree, snapshot) }
@@ -130,11 +129,13 @@ extension Cycle {
     }
 
     /// The snapshot of a tree whose folders the state records whole (`SyncState.localTree`); nil if a
-    /// record does not read back.
+    /// record does not read back. Hashes equal to the base entry's share its storage, as
+    /// `LocalSnapshot.shareHashes` makes them, in the same pass.
     func recordedSnapshot() -> LocalSnapshot? {
         var snapshot = LocalSnapshot()
         snapshot.states.reserveCapacity(state.localFiles.count)
         snapshot.blobs.reserveCapacity(state.localFiles.count)
+        let baseEntries = base.workflows
         for (folder, record) in state.localFiles {
             var blobs: [String: ObjectID] = [:]
             for (path, hex) in record.blobs {
@@ -142,30 +143,24 @@ extension Cycle {
                 blobs[path] = blob
             }
             snapshot.blobs[folder] = blobs
-            snapshot.states[folder] = .files(hashes: record.hashes)
+            if let baseFiles = baseEntries[folder]?.files, baseFiles == record.hashes {
+                snapshot.states[folder] = .files(hashes: baseFiles)
+            } else {
+                snapshot.states[folder] = .files(hashes: record.hashes)
+            }
         }
         return snapshot
     }
 
-    /// `movedFrom`: the folder was recognised as that workflow's, moved (see `LocalWorkflow.read`).
+    /// `movedFrom`: the folder was recognised as that workflow's, moved (see `LocalWorkflow.read`). Both
+    /// files are read in one hop onto the store's queue.
     func readWorkflow(folder: String, blobs: [String: ObjectID], movedFrom: String? = nil) async throws -> LocalWorkflow {
-        let (definition, yaml) = try await workflowFiles(folder: folder, blobs: blobs)
-        return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml, movedFrom: movedFrom)
-    }
-
-    /// The folder's two files parsed and checked, without the canonical form `readWorkflow` also makes.
-    func readWorkflowContent(folder: String, blobs: [String: ObjectID]) async throws -> LocalWorkflow.Content {
-        let (definition, yaml) = try await workflowFiles(folder: folder, blobs: blobs)
-        return try LocalWorkflow.Content.read(folder: folder, definitionJSON: definition, workflowYAML: yaml)
-    }
-
-    private func workflowFiles(folder: String, blobs: [String: ObjectID]) async throws -> (definition: [UInt8]?, yaml: [UInt8]?) {
         let prefix = "\(RepositoryLayout.workflowsFolder)/\(folder)/"
         let definitionBlob = blobs[prefix + "definition.json"]
         let yamlBlob = blobs[prefix + "workflow.yaml"]
         var contents = try await git.readBlobs([definitionBlob, yamlBlob].compactMap { $0 })[...]
         let definition = definitionBlob == nil ? nil : contents.popFirst()
         let yaml = yamlBlob == nil ? nil : contents.popFirst()
-        return (definition, yaml)
+        return try LocalWorkflow.read(folder: folder, definitionJSON: definition, workflowYAML: yaml, movedFrom: movedFrom)
     }
 }

@@ -18,10 +18,6 @@ extension WorkflowMerge.Workflow {
     init(_ workflow: LocalWorkflow) {
         self.init(definition: workflow.definition, metadata: workflow.metadata)
     }
-
-    init(_ content: LocalWorkflow.Content) {
-        self.init(definition: content.definition, metadata: content.metadata)
-    }
 }
 
 extension LocalWorkflow {

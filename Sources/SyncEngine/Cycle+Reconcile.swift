@@ -233,14 +233,46 @@ extension Cycle {
             let blobs = local.blobs[previous.slug]
         else { return [] }
         do {
-            let before = try await readWorkflowContent(folder: previous.slug, blobs: blobs)
-            let after = try await readWorkflowContent(folder: fetched.workflow.slug, blobs: fetched.blobs)
-            return WorkflowChanges.between(.init(before), .init(after))
+            let (before, after) = try await changelogSides(
+                before: (previous.slug, blobs), after: (fetched.workflow.slug, fetched.blobs))
+            return WorkflowChanges.between(before, after)
         } catch let error as GitError {
             throw .git(error)
         } catch {
             return []
         }
+    }
+
+    /// Both versions of a workflow's two files, parsed for a changelog, read in one hop onto the store's
+    /// queue. A file whose blob is the same in both holds no change, and is left empty on both sides
+    /// instead of being read (a rename in Kapso changes `workflow.yaml` only).
+    func changelogSides(
+        before: (folder: String, blobs: [String: ObjectID]), after: (folder: String, blobs: [String: ObjectID])
+    ) async throws -> (WorkflowMerge.Workflow, WorkflowMerge.Workflow) {
+        let sides = [before, after]
+        let slugs = try sides.map { try Slug($0.folder) }
+        // Per side, the paths of its definition and its metadata.
+        let paths = slugs.map { [RepositoryLayout.definitionPath($0), RepositoryLayout.workflowYAMLPath($0)] }
+        let changed = (0..<2).map { file in sides[0].blobs[paths[0][file]] != sides[1].blobs[paths[1][file]] }
+        var wanted: [(side: Int, file: Int)] = []
+        var blobs: [ObjectID] = []
+        for side in 0..<2 {
+            for file in 0..<2 where changed[file] {
+                guard let blob = sides[side].blobs[paths[side][file]] else {
+                    throw LayoutError.invalidFile(path: paths[side][file], detail: "missing")
+                }
+                wanted.append((side, file))
+                blobs.append(blob)
+            }
+        }
+        var contents = [[[UInt8]?]](repeating: [nil, nil], count: 2)
+        for (place, bytes) in zip(wanted, try await git.readBlobs(blobs)) { contents[place.side][place.file] = bytes }
+        let workflows = try (0..<2).map { side in
+            WorkflowMerge.Workflow(
+                definition: try contents[side][0].map { try LocalWorkflow.Content.definition($0, slug: slugs[side]) } ?? [:],
+                metadata: try contents[side][1].map { try LocalWorkflow.Content.metadata($0, slug: slugs[side]) } ?? [:])
+        }
+        return (workflows[0], workflows[1])
     }
 
     /// Makes the fetched version of `id` the files and the base; returns it.

@@ -37,41 +37,53 @@ public struct LocalWorkflow: Sendable, Equatable {
             folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?, movedFrom: String? = nil
         ) throws(LayoutError) -> Content {
             let slug = try Slug(folder)
-            let definitionPath = RepositoryLayout.definitionPath(slug)
-            let yamlPath = RepositoryLayout.workflowYAMLPath(slug)
-            guard let definitionJSON else { throw .invalidFile(path: definitionPath, detail: "missing") }
-            guard let workflowYAML else { throw .invalidFile(path: yamlPath, detail: "missing") }
-            let definitionValue: JSONValue
+            guard let definitionJSON else { throw .invalidFile(path: RepositoryLayout.definitionPath(slug), detail: "missing") }
+            guard let workflowYAML else { throw .invalidFile(path: RepositoryLayout.workflowYAMLPath(slug), detail: "missing") }
+            return Content(
+                slug: slug, definition: try definition(definitionJSON, slug: slug),
+                metadata: try metadata(workflowYAML, slug: slug, movedFrom: movedFrom))
+        }
+
+        /// `definition.json` of the folder `slug`, parsed and checked.
+        public static func definition(_ bytes: [UInt8], slug: Slug) throws(LayoutError) -> [String: JSONValue] {
+            let path = RepositoryLayout.definitionPath(slug)
+            let value: JSONValue
             do {
-                definitionValue = try JSONParser.parse(definitionJSON)
+                value = try JSONParser.parse(bytes)
             } catch {
-                throw .invalidFile(path: definitionPath, detail: error.description)
+                throw .invalidFile(path: path, detail: error.description)
             }
-            guard let definition = definitionValue.objectValue else {
-                throw .invalidFile(path: definitionPath, detail: "must be a JSON object with nodes and edges")
+            guard let definition = value.objectValue else {
+                throw .invalidFile(path: path, detail: "must be a JSON object with nodes and edges")
             }
-            guard let text = String(validating: workflowYAML, as: UTF8.self) else {
-                throw .invalidFile(path: yamlPath, detail: "not UTF-8")
+            return definition
+        }
+
+        /// `workflow.yaml` of the folder `slug`, parsed and checked (`movedFrom`: see `LocalWorkflow.read`).
+        public static func metadata(_ bytes: [UInt8], slug: Slug, movedFrom: String? = nil) throws(LayoutError) -> [String: JSONValue] {
+            let path = RepositoryLayout.workflowYAMLPath(slug)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw .invalidFile(path: path, detail: "not UTF-8")
             }
-            let metadataValue: JSONValue
+            let value: JSONValue
             do {
-                metadataValue = try YAMLNodeConverter.parse(text)
+                value = try YAMLNodeConverter.parse(text)
             } catch {
-                throw .invalidFile(path: yamlPath, detail: "not valid YAML: \(error)")
+                throw .invalidFile(path: path, detail: "not valid YAML: \(error)")
             }
-            guard var metadata = metadataValue.objectValue else {
-                throw .invalidFile(path: yamlPath, detail: "must be a mapping")
+            guard var metadata = value.objectValue else {
+                throw .invalidFile(path: path, detail: "must be a mapping")
             }
-            if let declared = metadata["slug"], declared.stringValue != folder {
+            if let declared = metadata["slug"], declared.stringValue != slug.value {
                 guard let declaredSlug = declared.stringValue else {
-                    throw .invalidFile(path: yamlPath, detail: "slug must be a string, not \(declared.kindName)")
+                    throw .invalidFile(path: path, detail: "slug must be a string, not \(declared.kindName)")
                 }
                 guard declaredSlug == movedFrom else {
-                    throw .slugDiffersFromFolder(path: yamlPath, slug: declaredSlug, folder: folder)
+                    throw .slugDiffersFromFolder(path: path, slug: declaredSlug, folder: slug.value)
                 }
-                metadata["slug"] = .string(folder)
+                metadata["slug"] = .string(slug.value)
             }
-            return Content(slug: slug, definition: definition, metadata: metadata)
+            return metadata
         }
     }
 }

@@ -99,6 +99,25 @@ import Testing
         #expect(remoteMap["workflows"]?[target.slug]?["lockVersion"]?.numberValue?.intValue == version)
     }
 
+    /// The changelog of a pull compares only the files that changed: an edited node is named, a moved
+    /// folder says its slug, and a file both versions share adds nothing.
+    @Test func aPullsChangelogNamesWhatChangedInEachFile() async throws {
+        let harness = try await SyncHarness(api: .platform) { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let workflows = await harness.fake.workflows
+        let edited = workflows[0]
+        let node = try #require(edited.nodes.first { $0["data"]?["config"]?["message"] != nil }?["id"]?.stringValue)
+        await harness.fake.simulateEditorEdit(workflowID: edited.id) { $0.setMessage(node: node, to: "edited in Kapso") }
+        await harness.fake.simulateEditorEdit(workflowID: workflows[1].id) { $0.slug = "moved-in-kapso" }
+        let report = try await harness.engine.runCycle()
+        let changes = Dictionary(uniqueKeysWithValues: report.pulled.map { ($0.id, $0.changes) })
+        #expect(changes[edited.id] == ["node \(node): data.config.message"])
+        #expect(changes[workflows[1].id] == ["slug"])
+        let body = try await harness.git("log", "-1", "--format=%b", "main")
+        #expect(body.contains("\n  node \(node): data.config.message\n"), "a changelog: \(body)")
+    }
+
     @Test func oneMalformedAnswerIsReportedByNameAndTheOthersStillSync() async throws {
         let harness = try await SyncHarness { await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 4) }
         defer { Task { await harness.stop() } }
