@@ -12,7 +12,7 @@ public enum YAMLNodeConverter {
     /// scalars itself, so Yams's own resolver (regular expressions run on every scalar and mapping key)
     /// is the basic one, which only checks for duplicate keys; with it, `1` and `"1"` are one key, as
     /// they are in the JSON this becomes. The encoding is named because Yams's default reads the
-    /// whole process environment on every parse. Together they took two thirds of a parse.
+    /// whole process environment on every parse. Together they were three fifths of a parse (profile).
     public static func parse(_ text: String) throws -> JSONValue {
         guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { return .null }
         return try json(from: node)

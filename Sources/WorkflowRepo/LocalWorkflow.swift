@@ -26,8 +26,9 @@ public struct LocalWorkflow: Sendable, Equatable {
                 workflowYAML: CanonicalYAMLWriter.canonicalBytes(.object(content.metadata))))
     }
 
-    /// The two files parsed and checked as `read` checks them, without their canonical form: what a
-    /// changelog compares (laying out both sides of a hundred pulled workflows was a tenth of the cycle).
+    /// The two files parsed and checked, without their canonical form; each file can be parsed on its
+    /// own, for a changelog that compares only the files that changed (laying out both versions of a
+    /// hundred pulled workflows was a tenth of a `sync`).
     public struct Content: Sendable, Equatable {
         public let slug: Slug
         public let definition: [String: JSONValue]
