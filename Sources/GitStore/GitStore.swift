@@ -206,28 +206,8 @@ public actor GitStore {
 
     /// Every file below `prefix` (a folder path, "" for all) in a tree: full path → blob id.
     public func files(inTree treeID: ObjectID, under prefix: String = "") throws(GitError) -> [String: ObjectID] {
-        try withTree(treeID) { root throws(GitError) -> [String: ObjectID] in
-            var start = root
-            var subtree: OpaquePointer?
-            if !prefix.isEmpty {
-                var entry: OpaquePointer?
-                let result = git_tree_entry_bypath(&entry, root, prefix)
-                if result == GIT_ENOTFOUND.rawValue { return [:] }
-                try check("git_tree_entry_bypath", result)
-                defer { git_tree_entry_free(entry) }
-                guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return [:] }
-                var oid = git_tree_entry_id(entry).pointee
-                try check("git_tree_lookup", git_tree_lookup(&subtree, repository.pointer, &oid))
-                start = subtree!
-            }
-            defer { if let subtree { git_tree_free(subtree) } }
-            let collector = FileCollector(prefix: prefix.isEmpty ? "" : prefix + "/")
-            let result = withExtendedLifetime(collector) {
-                git_tree_walk(start, GIT_TREEWALK_PRE, fileCollectorCallback, Unmanaged.passUnretained(collector).toOpaque())
-            }
-            try check("git_tree_walk", result)
-            return collector.files
-        }
+        guard let folder = try folderTreeID(prefix, inTree: treeID) else { return [:] }
+        return try withTree(folder) { tree throws(GitError) in try files(below: tree, prefix: prefix.isEmpty ? "" : prefix + "/") }
     }
 
     /// Every file in the folders `names` of the folder `parent` (a path, "" for the root) of a tree: full
@@ -239,19 +219,23 @@ public actor GitStore {
             var files: [String: ObjectID] = [:]
             for name in names {
                 guard let entry = git_tree_entry_byname(tree, name), git_tree_entry_type(entry) == GIT_OBJECT_TREE else { continue }
-                var oid = git_tree_entry_id(entry).pointee
-                var subtree: OpaquePointer?
-                try check("git_tree_lookup", git_tree_lookup(&subtree, repository.pointer, &oid))
-                defer { git_tree_free(subtree) }
-                let collector = FileCollector(prefix: (parent.isEmpty ? "" : parent + "/") + name + "/")
-                let result = withExtendedLifetime(collector) {
-                    git_tree_walk(subtree, GIT_TREEWALK_PRE, fileCollectorCallback, Unmanaged.passUnretained(collector).toOpaque())
-                }
-                try check("git_tree_walk", result)
-                files.merge(collector.files) { first, _ in first }
+                let folder = ObjectID(git_tree_entry_id(entry).pointee)
+                let prefix = (parent.isEmpty ? "" : parent + "/") + name + "/"
+                let found = try withTree(folder) { subtree throws(GitError) in try self.files(below: subtree, prefix: prefix) }
+                files.merge(found) { first, _ in first }
             }
             return files
         }
+    }
+
+    /// Every file below a loaded tree, its path after `prefix`: path → blob id.
+    private func files(below tree: OpaquePointer, prefix: String) throws(GitError) -> [String: ObjectID] {
+        let collector = FileCollector(prefix: prefix)
+        let result = withExtendedLifetime(collector) {
+            git_tree_walk(tree, GIT_TREEWALK_PRE, fileCollectorCallback, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        try check("git_tree_walk", result)
+        return collector.files
     }
 
     /// A new tree: `base` (or an empty tree) with `changes` applied. Unchanged subtrees are reused as they are.

@@ -174,8 +174,7 @@ extension Cycle {
             switch WorkflowMerge.merge(base: .init(prior.workflow), ours: .init(onBranch), theirs: .init(theirs)) {
             case .merged(let result):
                 if let workflow = try? LocalWorkflow.merged(result, folder: previous.slug) {
-                    files = [:]
-                    for file in workflow.files.byPath { files[file.path] = try await git.writeBlob(file.bytes) }
+                    files = try await blobs(of: workflow.files)
                     merged = true
                 }
             case .conflicts(let found):

@@ -210,10 +210,8 @@ extension Cycle {
         }
         guard case .success(let fetched) = await Self.fetch(stub, client: client, references: references) else { return nil }
         do {
-            var blobs: [String: ObjectID] = [:]
-            let files = fetched.exported.files.byPath
-            for (file, id) in zip(files, try await git.writeBlobs(files.map(\.bytes))) { blobs[file.path] = id }
-            let version = RemoteVersion(workflow: fetched.workflow, hashes: fetched.hashes, blobs: blobs)
+            let version = RemoteVersion(
+                workflow: fetched.workflow, hashes: fetched.hashes, blobs: try await blobs(of: fetched.exported.files))
             remote[id] = version
             return version
         } catch {

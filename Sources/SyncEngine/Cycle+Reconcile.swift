@@ -269,8 +269,8 @@ extension Cycle {
         for (place, bytes) in zip(wanted, try await git.readBlobs(blobs)) { contents[place.side][place.file] = bytes }
         let workflows = try (0..<2).map { side in
             WorkflowMerge.Workflow(
-                definition: try contents[side][0].map { try LocalWorkflow.Content.definition($0, slug: slugs[side]) } ?? [:],
-                metadata: try contents[side][1].map { try LocalWorkflow.Content.metadata($0, slug: slugs[side]) } ?? [:])
+                definition: try contents[side][0].map { try LocalWorkflow.parseDefinition($0, slug: slugs[side]) } ?? [:],
+                metadata: try contents[side][1].map { try LocalWorkflow.parseMetadata($0, slug: slugs[side]) } ?? [:])
         }
         return (workflows[0], workflows[1])
     }

@@ -77,16 +77,21 @@ extension Cycle {
         if let fatal { throw .git(fatal) }
     }
 
+    /// A workflow's files as blobs, path → id, in one hop onto the store's queue; `writing` false gives
+    /// the ids they would have, writing nothing (a dry run).
+    func blobs(of files: WorkflowFiles, writing: Bool = true) async throws(GitError) -> [String: ObjectID] {
+        let byPath = files.byPath
+        let contents = byPath.map(\.bytes)
+        let ids = writing ? try await git.writeBlobs(contents) : try await git.blobIDs(of: contents)
+        return Dictionary(uniqueKeysWithValues: zip(byPath.map(\.path), ids))
+    }
+
     /// Stores the answer's files as blobs and remembers that its lock_version holds the base's content
     /// when it does.
     private mutating func record(_ fetched: Fetched) async throws(GitError) {
         let workflow = fetched.workflow
         report.warnings.append(contentsOf: fetched.exported.warnings.map { "\(workflow.slug): \($0)" })
-        let files = fetched.exported.files.byPath
-        let contents = files.map(\.bytes)
-        let ids = dryRun ? try await git.blobIDs(of: contents) : try await git.writeBlobs(contents)
-        var blobs: [String: ObjectID] = [:]
-        for (file, id) in zip(files, ids) { blobs[file.path] = id }
+        let blobs = try await blobs(of: fetched.exported.files, writing: !dryRun)
         remote[workflow.id] = RemoteVersion(workflow: workflow, hashes: fetched.hashes, blobs: blobs)
         state.pendingFetch.remove(workflow.id)
         state.unreadable.removeValue(forKey: workflow.id)

@@ -18,73 +18,60 @@ public struct LocalWorkflow: Sendable, Equatable {
     public static func read(
         folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?, movedFrom: String? = nil
     ) throws(LayoutError) -> LocalWorkflow {
-        let content = try Content.read(folder: folder, definitionJSON: definitionJSON, workflowYAML: workflowYAML, movedFrom: movedFrom)
+        let slug = try Slug(folder)
+        guard let definitionJSON else { throw .invalidFile(path: RepositoryLayout.definitionPath(slug), detail: "missing") }
+        guard let workflowYAML else { throw .invalidFile(path: RepositoryLayout.workflowYAMLPath(slug), detail: "missing") }
+        let definition = try parseDefinition(definitionJSON, slug: slug)
+        let metadata = try parseMetadata(workflowYAML, slug: slug, movedFrom: movedFrom)
         return LocalWorkflow(
-            slug: content.slug, definition: content.definition, metadata: content.metadata,
+            slug: slug, definition: definition, metadata: metadata,
             files: WorkflowFiles(
-                slug: content.slug, definitionJSON: CanonicalJSONWriter.canonicalBytes(.object(content.definition)),
-                workflowYAML: CanonicalYAMLWriter.canonicalBytes(.object(content.metadata))))
+                slug: slug, definitionJSON: CanonicalJSONWriter.canonicalBytes(.object(definition)),
+                workflowYAML: CanonicalYAMLWriter.canonicalBytes(.object(metadata))))
     }
 
-    /// The two files parsed and checked, without their canonical form; each file can be parsed on its
-    /// own, for a changelog that compares only the files that changed (laying out both versions of a
-    /// hundred pulled workflows was a tenth of a `sync`).
-    public struct Content: Sendable, Equatable {
-        public let slug: Slug
-        public let definition: [String: JSONValue]
-        public let metadata: [String: JSONValue]
+    // Each file is also parsed on its own, without its canonical form: a changelog compares only the
+    // files that changed (laying out both versions of a hundred pulled workflows was a tenth of a `sync`).
 
-        public static func read(
-            folder: String, definitionJSON: [UInt8]?, workflowYAML: [UInt8]?, movedFrom: String? = nil
-        ) throws(LayoutError) -> Content {
-            let slug = try Slug(folder)
-            guard let definitionJSON else { throw .invalidFile(path: RepositoryLayout.definitionPath(slug), detail: "missing") }
-            guard let workflowYAML else { throw .invalidFile(path: RepositoryLayout.workflowYAMLPath(slug), detail: "missing") }
-            return Content(
-                slug: slug, definition: try definition(definitionJSON, slug: slug),
-                metadata: try metadata(workflowYAML, slug: slug, movedFrom: movedFrom))
+    /// `definition.json` of the folder `slug`, parsed and checked.
+    public static func parseDefinition(_ bytes: [UInt8], slug: Slug) throws(LayoutError) -> [String: JSONValue] {
+        let path = RepositoryLayout.definitionPath(slug)
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw .invalidFile(path: path, detail: error.description)
         }
+        guard let definition = value.objectValue else {
+            throw .invalidFile(path: path, detail: "must be a JSON object with nodes and edges")
+        }
+        return definition
+    }
 
-        /// `definition.json` of the folder `slug`, parsed and checked.
-        public static func definition(_ bytes: [UInt8], slug: Slug) throws(LayoutError) -> [String: JSONValue] {
-            let path = RepositoryLayout.definitionPath(slug)
-            let value: JSONValue
-            do {
-                value = try JSONParser.parse(bytes)
-            } catch {
-                throw .invalidFile(path: path, detail: error.description)
-            }
-            guard let definition = value.objectValue else {
-                throw .invalidFile(path: path, detail: "must be a JSON object with nodes and edges")
-            }
-            return definition
+    /// `workflow.yaml` of the folder `slug`, parsed and checked (`movedFrom`: see `LocalWorkflow.read`).
+    public static func parseMetadata(_ bytes: [UInt8], slug: Slug, movedFrom: String? = nil) throws(LayoutError) -> [String: JSONValue] {
+        let path = RepositoryLayout.workflowYAMLPath(slug)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidFile(path: path, detail: "not UTF-8")
         }
-
-        /// `workflow.yaml` of the folder `slug`, parsed and checked (`movedFrom`: see `LocalWorkflow.read`).
-        public static func metadata(_ bytes: [UInt8], slug: Slug, movedFrom: String? = nil) throws(LayoutError) -> [String: JSONValue] {
-            let path = RepositoryLayout.workflowYAMLPath(slug)
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw .invalidFile(path: path, detail: "not UTF-8")
-            }
-            let value: JSONValue
-            do {
-                value = try YAMLNodeConverter.parse(text)
-            } catch {
-                throw .invalidFile(path: path, detail: "not valid YAML: \(error)")
-            }
-            guard var metadata = value.objectValue else {
-                throw .invalidFile(path: path, detail: "must be a mapping")
-            }
-            if let declared = metadata["slug"], declared.stringValue != slug.value {
-                guard let declaredSlug = declared.stringValue else {
-                    throw .invalidFile(path: path, detail: "slug must be a string, not \(declared.kindName)")
-                }
-                guard declaredSlug == movedFrom else {
-                    throw .slugDiffersFromFolder(path: path, slug: declaredSlug, folder: slug.value)
-                }
-                metadata["slug"] = .string(slug.value)
-            }
-            return metadata
+        let value: JSONValue
+        do {
+            value = try YAMLNodeConverter.parse(text)
+        } catch {
+            throw .invalidFile(path: path, detail: "not valid YAML: \(error)")
         }
+        guard var metadata = value.objectValue else {
+            throw .invalidFile(path: path, detail: "must be a mapping")
+        }
+        if let declared = metadata["slug"], declared.stringValue != slug.value {
+            guard let declaredSlug = declared.stringValue else {
+                throw .invalidFile(path: path, detail: "slug must be a string, not \(declared.kindName)")
+            }
+            guard declaredSlug == movedFrom else {
+                throw .slugDiffersFromFolder(path: path, slug: declaredSlug, folder: slug.value)
+            }
+            metadata["slug"] = .string(slug.value)
+        }
+        return metadata
     }
 }

@@ -91,15 +91,9 @@ public struct RemoteMap: Sendable, Equatable {
     public init(bytes: [UInt8]) throws(LayoutError) {
         if let contents = RemoteMapReader.read(bytes) {
             self.init(contents)
-            return
+        } else {
+            try self.init(document: Self.document(bytes))
         }
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw .invalidFile(path: RepositoryLayout.remoteMap, detail: error.description)
-        }
-        try self.init(document: document)
     }
 
     /// The map in bytes this writer laid out, `canonicalBytes` of some map (the caller knows: they are a
@@ -109,11 +103,20 @@ public struct RemoteMap: Sendable, Equatable {
     public init(bytes: [UInt8], laidOut: inout WrittenEntries) throws(LayoutError) {
         laidOut = WrittenEntries()
         guard let contents = RemoteMapReader.read(bytes, ranges: true) else {
-            try self.init(bytes: bytes)
+            try self.init(document: Self.document(bytes))
             return
         }
         self.init(contents)
         laidOut = WrittenEntries(entries: contents.workflows, bytes: bytes, ranges: contents.workflowRanges)
+    }
+
+    /// The file parsed whole, for a shape `RemoteMapReader` does not take; not JSON is an error naming the file.
+    private static func document(_ bytes: [UInt8]) throws(LayoutError) -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw .invalidFile(path: RepositoryLayout.remoteMap, detail: error.description)
+        }
     }
 
     /// The map a parsed remote-map document holds.
@@ -279,18 +282,8 @@ public struct RemoteMap: Sendable, Equatable {
     /// `JSONValue` of each first took 40 ms. `RemoteMapTests` holds it to the canonical writer's bytes.
     /// Laying an entry out otherwise is a new `layout`.
     private static func appendEntry(_ entry: Entry, to bytes: inout [UInt8]) {
-        let keys: [String]
-        if entry.extra.isEmpty {
-            keys = ownKeys.filter { key in
-                (key != "status" || entry.status != nil) && (key != "updatedAt" || entry.updatedAt != nil)
-            }
-        } else {
-            var allKeys = Set(entry.extra.keys)
-            allKeys.formUnion(["id", "slug", "lockVersion", "files"])
-            if entry.status != nil { allKeys.insert("status") }
-            if entry.updatedAt != nil { allKeys.insert("updatedAt") }
-            keys = JavaScriptKeyOrder.sorted(allKeys)
-        }
+        let own = ownKeys.filter { key in (key != "status" || entry.status != nil) && (key != "updatedAt" || entry.updatedAt != nil) }
+        let keys = entry.extra.isEmpty ? own : JavaScriptKeyOrder.sorted(Set(entry.extra.keys).union(own))
         appendObject(sortedKeys: keys, level: 2, to: &bytes) { key, bytes in
             switch (key, entry.status, entry.updatedAt) {
             case ("id", _, _): CanonicalJSONWriter.appendQuoted(entry.id, to: &bytes)
