@@ -122,9 +122,7 @@ public actor GitStore {
 
     /// The id `bytes` have as a blob, without writing anything.
     public func blobID(of bytes: [UInt8]) throws(GitError) -> ObjectID {
-        var oid = git_oid()
-        try check("git_odb_hash", git_odb_hash(&oid, bytes, bytes.count, GIT_OBJECT_BLOB))
-        return ObjectID(oid)
+        bytes.withUnsafeBytes { LooseObjects.blobID(of: $0) }
     }
 
     public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
@@ -133,12 +131,12 @@ public actor GitStore {
             if written { objectsWritten += 1 }
             return id
         }
-        var oid = git_oid()
-        try check("git_odb_hash", git_odb_hash(&oid, bytes, bytes.count, GIT_OBJECT_BLOB))
-        if git_odb_exists(odb, &oid) == 1 { return ObjectID(oid) }
-        try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, repository.pointer, bytes, bytes.count))
+        let id = bytes.withUnsafeBytes { LooseObjects.blobID(of: $0) }
+        var oid = id.raw
+        if git_odb_exists(odb, &oid) == 1 { return id }
+        try repository.looseObjects().writeBlob(id, bytes: bytes)
         objectsWritten += 1
-        return ObjectID(oid)
+        return id
     }
 
     /// The blobs of several files in one call, so a workflow's files cost one hop onto the store's
@@ -167,6 +165,7 @@ public actor GitStore {
     }
 
     public func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8] {
+        if let content = try repository.looseObjects().readBlob(id) { return content }
         var oid = id.raw
         var blob: OpaquePointer?
         try check("git_blob_lookup", git_blob_lookup(&blob, repository.pointer, &oid))

@@ -8,6 +8,15 @@ final class Repository {
     let pointer: OpaquePointer
     /// Kept for the life of the repository: existence checks before each blob write are hot.
     let odb: OpaquePointer
+    private var looseObjectsIfOpened: LooseObjects?
+
+    /// The repository's loose objects, opened on first use.
+    func looseObjects() throws(GitError) -> LooseObjects {
+        if let looseObjectsIfOpened { return looseObjectsIfOpened }
+        let opened = try LooseObjects(repository: pointer)
+        looseObjectsIfOpened = opened
+        return opened
+    }
 
     init(openingBareAt path: String) throws(GitError) {
         _ = libgit2Initialised
@@ -53,6 +62,7 @@ final class Repository {
     }
 
     deinit {
+        looseObjectsIfOpened = nil
         git_odb_free(odb)
         git_repository_free(pointer)
     }
