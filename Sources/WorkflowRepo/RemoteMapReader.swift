@@ -28,11 +28,12 @@ enum RemoteMapReader {
                 case "workflows":
                     guard !workflowsRead else { throw parser.mismatch("workflows given twice") }
                     workflowsRead = true
-                    (contents.workflows, contents.workflowRanges) = try section(&parser, ranges: ranges)
+                    // A workflow's entry is 400–500 bytes as laid out: room for all of them from the start.
+                    (contents.workflows, contents.workflowRanges) = try section(&parser, ranges: ranges, expected: bytes.count / 400)
                 case "functions":
                     guard !contents.hasFunctionsSection else { throw parser.mismatch("functions given twice") }
                     contents.hasFunctionsSection = true
-                    contents.functions = try section(&parser, ranges: false).entries
+                    contents.functions = try section(&parser, ranges: false, expected: 0).entries
                 default:
                     guard contents.extra[key] == nil else { throw parser.mismatch("\(key) given twice") }
                     contents.extra[key] = try parser.readValue()
@@ -43,14 +44,17 @@ enum RemoteMapReader {
     }
 
     private static func section(
-        _ parser: inout JSONParser, ranges: Bool
+        _ parser: inout JSONParser, ranges: Bool, expected: Int
     ) throws(JSONParseError) -> (entries: [String: RemoteMap.Entry], ranges: [String: Range<Int>]) {
         var entries: [String: RemoteMap.Entry] = [:]
+        entries.reserveCapacity(expected)
         var entryRanges: [String: Range<Int>] = [:]
+        if ranges { entryRanges.reserveCapacity(expected) }
         try parser.readObject { (parser: inout JSONParser, slug: String) throws(JSONParseError) in
-            guard entries[slug] == nil else { throw parser.mismatch("\(slug) given twice") }
             let start = parser.offset
-            entries[slug] = try entry(&parser, slug: slug)
+            guard entries.updateValue(try entry(&parser, slug: slug), forKey: slug) == nil else {
+                throw parser.mismatch("\(slug) given twice")
+            }
             if ranges { entryRanges[slug] = start..<parser.offset }
         }
         return (entries, entryRanges)
