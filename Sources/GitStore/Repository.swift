@@ -62,6 +62,7 @@ final class Repository {
     }
 
     deinit {
+        // Its backend goes before the repository it was opened for.
         looseObjectsIfOpened = nil
         git_odb_free(odb)
         git_repository_free(pointer)
