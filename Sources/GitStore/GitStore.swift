@@ -131,12 +131,11 @@ public actor GitStore {
             if written { objectsWritten += 1 }
             return id
         }
-        let id = bytes.withUnsafeBytes { LooseObjects.blobID(of: $0) }
-        var oid = id.raw
-        if git_odb_exists(odb, &oid) == 1 { return id }
-        try repository.looseObjects().writeBlob(id, bytes: bytes)
+        var oid = bytes.withUnsafeBytes { LooseObjects.blobOID(of: $0) }
+        if git_odb_exists(odb, &oid) == 1 { return ObjectID(oid) }
+        try repository.looseObjects().writeBlob(oid, bytes: bytes)
         objectsWritten += 1
-        return id
+        return ObjectID(oid)
     }
 
     /// The blobs of several files in one call, so a workflow's files cost one hop onto the store's

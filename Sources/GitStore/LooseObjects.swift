@@ -39,13 +39,15 @@ final class LooseObjects {
     }
 
     /// A blob's id, by a SHA-1 several times faster than libgit2's collision-detecting one.
-    static func blobID(of bytes: UnsafeRawBufferPointer) -> ObjectID {
-        ObjectID(StreamingPack.objectID(of: bytes, type: .blob).oid)
+    static func blobOID(of bytes: UnsafeRawBufferPointer) -> git_oid {
+        StreamingPack.objectID(of: bytes, type: .blob).oid
     }
 
-    /// Writes a blob whose id the caller computed with `blobID(of:)`.
-    func writeBlob(_ id: ObjectID, bytes: [UInt8]) throws(GitError) {
-        var oid = id.raw
+    static func blobID(of bytes: UnsafeRawBufferPointer) -> ObjectID { ObjectID(blobOID(of: bytes)) }
+
+    /// Writes a blob whose id the caller computed with `blobOID(of:)`.
+    func writeBlob(_ oid: git_oid, bytes: [UInt8]) throws(GitError) {
+        var oid = oid
         try check("git_odb_backend_loose write", backend.pointee.write(backend, &oid, bytes, bytes.count, GIT_OBJECT_BLOB))
     }
 

@@ -12,12 +12,22 @@ struct LocalSnapshot: Sendable {
     /// workflows the comparisons were a fifth of an idle cycle inside `run`.
     mutating func shareHashes(with base: RemoteMap) {
         var shared: [(folder: String, hashes: [String: String])] = []
+        let baseEntries = base.workflows
         for (folder, state) in states {
-            guard case .files(let hashes) = state, let entry = base.workflows[folder], entry.files == hashes else { continue }
-            shared.append((folder, entry.files))
+            guard case .files(let hashes) = state, let baseFiles = Self.baseCopy(of: hashes, folder: folder, in: baseEntries) else {
+                continue
+            }
+            shared.append((folder, baseFiles))
         }
         // Replaced after the walk: a dictionary changed while it is iterated is copied whole first.
         for (folder, hashes) in shared { states[folder] = .files(hashes: hashes) }
+    }
+
+    /// The base entry's hashes of `folder` when they equal `hashes`: the same values, in storage the
+    /// base already holds.
+    static func baseCopy(of hashes: [String: String], folder: String, in base: [String: RemoteMap.Entry]) -> [String: String]? {
+        guard let baseFiles = base[folder]?.files, baseFiles == hashes else { return nil }
+        return baseFiles
     }
 }
 
@@ -143,11 +153,8 @@ extension Cycle {
                 blobs[path] = blob
             }
             snapshot.blobs[folder] = blobs
-            if let baseFiles = baseEntries[folder]?.files, baseFiles == record.hashes {
-                snapshot.states[folder] = .files(hashes: baseFiles)
-            } else {
-                snapshot.states[folder] = .files(hashes: record.hashes)
-            }
+            snapshot.states[folder] = .files(
+                hashes: LocalSnapshot.baseCopy(of: record.hashes, folder: folder, in: baseEntries) ?? record.hashes)
         }
         return snapshot
     }

@@ -7,8 +7,9 @@ public enum FileHash {
         hex(SHA256.hash(data: bytes))
     }
 
+    private static let digits = Array("0123456789abcdef".utf8)
+
     private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         for byte in digest {
