@@ -343,6 +343,19 @@ public actor GitStore {
         bulk = nil
     }
 
+    // MARK: Packing
+
+    /// How many loose objects the repository holds, and their bytes on disk.
+    public func looseObjectCount() throws(GitError) -> LooseObjectCount {
+        try LoosePacker(repository: mainRepository).count()
+    }
+
+    /// Moves loose objects (up to `maximumBytes` of them) into a new pack and removes the loose files
+    /// it holds; see `LoosePacker`.
+    public func packLooseObjects(maximumBytes: Int) throws(GitError) -> PackingOutcome {
+        try LoosePacker(repository: mainRepository).pack(maximumBytes: maximumBytes)
+    }
+
     // MARK: Helpers
 
     private func makeSignature(_ signature: Signature) throws(GitError) -> UnsafeMutablePointer<git_signature>? {

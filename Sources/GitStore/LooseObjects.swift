@@ -57,11 +57,10 @@ final class LooseObjects {
     /// A damaged loose file is refused here: libgit2 1.5 never returns from inflating a loose object cut
     /// short (it spins in `inflate`), which would stop the whole service.
     func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8]? {
-        let hex = id.hex
-        let path = directory + hex.prefix(2) + "/" + hex.dropFirst(2)
+        let path = self.path(of: id)
         guard let compressed = FileManager.default.contents(atPath: path) else { return nil }
-        switch Self.inflateObject(compressed) {
-        case .blob(let content):
+        switch Self.inflateObject(compressed, onlyBlob: true) {
+        case .object(_, let content):
             let actual = content.withUnsafeBytes { Self.blobID(of: $0) }
             guard actual == id else {
                 throw GitError(
@@ -71,21 +70,45 @@ final class LooseObjects {
         case .otherType:
             return nil
         case .damaged:
-            throw GitError(
-                function: "loose object read", code: .other(-1),
-                message: "\(path) is damaged: it does not inflate to a whole git object of the size its header gives")
+            throw Self.damaged(path)
         }
     }
 
+    /// Whether the loose object `id` is whole: it inflates to the size its header gives and hashes to
+    /// its id. Read in full before libgit2 reads it for a pack, as libgit2 would spin on one cut short.
+    func verify(_ id: RawObjectID) -> LooseObjectCheck {
+        let path = self.path(of: ObjectID(id.oid))
+        guard let compressed = FileManager.default.contents(atPath: path) else { return .absent }
+        switch Self.inflateObject(compressed, onlyBlob: false) {
+        case .object(let type, let content):
+            let actual = content.withUnsafeBytes { StreamingPack.objectID(of: $0, type: type) }
+            return actual == id ? .sound : .damaged("\(path) is corrupt: its \(type.name) hashes to \(ObjectID(actual.oid).hex)")
+        case .otherType, .damaged:
+            return .damaged(Self.damaged(path).message)
+        }
+    }
+
+    private func path(of id: ObjectID) -> String {
+        let hex = id.hex
+        return directory + hex.prefix(2) + "/" + hex.dropFirst(2)
+    }
+
+    private static func damaged(_ path: String) -> GitError {
+        GitError(
+            function: "loose object read", code: .other(-1),
+            message: "\(path) is damaged: it does not inflate to a whole git object of the size its header gives")
+    }
+
     private enum Inflated {
-        case blob([UInt8])
+        case object(PackFormat.ObjectType, [UInt8])
         case otherType
         case damaged
     }
 
-    /// A loose object's content when it is a blob; damaged unless its stream inflates whole (zlib checks
-    /// its own checksum) to a known header and exactly the size that header gives.
-    private static func inflateObject(_ compressed: Data) -> Inflated {
+    /// A loose object's type and content (`onlyBlob`: other types are not inflated); damaged unless its
+    /// stream inflates whole (zlib checks its own checksum) to a known header and exactly the size that
+    /// header gives.
+    private static func inflateObject(_ compressed: Data, onlyBlob: Bool) -> Inflated {
         var stream = z_stream()
         guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return .damaged }
         defer { inflateEnd(&stream) }
@@ -102,7 +125,7 @@ final class LooseObjects {
             guard status == Z_OK || status == Z_STREAM_END else { return .damaged }
             let produced = head.count - Int(stream.avail_out)
             guard let nul = head[..<produced].firstIndex(of: 0), let (type, size) = header(head[..<nul]) else { return .damaged }
-            guard type == "blob" else { return .otherType }
+            guard type == .blob || !onlyBlob else { return .otherType }
             let early = produced - nul - 1
             // Deflate shrinks by at most about 1,032 to 1: a larger size is a damaged header, not memory to ask for.
             guard early <= size, size / 1032 <= source.count else { return .damaged }
@@ -128,19 +151,28 @@ final class LooseObjects {
                 }
             }
             guard status == Z_STREAM_END, stream.total_out == uLong(nul + 1 + size) else { return .damaged }
-            return .blob(content)
+            return .object(type, content)
         }
     }
 
     /// A header's type and size ("blob 123"); nil when malformed.
-    private static func header(_ bytes: ArraySlice<UInt8>) -> (type: String, size: Int)? {
+    private static func header(_ bytes: ArraySlice<UInt8>) -> (type: PackFormat.ObjectType, size: Int)? {
         guard let space = bytes.firstIndex(of: 0x20) else { return nil }
         let digits = bytes[(space + 1)...]
         guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let size = Int(String(decoding: digits, as: UTF8.self))
         else { return nil }
-        let type = String(decoding: bytes[..<space], as: UTF8.self)
-        guard ["blob", "tree", "commit", "tag"].contains(type) else { return nil }
+        let name = String(decoding: bytes[..<space], as: UTF8.self)
+        guard let type = PackFormat.ObjectType.allCases.first(where: { $0.name == name }) else { return nil }
         return (type, size)
     }
+}
+
+/// What a loose object's file holds, read in full.
+enum LooseObjectCheck: Equatable {
+    case sound
+    /// No such loose file (packed, or never there).
+    case absent
+    /// Why it cannot be read: the message names the file.
+    case damaged(String)
 }

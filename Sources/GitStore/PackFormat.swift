@@ -6,7 +6,7 @@ import Crypto
 /// every object: for a first import of 10,000 workflows that was over 3 s of CPU and the whole import
 /// held in memory. Written by hand because no library here writes a pack from objects as they come.
 enum PackFormat {
-    enum ObjectType: UInt8 {
+    enum ObjectType: UInt8, CaseIterable {
         case commit = 1, tree = 2, blob = 3, tag = 4
     }
 
@@ -58,6 +58,25 @@ enum PackFormat {
         output += packChecksum
         output += Array(Insecure.SHA1.hash(data: output))
         return output
+    }
+
+    /// The ids a version-2 pack index lists; nil when `bytes` is not one (a wrong signature or version,
+    /// a fan-out that does not count up, or fewer bytes than the ids it counts).
+    static func indexedIDs(_ bytes: [UInt8]) -> [RawObjectID]? {
+        guard bytes.count >= 8 + 1024, bytes[0..<8].elementsEqual([0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]) else { return nil }
+        func word(at offset: Int) -> Int {
+            bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+        }
+        var previous = 0
+        for slot in 0..<256 {
+            let cumulative = word(at: 8 + 4 * slot)
+            guard cumulative >= previous else { return nil }
+            previous = cumulative
+        }
+        let count = previous
+        let idsStart = 8 + 1024
+        guard bytes.count >= idsStart + count * 20 else { return nil }
+        return (0..<count).map { RawObjectID(bytes[(idsStart + $0 * 20)..<(idsStart + $0 * 20 + 20)]) }
     }
 
     static func bigEndian<Integer: FixedWidthInteger>(_ value: Integer) -> [UInt8] {

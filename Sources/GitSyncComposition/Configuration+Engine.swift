@@ -7,7 +7,7 @@ import SyncEngine
 /// explains keys; this turns its values into the engine's settings and the git server's access.
 extension Configuration {
     public var syncConfiguration: SyncConfiguration {
-        SyncConfiguration(
+        var configuration = SyncConfiguration(
             branch: remote?.commitTo == .incoming ? remote?.incomingBranch ?? branch : branch,
             author: Signature(name: authorName, email: authorEmail), stateDirectory: stateDirectory,
             fullResyncIntervalSeconds: fullResyncIntervalSeconds, projectName: projectName,
@@ -16,6 +16,9 @@ extension Configuration {
             remote: remote?.remoteSync(mainBranch: branch),
             filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)),
             root: ProjectRoot(root), functions: .init(sync: syncFunctions, deploy: deployFunctions))
+        configuration.packing = PackingPolicy(
+            looseObjects: packLooseObjects, looseBytes: packLooseMegabytes << 20, bytesPerRun: PackingPolicy.standard.bytesPerRun)
+        return configuration
     }
 }
 

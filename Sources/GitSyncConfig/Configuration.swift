@@ -12,7 +12,8 @@ import GitStore
 ///   `kapso.timeout_seconds` (30), `kapso.max_attempts` (5), `kapso.project_name` (none)
 /// - `repository.path` (required): the bare repository, created when missing
 /// - `repository.branch` (`main`), `repository.author_name` (`kapso-gitsync`),
-///   `repository.author_email` (`kapso-gitsync@localhost`)
+///   `repository.author_email` (`kapso-gitsync@localhost`), `repository.pack_loose_objects` (6700),
+///   `repository.pack_loose_megabytes` (64): loose objects are packed past either (0: that limit is off)
 /// - `state.directory` (`$STATE_DIRECTORY`, else `<repository.path>.state`)
 /// - `sync.full_resync_interval_seconds` (3600), `sync.deleted_in_git` (`report` | `archive`),
 ///   `sync.deleted_in_kapso` (`report` | `remove`), `sync.deletion_brake_count` (3), `sync.deletion_brake_percent` (10),
@@ -61,6 +62,11 @@ public struct Configuration: Sendable {
     public var service: ServiceSettings
     /// nil: no git server, the local repository is the only one.
     public var remote: RemoteSettings?
+    /// `repository.pack_loose_objects` / `repository.pack_loose_megabytes`: after a cycle that wrote
+    /// objects, the loose ones are packed once they are this many, or take this much disk (0: no such
+    /// limit; both 0: never).
+    public var packLooseObjects = 6700
+    public var packLooseMegabytes = 64
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
     public static let defaultLegacyAPIURL = URL(string: "https://app.kapso.ai/api/v1")!
@@ -80,6 +86,8 @@ public struct Configuration: Sendable {
             "repository.branch: \(branch)",
             "repository.author_name: \(authorName)",
             "repository.author_email: \(authorEmail)",
+            "repository.pack_loose_objects: \(packLooseObjects)",
+            "repository.pack_loose_megabytes: \(packLooseMegabytes)",
             "state.directory: \(stateDirectory)",
             "sync.full_resync_interval_seconds: \(fullResyncIntervalSeconds)",
             "sync.deleted_in_git: \(deletedInGit.rawValue)",

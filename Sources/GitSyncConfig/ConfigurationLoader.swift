@@ -9,7 +9,7 @@ public enum ConfigurationLoader {
             "api", "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
             "allow_insecure",
         ],
-        "repository": ["path", "branch", "author_name", "author_email", "root"],
+        "repository": ["path", "branch", "author_name", "author_email", "root", "pack_loose_objects", "pack_loose_megabytes"],
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
@@ -185,7 +185,10 @@ public enum ConfigurationLoader {
             syncFunctions: try reader.boolean("functions", "sync") ?? true,
             deployFunctions: try reader.boolean("functions", "deploy") ?? true,
             service: try serviceSettings(reader),
-            remote: try remoteSettings(reader))
+            remote: try remoteSettings(reader),
+            packLooseObjects: try reader.integer("repository", "pack_loose_objects", minimum: 0) ?? 6700,
+            // A terabyte at most: the count of bytes must fit comfortably in 64 bits.
+            packLooseMegabytes: try reader.integer("repository", "pack_loose_megabytes", minimum: 0, maximum: 1 << 20) ?? 64)
     }
 
     static let workflowStatuses = ["draft", "active", "paused", "archived"]

@@ -104,6 +104,8 @@ public struct CycleReport: Sendable {
     public var commit: ObjectID?
     public var requests = 0
     public var objectsWritten = 0
+    /// What packing the loose objects did, when this cycle packed them.
+    public var packing: PackingOutcome?
     public var fullPass = false
     /// Listed workflows the filter (`sync.include`, `sync.exclude`, `sync.statuses`) left out.
     public var filtered = 0

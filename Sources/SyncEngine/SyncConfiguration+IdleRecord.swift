@@ -21,6 +21,7 @@ extension SyncConfiguration {
                 + (filter.statuses.map { $0.sorted().joined(separator: "\u{1F}") } ?? "-"),
             "root\t\(root.path)",
             "functions\t\(functions.sync)\t\(functions.deploy)",
+            "packing\t\(packing.looseObjects)\t\(packing.looseBytes)\t\(packing.bytesPerRun)",
         ]
         return lines.joined(separator: "\n")
     }
@@ -28,6 +29,6 @@ extension SyncConfiguration {
     /// The stored properties `idleRecordText` covers, for the test that keeps the two together.
     public static let idleRecordProperties: Set<String> = [
         "branch", "author", "stateDirectory", "fullResyncIntervalSeconds", "projectID", "projectName", "deletedInGit",
-        "deletedInKapso", "deletionBrake", "autoMerge", "remote", "filter", "root", "functions",
+        "deletedInKapso", "deletionBrake", "autoMerge", "remote", "filter", "root", "functions", "packing",
     ]
 }

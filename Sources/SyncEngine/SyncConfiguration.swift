@@ -30,6 +30,8 @@ public struct SyncConfiguration: Sendable {
     public var root: ProjectRoot
     /// Whether functions (`functions/<slug>/`) are synced too, and deployed after each write.
     public var functions: FunctionSettings
+    /// When loose objects are packed after a cycle that wrote some (tests make it eager).
+    public var packing = PackingPolicy.standard
 
     public struct FunctionSettings: Sendable, Equatable {
         /// `functions.sync`: functions are synced both ways like workflows.

@@ -165,6 +165,12 @@ public final class SyncEngine: Sendable {
         if bulk { await git.discardBulkWrite() }
         try await cycle.writeConflictBranches()
         try await cycle.writeFunctionConflictBranches()
+        if !dryRun, cycle.report.commit != nil || !cycle.report.conflicts.isEmpty {
+            let packing = await packWhenDue()
+            cycle.report.packing = packing.outcome
+            cycle.report.failures += packing.failures
+            clock.mark("pack")
+        }
         try cycle.finish()
         clock.mark("state")
         cycle.report.phases = clock.timings

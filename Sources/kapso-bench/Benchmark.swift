@@ -48,6 +48,7 @@ struct Benchmark {
         try await edit(try await client.listWorkflows().workflows.prefix(10), client: client, suffix: " (edited)")
         try await measure("10 changed workflows", engine)
         for _ in 0..<3 { try await measure("idle cycle", engine) }
+        try await measurePacking(engine, client: client)
         try ReviewBenchmark.run(repository: directory.appendingPathComponent("repo.git"), scratch: directory)
     }
 
@@ -128,6 +129,39 @@ struct Benchmark {
             print(
                 ("  " + phase.name).padding(toLength: 22, withPad: " ", startingAt: 0)
                     + String(format: " %8.1f  %7.0f", phase.wallMilliseconds, phase.cpuMilliseconds))
+        }
+    }
+
+    /// Ten cycles of 100 changed workflows each (the ones after the last packing), then their loose
+    /// objects moved into a pack, as a cycle does once `PackingPolicy.standard`'s limits are passed.
+    static func measurePacking(_ engine: SyncEngine, client: KapsoClient) async throws {
+        let rounds = 10
+        for round in 0..<rounds {
+            let listed = try await client.listWorkflows().workflows
+            let start = (round * 100) % max(1, listed.count)
+            try await edit(listed[start..<min(listed.count, start + 100)], client: client, suffix: " (round \(round))")
+            let report = try await engine.runCycle()
+            engine.prepareNextCycle()
+            guard report.failures.isEmpty else { throw BenchmarkError(description: "round \(round): \(report.failures[0].reason)") }
+        }
+        let loose = try await engine.git.looseObjectCount()
+        let peakBefore = peakMemoryMB()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let cpuBefore = cpuMilliseconds()
+        let outcome = try await engine.git.packLooseObjects(maximumBytes: PackingPolicy.standard.bytesPerRun)
+        let cpu = cpuMilliseconds() - cpuBefore
+        let elapsed = clock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        print("")
+        print("packing the loose objects of \(rounds) cycles of 100 changed workflows (peak RSS before: \(peakBefore) MB)")
+        print("loose objects   loose MB  pack MB   wall ms   CPU ms  peak RSS MB")
+        print(
+            String(
+                format: "%13d  %9.1f  %7.2f  %8.1f  %7.0f  %11d", loose.objects, Double(loose.bytes) / 1_048_576,
+                Double(outcome.packBytes) / 1_048_576, milliseconds, cpu, peakMemoryMB()))
+        guard outcome.damaged.isEmpty, outcome.leftLoose == 0, outcome.packed == loose.objects else {
+            throw BenchmarkError(description: "packing left objects loose: \(outcome)")
         }
     }
 

@@ -26,7 +26,9 @@ import Testing
         let setup = try await EndToEndSetup.forSync(
             api: api, seed: api == .legacy ? { await $0.seedGenerated(workflows: 6, nodesPerWorkflow: 6, seed: UInt64(seed)) } : nil)
         defer { Task { await setup.fake.stop() } }
-        let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+        // Every sync that commits packs its loose objects too, so that kills land inside packing as well.
+        let environment = setup.environment.merging(["KAPSO_GITSYNC_REPOSITORY_PACK_LOOSE_OBJECTS": "1"]) { $1 }
+        let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: environment)
         #expect(first.status == 0, "\(first.combined)")
         var random = SeededRandom(state: UInt64(seed) &* 104_729)
         let workflows = await setup.fake.workflows
@@ -56,7 +58,7 @@ import Testing
             #expect(pushed.status == 0, "\(pushed.output)")
             moves[git.id] = x
             let delay = random.next(400)
-            let killed = try await runKilled(after: .milliseconds(delay), setup: setup)
+            let killed = try await runKilled(after: .milliseconds(delay), setup: setup, environment: environment)
             log.append(
                 "round \(round): Kapso renames \(kapso.slug), git moves \(git.slug); \(killed ? "killed" : "ended") after \(delay) ms")
             if killed { kills += 1 }
@@ -68,7 +70,7 @@ import Testing
         var last: ProcessResult?
         for _ in 0..<3 {
             let result = try await ProcessRunner.run(
-                "kapso-gitsync", ["sync", "--config", setup.configPath], environment: setup.environment)
+                "kapso-gitsync", ["sync", "--config", setup.configPath], environment: environment)
             last = result
             if result.standardOutput.hasPrefix("in sync") { break }
         }
@@ -83,20 +85,22 @@ import Testing
                 #expect(start?["position"]?["x"]?.numberValue?.intValue == x, "git's move of \(workflow.slug) lost: \(sequence)")
             }
         }
-        let fsck = try await runGit(["--git-dir", setup.repository, "fsck", "--strict"])
+        let fsck = try await runGit(["--git-dir", setup.repository, "fsck", "--full", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)\n\(sequence)")
+        let packs = try FileManager.default.contentsOfDirectory(atPath: setup.repository + "/objects/pack").filter { $0.hasSuffix(".pack") }
+        #expect(!packs.isEmpty, "the syncs packed their objects: \(sequence)")
         let locks = try await runProcess(URL(fileURLWithPath: "/usr/bin/find"), [setup.repository, "-name", "*.lock"])
         #expect(locks.standardOutput.isEmpty, "locks left: \(locks.standardOutput)\n\(sequence)")
     }
 
     /// Starts `sync` and kills it with SIGKILL after `delay`, unless it ends first; whether it was killed.
-    func runKilled(after delay: Duration, setup: EndToEndSetup) async throws -> Bool {
+    func runKilled(after delay: Duration, setup: EndToEndSetup, environment extra: [String: String]) async throws -> Bool {
         let process = Process()
         process.executableURL = ProcessRunner.executable("kapso-gitsync")
         process.arguments = ["sync", "--config", setup.configPath]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "CREDENTIALS_DIRECTORY")
-        environment.merge(setup.environment) { _, new in new }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

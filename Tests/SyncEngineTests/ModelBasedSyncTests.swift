@@ -101,7 +101,12 @@ import WorkflowRepo
         let overHTTP = withServer && seed % 2 == 1
         // A fifth of them through the legacy Flows API (which has no functions).
         let api: TestAPI = !functionOperations && seed % 5 == 4 ? .legacy : .platform
-        let harness = try await SyncHarness(withServer: withServer, serverOverHTTP: overHTTP, api: api) {
+        // Half of them pack after every cycle that writes objects, so that packing meets every crash point.
+        let packsEachCycle = seed % 2 == 0
+        let harness = try await SyncHarness(
+            withServer: withServer, serverOverHTTP: overHTTP, api: api,
+            configure: { if packsEachCycle { $0.packing = PackingPolicy(looseObjects: 1, looseBytes: .max, bytesPerRun: .max) } }
+        ) {
             await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed))
         }
         defer { Task { await harness.stop() } }
@@ -121,7 +126,9 @@ import WorkflowRepo
         var kapsoLines: [String: [String]] = [:]
         var gitLines: [String: [String]] = [:]
         model.folder.withLock { $0 = slugByID }
-        model.note("seed \(seed), \(api) API\(withServer ? ", through a git server" : "")\(overHTTP ? " over HTTP" : "")")
+        model.note(
+            "seed \(seed), \(api) API\(withServer ? ", through a git server" : "")\(overHTTP ? " over HTTP" : "")"
+                + (packsEachCycle ? ", packing after each commit" : ""))
         var engine = try harness.restartedEngine()
 
         for step in 1...12 {

@@ -1,0 +1,28 @@
+import GitStore
+
+/// When a cycle that wrote objects packs the repository's loose ones.
+///
+/// git's own rule (`gc.auto`) counts objects, 6,700. That alone would let a gigabyte gather at 10,000
+/// workflows, where a commit of one workflow adds seven objects but 1.5 MB (the remote-map and the
+/// `workflows` tree); so bytes count too. A run packs a bounded amount, so that its time and memory do
+/// not grow with how much a repository gathered before it (a repository of an older version).
+public struct PackingPolicy: Sendable, Equatable {
+    /// Pack once this many loose objects are there (0: no such limit).
+    public var looseObjects: Int
+    /// Or once their files take this much disk space, in bytes (0: no such limit).
+    public var looseBytes: Int
+    /// Disk space of the loose files one run packs, at most.
+    public var bytesPerRun: Int
+
+    public init(looseObjects: Int, looseBytes: Int, bytesPerRun: Int) {
+        self.looseObjects = looseObjects
+        self.looseBytes = looseBytes
+        self.bytesPerRun = bytesPerRun
+    }
+
+    public static let standard = PackingPolicy(looseObjects: 6700, looseBytes: 64 << 20, bytesPerRun: 256 << 20)
+
+    public func shouldPack(_ count: LooseObjectCount) -> Bool {
+        (looseObjects > 0 && count.objects >= looseObjects) || (looseBytes > 0 && count.bytes >= looseBytes)
+    }
+}

@@ -1,0 +1,25 @@
+import GitStore
+
+extension SyncEngine {
+    /// After a cycle that wrote objects: packs the loose ones when `configuration.packing` says so.
+    /// Nothing the cycle did depends on it; a failure leaves the objects loose and is reported.
+    func packWhenDue() async -> (outcome: PackingOutcome?, failures: [FetchPlanner.Rejection]) {
+        do {
+            let count = try await git.looseObjectCount()
+            guard configuration.packing.shouldPack(count) else { return (nil, []) }
+            let outcome = try await git.packLooseObjects(maximumBytes: configuration.packing.bytesPerRun)
+            logger.notice(
+                "packed loose objects",
+                metadata: [
+                    "gitsync.objects": "\(outcome.packed)", "gitsync.loose_bytes_removed": "\(outcome.looseBytesRemoved)",
+                    "gitsync.pack_bytes": "\(outcome.packBytes)", "gitsync.left_loose": "\(outcome.leftLoose)",
+                ])
+            let damaged = outcome.damaged.map {
+                FetchPlanner.Rejection(workflow: "repository", reason: "\($0); `git fsck` tells whether anything needs it")
+            }
+            return (outcome, damaged)
+        } catch {
+            return (nil, [.init(workflow: "repository", reason: "packing its loose objects failed, they stay loose: \(error)")])
+        }
+    }
+}

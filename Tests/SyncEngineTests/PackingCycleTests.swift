@@ -1,0 +1,96 @@
+import Foundation
+import GitStore
+import KapsoFake
+import SyncEngine
+import TestSupport
+import Testing
+
+/// A cycle that wrote objects packs the loose ones when the policy says so; the repository stays whole
+/// for git and for the next cycles, and a damaged loose file is reported by name without failing the
+/// cycle's own work.
+@Suite struct PackingCycleTests {
+    static let eager = PackingPolicy(looseObjects: 1, looseBytes: .max, bytesPerRun: .max)
+
+    private func gitCount(_ harness: SyncHarness) async throws -> [String: Int] {
+        var values: [String: Int] = [:]
+        for line in try await harness.git("count-objects", "-v").split(separator: "\n") {
+            let parts = line.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let value = Int(parts[1]) { values[parts[0]] = value }
+        }
+        return values
+    }
+
+    @Test func committingCyclesPackAndOthersDoNot() async throws {
+        let harness = try await SyncHarness(configure: { $0.packing = Self.eager }) {
+            await $0.seedGenerated(workflows: 4, nodesPerWorkflow: 6)
+        }
+        defer { Task { await harness.stop() } }
+
+        let first = try await harness.engine.runCycle()
+        #expect(first.commit != nil && first.failures.isEmpty, "\(first.failures)")
+        let packed = try #require(first.packing)
+        #expect(packed.packed > 0 && packed.damaged.isEmpty)
+        #expect(try await harness.git.looseObjectCount().objects == 0)
+        #expect(try await gitCount(harness)["packs"] == 1)
+
+        let idle = try await harness.engine.runCycle()
+        #expect(idle.commit == nil && idle.packing == nil)
+
+        // A person's edit goes to Kapso, and the cycle commits what Kapso answers: packed again.
+        _ = try await harness.personRewords("generated-1", to: "reworded in git")
+        let pushed = try await harness.engine.runCycle()
+        #expect(pushed.pushed.count == 1 && pushed.failures.isEmpty, "\(pushed.failures)")
+        let looseAfterPush = try await harness.git.looseObjectCount().objects
+        #expect(pushed.packing != nil && looseAfterPush == 0)
+        let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--full", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+
+        // A restarted engine reads everything from the packs and finds nothing to do.
+        let restarted = try harness.restartedEngine()
+        let again = try await restarted.runCycle()
+        #expect(again.commit == nil && again.failures.isEmpty && again.pulled.isEmpty && again.pushed.isEmpty)
+    }
+
+    @Test func aDamagedLooseFileIsReportedByNameAndTheCycleStillLands() async throws {
+        let harness = try await SyncHarness(configure: { $0.packing = Self.eager }) {
+            await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 6)
+        }
+        defer { Task { await harness.stop() } }
+        // A loose file cut short, as a power cut leaves one: no commit refers to it.
+        let folder = harness.repositoryPath + "/objects/ab"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let damaged = folder + "/" + String(repeating: "c", count: 38)
+        try Data([0x78, 0x01, 0x4B]).write(to: URL(fileURLWithPath: damaged))
+
+        let report = try await harness.engine.runCycle()
+        #expect(report.commit != nil && report.pulled.count == 3)
+        let failure = try #require(report.failures.first { $0.workflow == "repository" })
+        #expect(failure.reason.contains(damaged), "\(failure.reason)")
+        #expect(report.packing.map { $0.packed > 0 && $0.damaged.count == 1 } == true)
+        #expect(FileManager.default.fileExists(atPath: damaged))
+        #expect(try await harness.git.looseObjectCount().objects == 1)
+    }
+
+    @Test(arguments: [
+        (LooseObjectCount(objects: 0, bytes: 0), false),
+        (LooseObjectCount(objects: 6699, bytes: 1 << 20), false),
+        (LooseObjectCount(objects: 6700, bytes: 1 << 20), true),
+        (LooseObjectCount(objects: 40, bytes: (64 << 20) - 1), false),
+        (LooseObjectCount(objects: 40, bytes: 64 << 20), true),
+        (LooseObjectCount(objects: 9000, bytes: 100 << 20), true),
+    ])
+    func theStandardPolicyPacksPastEitherLimit(count: LooseObjectCount, packs: Bool) {
+        #expect(PackingPolicy.standard.shouldPack(count) == packs)
+    }
+
+    @Test(arguments: [
+        (PackingPolicy(looseObjects: 0, looseBytes: 64 << 20, bytesPerRun: 1), LooseObjectCount(objects: 50_000, bytes: 1 << 20), false),
+        (PackingPolicy(looseObjects: 0, looseBytes: 64 << 20, bytesPerRun: 1), LooseObjectCount(objects: 1, bytes: 64 << 20), true),
+        (PackingPolicy(looseObjects: 100, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 99, bytes: 1 << 40), false),
+        (PackingPolicy(looseObjects: 100, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 100, bytes: 0), true),
+        (PackingPolicy(looseObjects: 0, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 1 << 30, bytes: 1 << 40), false),
+    ])
+    func aLimitOfZeroIsOff(policy: PackingPolicy, count: LooseObjectCount, packs: Bool) {
+        #expect(policy.shouldPack(count) == packs)
+    }
+}
