@@ -133,7 +133,7 @@ public actor GitStore {
         }
         var oid = bytes.withUnsafeBytes { LooseObjects.blobOID(of: $0) }
         if git_odb_exists(odb, &oid) == 1 { return ObjectID(oid) }
-        try repository.looseObjects().writeBlob(oid, bytes: bytes)
+        try repository.looseObjects.writeBlob(oid, bytes: bytes)
         objectsWritten += 1
         return ObjectID(oid)
     }
@@ -164,7 +164,7 @@ public actor GitStore {
     }
 
     public func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8] {
-        if let content = try repository.looseObjects().readBlob(id) { return content }
+        if let content = try repository.looseObjects.readBlob(id) { return content }
         var oid = id.raw
         var blob: OpaquePointer?
         try check("git_blob_lookup", git_blob_lookup(&blob, repository.pointer, &oid))

@@ -10,7 +10,9 @@ import Foundation
 /// cycle. Objects are written through libgit2's own loose backend (the same format, compression level,
 /// file modes and fsync setting as `git_odb_write`, into the same folder, which is the one `git_odb_write`
 /// writes to: alternates are only read); they are read here only when loose, inflated with zlib (which
-/// checks its own checksum) and checked against their id before they are returned.
+/// checks its own checksum) and checked against their id before they are returned. libgit2 reads the
+/// other loose objects (trees, commits) through here too (`LooseObjectGuard`), and packing checks each
+/// one here first (`verify`).
 final class LooseObjects {
     private let backend: UnsafeMutablePointer<git_odb_backend>
     private let directory: String
@@ -58,7 +60,7 @@ final class LooseObjects {
     /// short (it spins in `inflate`), which would stop the whole service.
     func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8]? {
         let path = self.path(of: id)
-        guard let compressed = FileManager.default.contents(atPath: path) else { return nil }
+        guard let compressed = Self.contents(of: path) else { return nil }
         switch Self.inflateObject(compressed, onlyBlob: true) {
         case .object(_, let content):
             let actual = content.withUnsafeBytes { Self.blobID(of: $0) }
@@ -78,7 +80,7 @@ final class LooseObjects {
     /// its id. Read in full before libgit2 reads it for a pack, as libgit2 would spin on one cut short.
     func verify(_ id: RawObjectID) -> LooseObjectCheck {
         let path = self.path(of: ObjectID(id.oid))
-        guard let compressed = FileManager.default.contents(atPath: path) else { return .absent }
+        guard let compressed = Self.contents(of: path) else { return .absent }
         switch Self.inflateObject(compressed, onlyBlob: false) {
         case .object(let type, let content):
             let actual = content.withUnsafeBytes { StreamingPack.objectID(of: $0, type: type) }
@@ -86,6 +88,48 @@ final class LooseObjects {
         case .otherType, .damaged:
             return .damaged(Self.damaged(path).message)
         }
+    }
+
+    /// A loose object of any type, for libgit2's object database (`LooseObjectGuard`), which checks its
+    /// id itself; nil when there is no such loose file. A damaged file throws, naming it.
+    func readObject(_ id: RawObjectID) throws(GitError) -> (type: PackFormat.ObjectType, content: [UInt8])? {
+        let path = self.path(of: ObjectID(id.oid))
+        guard let compressed = Self.contents(of: path) else { return nil }
+        guard case .object(let type, let content) = Self.inflateObject(compressed, onlyBlob: false) else { throw Self.damaged(path) }
+        return (type, content)
+    }
+
+    /// A loose object's type and size from the start of its file, as libgit2's own loose backend reads
+    /// them (the rest is read, and checked, when the object is); nil when there is no such loose file.
+    func readHeader(_ id: RawObjectID) throws(GitError) -> (type: PackFormat.ObjectType, size: Int)? {
+        let path = self.path(of: ObjectID(id.oid))
+        // A header is under 30 bytes; deflated, its first kilobyte holds it many times over.
+        guard let start = Self.contents(of: path, upTo: 1024) else { return nil }
+        guard let header = Self.inflateHeader(start) else { throw Self.damaged(path) }
+        return header
+    }
+
+    /// A file's bytes (the first `limit` of them); nil when it cannot be opened. One failed `open` when
+    /// there is no such file: libgit2 asks for packed objects here too.
+    private static func contents(of path: String, upTo limit: Int = .max) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        var data = Data(count: min(Int(status.st_size), limit))
+        let total = data.count
+        let complete = data.withUnsafeMutableBytes { buffer -> Bool in
+            var offset = 0
+            while offset < total {
+                let count = read(descriptor, buffer.baseAddress! + offset, total - offset)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        return complete ? data : nil
     }
 
     private func path(of id: ObjectID) -> String {
@@ -153,6 +197,26 @@ final class LooseObjects {
             guard status == Z_STREAM_END, stream.total_out == uLong(nul + 1 + size) else { return .damaged }
             return .object(type, content)
         }
+    }
+
+    /// The type and size a loose object's first bytes give; nil when they do not inflate to a header.
+    private static func inflateHeader(_ start: Data) -> (type: PackFormat.ObjectType, size: Int)? {
+        var stream = z_stream()
+        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var head = [UInt8](repeating: 0, count: 64)
+        let produced = start.withUnsafeBytes { source -> Int in
+            stream.next_in = UnsafeMutablePointer(mutating: source.bindMemory(to: Bytef.self).baseAddress)
+            stream.avail_in = uInt(source.count)
+            let status = head.withUnsafeMutableBufferPointer { buffer in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = uInt(buffer.count)
+                return inflate(&stream, Z_NO_FLUSH)
+            }
+            return status == Z_OK || status == Z_STREAM_END ? head.count - Int(stream.avail_out) : 0
+        }
+        guard let nul = head[..<produced].firstIndex(of: 0) else { return nil }
+        return header(head[..<nul])
     }
 
     /// A header's type and size ("blob 123"); nil when malformed.

@@ -115,7 +115,7 @@ struct LoosePacker {
     /// memory stay bounded (a repository that has gathered gigabytes is packed over several runs).
     func pack(maximumBytes: Int) throws(GitError) -> PackingOutcome {
         var outcome = PackingOutcome()
-        let looseObjects = try repository.looseObjects()
+        let looseObjects = repository.looseObjects
         let (handle, builder) = try Self.packBuilder(for: repository)
         defer {
             git_packbuilder_free(builder)
@@ -188,12 +188,15 @@ struct LoosePacker {
     /// A pack builder on a handle of its own, whose configuration gains `settings` above all its files.
     /// libgit2 has no configuration level in memory: the settings pass through a temporary file, which
     /// the pack builder reads when it is created (a file gone by a later read would count as emptied).
+    /// The file is in the repository's folder, which is writable wherever the repository is (`/tmp` is
+    /// not under every sandbox); git ignores files there that it does not know.
     private static func packBuilder(for repository: Repository) throws(GitError) -> (Repository, OpaquePointer) {
         let handle = try Repository(openingBareAt: repository.gitDirectory)
         var configuration: OpaquePointer?
         try check("git_repository_config", git_repository_config(&configuration, handle.pointer))
         defer { git_config_free(configuration) }
-        let path = NSTemporaryDirectory() + "/kapso-gitsync-pack-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).config"
+        let path = (repository.gitDirectory as NSString).appendingPathComponent(
+            "kapso-gitsync-pack-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).config")
         guard FileManager.default.createFile(atPath: path, contents: Data(settings.utf8)) else { throw failure("write", path) }
         defer { unlink(path) }
         try check(

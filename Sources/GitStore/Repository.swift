@@ -8,22 +8,14 @@ final class Repository {
     let pointer: OpaquePointer
     /// Kept for the life of the repository: existence checks before each blob write are hot.
     let odb: OpaquePointer
-    private var looseObjectsIfOpened: LooseObjects?
-
-    /// The repository's loose objects, opened on first use.
-    func looseObjects() throws(GitError) -> LooseObjects {
-        if let looseObjectsIfOpened { return looseObjectsIfOpened }
-        let opened = try LooseObjects(repository: pointer)
-        looseObjectsIfOpened = opened
-        return opened
-    }
+    /// The repository's loose objects, read by this service (and, through `LooseObjectGuard`, by libgit2).
+    let looseObjects: LooseObjects
 
     init(openingBareAt path: String) throws(GitError) {
         _ = libgit2Initialised
         var repository: OpaquePointer?
         try check("git_repository_open_bare", git_repository_open_bare(&repository, path))
-        pointer = repository!
-        odb = try Self.odb(of: pointer)
+        (pointer, odb, looseObjects) = try Self.guarded(repository!)
     }
 
     init(creatingBareAt path: String, initialBranch: String) throws(GitError) {
@@ -39,8 +31,7 @@ final class Repository {
             return git_repository_init_ext(&repository, path, &options)
         }
         try check("git_repository_init_ext", result)
-        pointer = repository!
-        odb = try Self.odb(of: pointer)
+        (pointer, odb, looseObjects) = try Self.guarded(repository!)
     }
 
     /// Moves `name` to `target` from `expected` (nil: creates it, only if it does not exist), inside
@@ -62,13 +53,14 @@ final class Repository {
     }
 
     deinit {
-        // Its backend goes before the repository it was opened for.
-        looseObjectsIfOpened = nil
+        // The guard, which holds `looseObjects`, goes with the object database.
         git_odb_free(odb)
         git_repository_free(pointer)
     }
 
-    private static func odb(of repository: OpaquePointer) throws(GitError) -> OpaquePointer {
+    /// The repository's object database, with `LooseObjectGuard` ahead of libgit2's loose backend; the
+    /// repository is freed when that fails.
+    private static func guarded(_ repository: OpaquePointer) throws(GitError) -> (OpaquePointer, OpaquePointer, LooseObjects) {
         var odb: OpaquePointer?
         let result = git_repository_odb(&odb, repository)
         if result < 0 {
@@ -76,6 +68,14 @@ final class Repository {
             git_repository_free(repository)
             throw error
         }
-        return odb!
+        do {
+            let looseObjects = try LooseObjects(repository: repository)
+            try LooseObjectGuard.install(in: odb!, reading: looseObjects)
+            return (repository, odb!, looseObjects)
+        } catch {
+            git_odb_free(odb)
+            git_repository_free(repository)
+            throw error
+        }
     }
 }

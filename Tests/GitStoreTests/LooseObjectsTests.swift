@@ -102,6 +102,33 @@ import Testing
         #expect(error.message.contains(path), "\(error.message)")
     }
 
+    /// libgit2 reads trees and commits itself; `LooseObjectGuard` reads their loose files first, so a
+    /// damaged one is an error naming it. Without the guard this test never ends: libgit2 1.5 spins.
+    @Test(arguments: ["tree", "commit"], ["cut in half", "emptied"])
+    func aDamagedLooseTreeOrCommitIsAnErrorNamingItsFile(object: String, damage: String) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/repo.git"
+        let store = try GitStore(path: path)
+        let blob = try await store.writeBlob(Self.contents[3].bytes)
+        let tree = try await store.updateTree(base: nil, changes: [.upsert(path: "workflows/a/definition.json", blob: blob)])
+        let commit = try await store.commit(
+            tree: tree, parents: [], message: "one", author: Signature(name: "Sync Bot", email: "bot@example.invalid"))
+        let damaged = object == "tree" ? tree : commit
+        let file = objectPath(damaged, in: store)
+        let stored = try Data(contentsOf: URL(fileURLWithPath: file))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        try (damage == "emptied" ? Data() : stored.prefix(stored.count / 2)).write(to: URL(fileURLWithPath: file))
+
+        // A new store: nothing of the objects is cached.
+        let reopened = try GitStore(path: path)
+        let error = try await #require(throws: GitError.self) {
+            _ = try await reopened.files(inTree: try await reopened.tree(ofCommit: commit))
+        }
+        #expect(error.message.contains(file), "\(error.message)")
+        // The blob, whole, still reads.
+        #expect(try await reopened.readBlob(blob) == Self.contents[3].bytes)
+    }
+
     /// A zlib stream of `bytes`, deflated by Python's zlib (the tests have no zlib of their own).
     private static func deflated(_ bytes: Data, in directory: TemporaryDirectory) async throws -> Data {
         let input = directory.path + "/raw", output = directory.path + "/deflated"

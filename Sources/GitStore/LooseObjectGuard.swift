@@ -1,0 +1,96 @@
+internal import CLibgit2
+
+/// Reads the repository's loose objects for libgit2's object database, ahead of libgit2's own loose
+/// backend, so that a loose file cut short is an error naming it instead of a read that never returns.
+///
+/// libgit2 1.5 spins forever in `git_zstream_get_output` on a loose object whose deflated stream ends
+/// early (zlib's `Z_BUF_ERROR` with no output), which is what a power cut after git's rename and before
+/// the data reached the disk leaves: a cycle reading such a tree or commit would never end, and after
+/// systemd's restart meet it again. Here the stream must end, inflated to exactly the size its header
+/// gives. The id is checked afterwards by libgit2's object database, as for every backend.
+///
+/// Its priority is the packs' (2), above libgit2's loose backend's (1). libgit2 sorts its backends by
+/// priority keeping the order they were added in (a stable sort), and the packs are added when the
+/// repository is opened: they are asked first, so a packed object costs nothing more. Were they not,
+/// the guard would answer "not found" for a packed object after one failed `open`. It only reads;
+/// writes still go to libgit2's loose backend.
+enum LooseObjectGuard {
+    static let priority: Int32 = 2
+
+    /// Adds the guard to `odb`; it keeps `looseObjects` alive until libgit2 frees it with the database.
+    static func install(in odb: OpaquePointer, reading looseObjects: LooseObjects) throws(GitError) {
+        let backend = UnsafeMutablePointer<kapso_odb_backend>.allocate(capacity: 1)
+        backend.initialize(to: kapso_odb_backend())
+        let initialised = git_odb_init_backend(&backend.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
+        guard initialised == 0 else {
+            backend.deallocate()
+            throw GitError.last(function: "git_odb_init_backend", result: initialised)
+        }
+        backend.pointee.owner = Unmanaged.passRetained(looseObjects).toOpaque()
+        backend.pointee.parent.read = looseGuardRead
+        backend.pointee.parent.read_header = looseGuardReadHeader
+        backend.pointee.parent.free = looseGuardFree
+        let added = git_odb_add_backend(odb, &backend.pointee.parent, priority)
+        guard added == 0 else {
+            Unmanaged<LooseObjects>.fromOpaque(backend.pointee.owner!).release()
+            backend.deallocate()
+            throw GitError.last(function: "git_odb_add_backend", result: added)
+        }
+    }
+
+    fileprivate static func owner(of backend: UnsafeMutablePointer<git_odb_backend>?) -> LooseObjects? {
+        guard let backend else { return nil }
+        let wrapper = UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self)
+        return wrapper.pointee.owner.map { Unmanaged<LooseObjects>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    fileprivate static func fail(_ error: GitError) -> Int32 {
+        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), error.message)
+        return GIT_ERROR.rawValue
+    }
+}
+
+// C function pointers: libgit2 calls them on the thread of the GitStore call that reads.
+
+private func looseGuardRead(
+    _ buffer: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ length: UnsafeMutablePointer<Int>?,
+    _ type: UnsafeMutablePointer<git_object_t>?, _ backend: UnsafeMutablePointer<git_odb_backend>?, _ oid: UnsafePointer<git_oid>?
+) -> Int32 {
+    guard let loose = LooseObjectGuard.owner(of: backend), let oid else { return GIT_ENOTFOUND.rawValue }
+    do {
+        guard let (objectType, content) = try loose.readObject(RawObjectID(oid.pointee)) else { return GIT_ENOTFOUND.rawValue }
+        // libgit2 takes a buffer of its own allocator, and frees it with the object.
+        guard let data = git_odb_backend_data_alloc(backend, max(content.count, 1)) else { return GIT_ERROR.rawValue }
+        content.withUnsafeBytes { source in
+            if let base = source.baseAddress { data.copyMemory(from: base, byteCount: source.count) }
+        }
+        buffer?.pointee = data
+        length?.pointee = content.count
+        type?.pointee = objectType.gitType
+        return 0
+    } catch {
+        return LooseObjectGuard.fail(error)
+    }
+}
+
+private func looseGuardReadHeader(
+    _ length: UnsafeMutablePointer<Int>?, _ type: UnsafeMutablePointer<git_object_t>?, _ backend: UnsafeMutablePointer<git_odb_backend>?,
+    _ oid: UnsafePointer<git_oid>?
+) -> Int32 {
+    guard let loose = LooseObjectGuard.owner(of: backend), let oid else { return GIT_ENOTFOUND.rawValue }
+    do {
+        guard let header = try loose.readHeader(RawObjectID(oid.pointee)) else { return GIT_ENOTFOUND.rawValue }
+        length?.pointee = header.size
+        type?.pointee = header.type.gitType
+        return 0
+    } catch {
+        return LooseObjectGuard.fail(error)
+    }
+}
+
+private func looseGuardFree(_ backend: UnsafeMutablePointer<git_odb_backend>?) {
+    guard let backend else { return }
+    let wrapper = UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self)
+    if let owner = wrapper.pointee.owner { Unmanaged<LooseObjects>.fromOpaque(owner).release() }
+    wrapper.deallocate()
+}
