@@ -19,29 +19,21 @@ enum LooseObjectGuard {
 
     /// Adds the guard to `odb`; it keeps `looseObjects` alive until libgit2 frees it with the database.
     static func install(in odb: OpaquePointer, reading looseObjects: LooseObjects) throws(GitError) {
-        let backend = UnsafeMutablePointer<kapso_odb_backend>.allocate(capacity: 1)
-        backend.initialize(to: kapso_odb_backend())
-        let initialised = git_odb_init_backend(&backend.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
-        guard initialised == 0 else {
-            backend.deallocate()
-            throw GitError.last(function: "git_odb_init_backend", result: initialised)
-        }
-        backend.pointee.owner = Unmanaged.passRetained(looseObjects).toOpaque()
-        backend.pointee.parent.read = looseGuardRead
-        backend.pointee.parent.read_header = looseGuardReadHeader
-        backend.pointee.parent.free = looseGuardFree
-        let added = git_odb_add_backend(odb, &backend.pointee.parent, priority)
-        guard added == 0 else {
-            Unmanaged<LooseObjects>.fromOpaque(backend.pointee.owner!).release()
-            backend.deallocate()
-            throw GitError.last(function: "git_odb_add_backend", result: added)
+        let owner = Unmanaged.passRetained(looseObjects).toOpaque()
+        do {
+            try SwiftObjectBackend.add(to: odb, priority: priority, owner: owner) { backend in
+                backend.read = looseGuardRead
+                backend.read_header = looseGuardReadHeader
+                backend.free = looseGuardFree
+            }
+        } catch {
+            Unmanaged<LooseObjects>.fromOpaque(owner).release()
+            throw error
         }
     }
 
     fileprivate static func owner(of backend: UnsafeMutablePointer<git_odb_backend>?) -> LooseObjects? {
-        guard let backend else { return nil }
-        let wrapper = UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self)
-        return wrapper.pointee.owner.map { Unmanaged<LooseObjects>.fromOpaque($0).takeUnretainedValue() }
+        SwiftObjectBackend.owner(of: backend).map { Unmanaged<LooseObjects>.fromOpaque($0).takeUnretainedValue() }
     }
 
     fileprivate static func fail(_ error: GitError) -> Int32 {
@@ -89,8 +81,5 @@ private func looseGuardReadHeader(
 }
 
 private func looseGuardFree(_ backend: UnsafeMutablePointer<git_odb_backend>?) {
-    guard let backend else { return }
-    let wrapper = UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self)
-    if let owner = wrapper.pointee.owner { Unmanaged<LooseObjects>.fromOpaque(owner).release() }
-    wrapper.deallocate()
+    if let owner = SwiftObjectBackend.deallocate(backend) { Unmanaged<LooseObjects>.fromOpaque(owner).release() }
 }

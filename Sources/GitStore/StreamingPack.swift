@@ -176,31 +176,18 @@ final class StreamingPack {
     /// Adds this pack to `repository`'s object database, above every other backend: libgit2 writes
     /// new objects here and finds the held ones here first.
     func install(in repository: Repository) throws(GitError) {
-        let backend = UnsafeMutablePointer<kapso_odb_backend>.allocate(capacity: 1)
-        backend.initialize(to: kapso_odb_backend())
-        let initialised = git_odb_init_backend(&backend.pointee.parent, UInt32(GIT_ODB_BACKEND_VERSION))
-        guard initialised == 0 else {
-            backend.deallocate()
-            throw GitError.last(function: "git_odb_init_backend", result: initialised)
-        }
-        backend.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
-        backend.pointee.parent.read = streamingPackRead
-        backend.pointee.parent.read_header = streamingPackReadHeader
-        backend.pointee.parent.write = streamingPackWrite
-        backend.pointee.parent.exists = streamingPackExists
-        backend.pointee.parent.free = streamingPackFree
-        let added = git_odb_add_backend(repository.odb, &backend.pointee.parent, 999)
-        guard added == 0 else {
-            backend.deallocate()
-            throw GitError.last(function: "git_odb_add_backend", result: added)
+        try SwiftObjectBackend.add(to: repository.odb, priority: 999, owner: Unmanaged.passUnretained(self).toOpaque()) { backend in
+            backend.read = streamingPackRead
+            backend.read_header = streamingPackReadHeader
+            backend.write = streamingPackWrite
+            backend.exists = streamingPackExists
+            backend.free = streamingPackFree
         }
     }
 
     /// The pack behind a libgit2 backend pointer this class installed.
     fileprivate static func owner(of backend: UnsafeMutablePointer<git_odb_backend>?) -> StreamingPack? {
-        guard let backend else { return nil }
-        let wrapper = UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self)
-        return wrapper.pointee.owner.map { Unmanaged<StreamingPack>.fromOpaque($0).takeUnretainedValue() }
+        SwiftObjectBackend.owner(of: backend).map { Unmanaged<StreamingPack>.fromOpaque($0).takeUnretainedValue() }
     }
 }
 
@@ -298,6 +285,5 @@ private func streamingPackExists(_ backend: UnsafeMutablePointer<git_odb_backend
 
 /// libgit2 frees its backends with the object database; the pack itself may be gone by then.
 private func streamingPackFree(_ backend: UnsafeMutablePointer<git_odb_backend>?) {
-    guard let backend else { return }
-    UnsafeMutableRawPointer(backend).assumingMemoryBound(to: kapso_odb_backend.self).deallocate()
+    SwiftObjectBackend.deallocate(backend)
 }

@@ -10,7 +10,7 @@ import SyncEngine
 /// fake on loopback (a separate `kapso-fake` process, so its memory is not counted). First
 /// `kapso-gitsync sync` as a process of its own, as cron or a one-shot run pays it (first import,
 /// idle, 100 changed), then cycles inside one process, as `run` pays them, phase by phase; then the
-/// review commands on the repository that made.
+/// review commands on the repository that made; then ten more cycles and their loose objects packed.
 @main
 struct Benchmark {
     static func main() async throws {
@@ -48,8 +48,8 @@ struct Benchmark {
         try await edit(try await client.listWorkflows().workflows.prefix(10), client: client, suffix: " (edited)")
         try await measure("10 changed workflows", engine)
         for _ in 0..<3 { try await measure("idle cycle", engine) }
-        try await measurePacking(engine, client: client)
         try ReviewBenchmark.run(repository: directory.appendingPathComponent("repo.git"), scratch: directory)
+        try await measurePacking(engine, client: client)
     }
 
     /// `kapso-gitsync sync` (the release binary beside this one) on a repository of its own: each run's
