@@ -141,11 +141,10 @@ extension Cycle {
         var changes = branch.remote.blobs.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
         // A slug changed in Kapso moves the folder on the branch too: merged, the old folder would stay
         // behind with no base entry and be created again as a second workflow.
-        for path in (previous?.files.keys).map(Array.init) ?? [] where branch.remote.blobs[path] == nil {
-            changes.append(.remove(path: path))
-        }
+        let forkTree = try await git.tree(ofCommit: fork)
+        changes += try await removals(of: previous, keeping: branch.remote.blobs, in: forkTree)
         changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(forkMap.canonicalBytes())))
-        let tree = try await git.updateTree(base: try await git.tree(ofCommit: fork), changes: changes.map(configuration.root.inRepository))
+        let tree = try await git.updateTree(base: forkTree, changes: changes.map(configuration.root.inRepository))
         let workflow = branch.remote.workflow
         let message = CommitMessage.conflict(
             folder: branch.folder, name: workflow.name, id: branch.id, lockVersion: workflow.lockVersion,
@@ -184,13 +183,28 @@ extension Cycle {
         var map = tipMap
         map.set(branch.remote.baseEntry(id: branch.id, keeping: previous))
         var changes = files.map { TreeChange.upsert(path: $0.key, blob: $0.value) }
-        for path in (previous?.files.keys).map(Array.init) ?? [] where files[path] == nil { changes.append(.remove(path: path)) }
+        changes += try await removals(of: previous, keeping: files, in: tipTree)
         changes.append(.upsert(path: RepositoryLayout.remoteMap, blob: try await git.writeBlob(map.canonicalBytes())))
         let tree = try await git.updateTree(base: tipTree, changes: changes.map(configuration.root.inRepository))
         let message = CommitMessage.conflictUpdate(
             folder: branch.folder, id: branch.id, lockVersion: branch.remote.workflow.lockVersion, merged: merged, conflicts: conflicts,
             branch: configuration.branch)
         return try await git.commit(tree: tree, parents: [tip], message: message, author: configuration.author)
+    }
+
+    /// Removals of the files `previous` (a base entry) names that `kept` does not and `tree` holds. The
+    /// entry names the folder both sides last agreed on; git may have moved or removed it since (a
+    /// `git mv` before the fork), and removing what a tree does not hold fails the whole tree update.
+    private func removals(
+        of previous: RemoteMap.Entry?, keeping kept: [String: ObjectID], in tree: ObjectID
+    ) async throws(GitError) -> [TreeChange] {
+        var changes: [TreeChange] = []
+        for path in (previous?.files.keys).map(Array.init) ?? [] where kept[path] == nil {
+            if try await git.blobID(atPath: configuration.root.inRepository(path), inTree: tree) != nil {
+                changes.append(.remove(path: path))
+            }
+        }
+        return changes.sorted { $0.path < $1.path }
     }
 
     /// The workflow in a folder of a past tree; nil when it is not there or cannot be read.

@@ -31,7 +31,7 @@ extension Cycle {
             created = try WorkflowSummary(try await client.createWorkflow(creation))
         } catch let error as KapsoAPIError {
             guard case .report(let invalid, let discardIntent) = WriteFailurePolicy.afterCreate(status: error.status) else { return }
-            if discardIntent { intents.discard(PushIntent.creationKey(folder)) }
+            if discardIntent { try await intents.discard(PushIntent.creationKey(folder)) }
             if invalid {
                 report.invalid.append(.init(workflow: "workflows/\(folder)", reason: "Kapso refused to create it: \(error)"))
             } else {

@@ -134,11 +134,11 @@ extension Cycle {
             case .continueWithTriggers:
                 break
             case .conflict(let discardIntent):
-                if discardIntent { intents.discard(intent.workflowID) }
+                if discardIntent { try await intents.discard(intent.workflowID) }
                 try await conflict(id: id, folder: folder, reason: "Kapso changed it while it was being pushed (409)")
                 return false
             case .report(let invalid, let discardIntent):
-                if discardIntent { intents.discard(intent.workflowID) }
+                if discardIntent { try await intents.discard(intent.workflowID) }
                 reportWriteFailure(error, id: id, folder: folder, invalid: invalid)
                 return false
             }

@@ -3,7 +3,8 @@ import WorkflowRepo
 
 /// The one owner of push intents, on disk and in a cycle. Their life cycle:
 /// 1. recorded, synced to disk, before the Kapso write it announces (`record`);
-/// 2. discarded when Kapso refused the write, so that nothing was written (`discard`);
+/// 2. discarded when Kapso refused the write, so that nothing was written (`discard`), the intent it
+///    replaced put back;
 /// 3. kept after a lost answer, a server error or a crash, for the next cycle to recognise the write
 ///    (`OwnWriteRecognizer`) instead of taking it for someone else's;
 /// 4. resolved once this cycle's commit records the write in the base (`resolve`, `resolveRecorded`),
@@ -32,6 +33,22 @@ struct PushIntentLedger: Sendable {
     /// two of them on Swift's two-thread cooperative pool would stall every task of the process.
     mutating func record(_ intent: PushIntent) async throws(SyncError) {
         recordedThisCycle.insert(intent.workflowID)
+        try await writeDurably(intent)
+    }
+
+    /// Kapso refused the write: nothing of it landed. The intent it replaced, when one was on file as
+    /// the cycle began, goes back: that earlier write of ours may have landed (a crash right after its
+    /// `PATCH`), and without its intent a later cycle would take Kapso's copy of git's older edit for
+    /// Kapso's own, and merge it over git's newer one.
+    func discard(_ key: String) async throws(SyncError) {
+        guard let earlier = open[key] else {
+            Self.clear([key], in: stateDirectory)
+            return
+        }
+        try await writeDurably(earlier)
+    }
+
+    private func writeDurably(_ intent: PushIntent) async throws(SyncError) {
         let directory = stateDirectory
         let failure: String? = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -44,11 +61,6 @@ struct PushIntentLedger: Sendable {
             }
         }
         if let failure { throw .state("cannot record the intent for \(intent.workflowID): \(failure)") }
-    }
-
-    /// Kapso refused the write: nothing of it landed, there is nothing to recognise.
-    func discard(_ key: String) {
-        Self.clear([key], in: stateDirectory)
     }
 
     mutating func resolve(_ key: String) {

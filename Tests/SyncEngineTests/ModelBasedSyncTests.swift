@@ -60,8 +60,13 @@ import WorkflowRepo
     /// a person then merged the conflict branch holding the very Kapso version it was merged with, and
     /// moved on: the merge's copy of their older edit counted as Kapso's, and undid their newer one);
     /// 1254 (a push landed and its commit did not; git moved on, and the push of git's newer files failed:
-    /// its intent had replaced the first one's, so Kapso's copy of git's older edit counted as Kapso's).
-    @Test(arguments: [877, 1254])
+    /// its intent had replaced the first one's, so Kapso's copy of git's older edit counted as Kapso's);
+    /// 16011 (the same, the push of git's newer files refused with a 409 as Kapso renamed the workflow
+    /// right before it: discarding the refused write's intent discarded the landed one's, and the merge
+    /// that followed kept Kapso's copy of git's older move over git's newer one); 16404 (a conflict
+    /// branch started where git had moved the folder since: removing the base entry's folder, which that
+    /// tree no longer held, failed every cycle).
+    @Test(arguments: [877, 1254, 16011, 16404])
     func seedWithFunctionOperationsThatOnceFailed(seed: Int) async throws {
         await check(seed: seed, folderOperations: true, functionOperations: true)
     }
