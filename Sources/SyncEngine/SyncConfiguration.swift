@@ -30,7 +30,7 @@ public struct SyncConfiguration: Sendable {
     public var root: ProjectRoot
     /// Whether functions (`functions/<slug>/`) are synced too, and deployed after each write.
     public var functions: FunctionSettings
-    /// When loose objects are packed after a cycle that wrote some (tests make it eager).
+    /// When loose objects are packed after a cycle that wrote some (`repository.pack_loose_*`).
     public var packing = PackingPolicy.standard
 
     public struct FunctionSettings: Sendable, Equatable {
