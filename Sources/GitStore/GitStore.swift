@@ -347,7 +347,7 @@ public actor GitStore {
 
     /// How many loose objects the repository holds, and their bytes on disk.
     public func looseObjectCount() throws(GitError) -> LooseObjectCount {
-        try LoosePacker(repository: mainRepository).count()
+        LoosePacker(repository: mainRepository).count()
     }
 
     /// Moves loose objects (up to `maximumBytes` of them) into a new pack and removes the loose files

@@ -35,11 +35,6 @@ enum LooseObjectGuard {
     fileprivate static func owner(of backend: UnsafeMutablePointer<git_odb_backend>?) -> LooseObjects? {
         SwiftObjectBackend.owner(of: backend).map { Unmanaged<LooseObjects>.fromOpaque($0).takeUnretainedValue() }
     }
-
-    fileprivate static func fail(_ error: GitError) -> Int32 {
-        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), error.message)
-        return GIT_ERROR.rawValue
-    }
 }
 
 // C function pointers: libgit2 calls them on the thread of the GitStore call that reads.
@@ -61,7 +56,7 @@ private func looseGuardRead(
         type?.pointee = objectType.gitType
         return 0
     } catch {
-        return LooseObjectGuard.fail(error)
+        return SwiftObjectBackend.fail(error.message)
     }
 }
 
@@ -76,7 +71,7 @@ private func looseGuardReadHeader(
         type?.pointee = header.type.gitType
         return 0
     } catch {
-        return LooseObjectGuard.fail(error)
+        return SwiftObjectBackend.fail(error.message)
     }
 }
 

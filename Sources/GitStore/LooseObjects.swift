@@ -15,7 +15,8 @@ import Foundation
 /// one here first (`verify`).
 final class LooseObjects {
     private let backend: UnsafeMutablePointer<git_odb_backend>
-    private let directory: String
+    /// The objects folder, ending with a slash.
+    let directory: String
 
     init(repository: OpaquePointer) throws(GitError) {
         var path = git_buf()
@@ -79,14 +80,15 @@ final class LooseObjects {
     /// Whether the loose object `id` is whole: it inflates to the size its header gives and hashes to
     /// its id. Read in full before libgit2 reads it for a pack, as libgit2 would spin on one cut short.
     func verify(_ id: RawObjectID) -> LooseObjectCheck {
-        let path = self.path(of: ObjectID(id.oid))
-        guard let compressed = Self.contents(of: path) else { return .absent }
-        switch Self.inflateObject(compressed, onlyBlob: false) {
-        case .object(let type, let content):
+        do {
+            guard let (type, content) = try readObject(id) else { return .absent }
             let actual = content.withUnsafeBytes { StreamingPack.objectID(of: $0, type: type) }
-            return actual == id ? .sound : .damaged("\(path) is corrupt: its \(type.name) hashes to \(ObjectID(actual.oid).hex)")
-        case .otherType, .damaged:
-            return .damaged(Self.damaged(path).message)
+            guard actual == id else {
+                return .damaged("\(path(of: ObjectID(id.oid))) is corrupt: its \(type.name) hashes to \(ObjectID(actual.oid).hex)")
+            }
+            return .sound
+        } catch {
+            return .damaged(error.message)
         }
     }
 

@@ -43,12 +43,9 @@ struct LoosePacker {
     let repository: Repository
     let objectsDirectory: String
 
-    init(repository: Repository) throws(GitError) {
+    init(repository: Repository) {
         self.repository = repository
-        var path = git_buf()
-        try check("git_repository_item_path", git_repository_item_path(&path, repository.pointer, GIT_REPOSITORY_ITEM_OBJECTS))
-        objectsDirectory = String(cString: path.ptr)
-        git_buf_dispose(&path)
+        objectsDirectory = repository.looseObjects.directory
     }
 
     struct LooseFile {

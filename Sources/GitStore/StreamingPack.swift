@@ -240,8 +240,7 @@ private func streamingPackRead(
     guard let data = git_odb_backend_data_alloc(backend, found.size) else { return GIT_ERROR.rawValue }
     guard pack.read(RawObjectID(oid.pointee), into: data) else {
         git_odb_backend_data_free(backend, data)
-        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), "kapso-gitsync: an object held for the pack does not inflate")
-        return GIT_ERROR.rawValue
+        return SwiftObjectBackend.fail("kapso-gitsync: an object held for the pack does not inflate")
     }
     buffer?.pointee = data
     length?.pointee = found.size
@@ -266,15 +265,13 @@ private func streamingPackWrite(
     _ type: git_object_t
 ) -> Int32 {
     guard let pack = StreamingPack.owner(of: backend), let oid, let objectType = PackFormat.ObjectType(type) else {
-        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), "kapso-gitsync: cannot pack an object of this type")
-        return GIT_ERROR.rawValue
+        return SwiftObjectBackend.fail("kapso-gitsync: cannot pack an object of this type")
     }
     do {
         try pack.add(RawObjectID(oid.pointee), type: objectType, bytes: UnsafeRawBufferPointer(start: data, count: length))
         return 0
     } catch {
-        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), error.message)
-        return GIT_ERROR.rawValue
+        return SwiftObjectBackend.fail(error.message)
     }
 }
 

@@ -25,6 +25,13 @@ enum SwiftObjectBackend {
         }
     }
 
+    /// Sets libgit2's error message and returns its error code: what a backend's callback answers when
+    /// it fails.
+    static func fail(_ message: String) -> Int32 {
+        git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), message)
+        return GIT_ERROR.rawValue
+    }
+
     /// The owner of a backend `add` made.
     static func owner(of backend: UnsafeMutablePointer<git_odb_backend>?) -> UnsafeMutableRawPointer? {
         guard let backend else { return nil }

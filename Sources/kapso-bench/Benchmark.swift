@@ -115,8 +115,7 @@ struct Benchmark {
         // As the service does after each cycle.
         engine.prepareNextCycle()
         let cpu = cpuMilliseconds() - cpuBefore
-        let elapsed = clock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let wall = milliseconds(clock.now - start)
         guard report.failures.isEmpty else {
             throw BenchmarkError(description: "\(name): \(report.failures.count) failures, first: \(report.failures[0].reason)")
         }
@@ -124,7 +123,7 @@ struct Benchmark {
         print(
             label.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + String(
-                    format: " %8.1f  %7.0f  %8d  %7d  %11d", milliseconds, cpu, report.requests, report.objectsWritten, peakMemoryMB()))
+                    format: " %8.1f  %7.0f  %8d  %7d  %11d", wall, cpu, report.requests, report.objectsWritten, peakMemoryMB()))
         for phase in report.phases {
             print(
                 ("  " + phase.name).padding(toLength: 22, withPad: " ", startingAt: 0)
@@ -151,18 +150,22 @@ struct Benchmark {
         let cpuBefore = cpuMilliseconds()
         let outcome = try await engine.git.packLooseObjects(maximumBytes: PackingPolicy.standard.bytesPerRun)
         let cpu = cpuMilliseconds() - cpuBefore
-        let elapsed = clock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let wall = milliseconds(clock.now - start)
         print("")
         print("packing the loose objects of \(rounds) cycles of 100 changed workflows (peak RSS before: \(peakBefore) MB)")
         print("loose objects   loose MB  pack MB   wall ms   CPU ms  peak RSS MB")
         print(
             String(
                 format: "%13d  %9.1f  %7.2f  %8.1f  %7.0f  %11d", loose.objects, Double(loose.bytes) / 1_048_576,
-                Double(outcome.packBytes) / 1_048_576, milliseconds, cpu, peakMemoryMB()))
+                Double(outcome.packBytes) / 1_048_576, wall, cpu, peakMemoryMB()))
         guard outcome.damaged.isEmpty, outcome.leftLoose == 0, outcome.packed == loose.objects else {
             throw BenchmarkError(description: "packing left objects loose: \(outcome)")
         }
+    }
+
+    /// A duration in milliseconds, for the tables.
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
     static func startFake(workflows: Int, nodes: Int, apiKey: String) throws -> (Process, URL) {

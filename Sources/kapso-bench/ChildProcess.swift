@@ -43,7 +43,7 @@ struct ChildProcess {
         return Usage(
             // Killed by a signal: 128 + its number, as a shell says it.
             status: status & 0x7f != 0 ? 128 + (status & 0x7f) : (status >> 8) & 0xff,
-            wallMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            wallMilliseconds: Benchmark.milliseconds(elapsed),
             cpuMilliseconds: cpu, peakMemoryMB: usage.ru_maxrss / 1024)
     }
 }

@@ -37,7 +37,7 @@ enum ReviewBenchmark {
                 throw Benchmark.BenchmarkError(description: "\(name): kapso-gitsync exited \(process.terminationStatus)")
             }
             let elapsed = ContinuousClock.now - start
-            walls.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            walls.append(Benchmark.milliseconds(elapsed))
             cpus.append(childCPUMilliseconds() - cpuBefore)
         }
         let median = { (values: [Double]) in values.sorted()[values.count / 2] }
