@@ -99,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "kapso-bench",
             dependencies: [
-                "SyncEngine", "KapsoAPI", "KapsoModels", "GitStore", "CanonicalJSON", .product(name: "Logging", package: "swift-log"),
+                "SyncEngine", "KapsoAPI", "KapsoModels", "GitStore", "GitSyncComposition", "CanonicalJSON",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Foundation
 import GitStore
+import GitSyncComposition
 import KapsoAPI
 import KapsoModels
 import Logging
@@ -14,6 +15,8 @@ import SyncEngine
 @main
 struct Benchmark {
     static func main() async throws {
+        // As the service does, so that the cycles inside this process are what `run` pays.
+        MallocArenas.limitUnlessTuned(environment: ProcessInfo.processInfo.environment)
         let arguments = CommandLine.arguments
         let workflows = Int(value(of: "--workflows", in: arguments) ?? "") ?? 1000
         let nodes = Int(value(of: "--nodes", in: arguments) ?? "") ?? 40

@@ -17,6 +17,11 @@ struct KapsoGitsync: AsyncParsableCommand {
             ConfigCommand.self, DiffCommand.self, GraphCommand.self, ReviewCommand.self, TextconvCommand.self,
             DemoCommand.self,
         ])
+
+    static func main() async {
+        MallocArenas.limitUnlessTuned(environment: ProcessInfo.processInfo.environment)
+        await main(nil)
+    }
 }
 
 /// Options every command that reads the configuration shares.
