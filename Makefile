@@ -11,7 +11,7 @@ BINARY ?=
 # a crash's backtrace still names functions.
 STRIP ?= strip
 
-.PHONY: deps build release test soak demo bench install uninstall deb format lint clean
+.PHONY: deps build release test soak soak-kills demo bench install uninstall deb format lint clean
 
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): libgit2, git,
 # systemd for `systemd-analyze` (the unit checks), openssh-server for the SSH tests' sshd, python3 to
@@ -44,21 +44,31 @@ test: deps
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS) --skip '$(HEAVY_TESTS)'
 	$(SWIFT) test --skip-build $(BUILD_FLAGS) --filter '$(HEAVY_TESTS)'
 
-# The model-based randomised sync test over many seeds (SEEDS, from FIRST_SEED); a failing seed
-# prints its whole sequence of operations.
+# Runs `swift test --filter $(3)` over SEEDS seeds from FIRST_SEED, in chunks of at most $(1), each
+# chunk passed to the test as $(2)_SEEDS and $(2)_FIRST_SEED; a failing seed stops the run.
 SEEDS ?= 5000
 FIRST_SEED ?= 1
-# At most 500 seeds per test process, so that a long soak's failure costs one chunk and a leak in the
-# test harness (there was one: two pipe descriptors per process started) cannot end the whole run.
-soak: deps
-	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	@set -e; first=$(FIRST_SEED); end=$$(( $(FIRST_SEED) + $(SEEDS) )); \
+seed_chunks = @set -e; first=$(FIRST_SEED); end=$$(( $(FIRST_SEED) + $(SEEDS) )); \
 	while [ $$first -lt $$end ]; do \
-		count=$$(( end - first < 500 ? end - first : 500 )); \
+		count=$$(( end - first < $(1) ? end - first : $(1) )); \
 		echo "seeds $$first to $$(( first + count - 1 ))"; \
-		SOAK_SEEDS=$$count SOAK_FIRST_SEED=$$first $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedSyncTests; \
+		$(2)_SEEDS=$$count $(2)_FIRST_SEED=$$first $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter $(3); \
 		first=$$(( first + count )); \
 	done
+
+# The model-based randomised sync test over many seeds (SEEDS, from FIRST_SEED); a failing seed
+# prints its whole sequence of operations. At most 500 seeds per test process, so that a long soak's
+# failure costs one chunk and a leak in the test harness (there was one: two pipe descriptors per
+# process started) cannot end the whole run.
+soak: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(call seed_chunks,500,SOAK,ModelBasedSyncTests)
+
+# The SIGKILL test (real `sync` processes killed at random moments) over more seeds, two at a time
+# (each seed through both APIs): `make soak-kills SEEDS=100 FIRST_SEED=1`.
+soak-kills: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(call seed_chunks,2,KILL,KilledSyncTests)
 
 # `make demo API=legacy`: the same demo through the legacy Flows API.
 API ?= platform

@@ -9,14 +9,18 @@ import Foundation
 /// would stop every later update until a person removed it. Before each update a marker records who
 /// is updating which reference to what; a lock is removed only when a marker proves it is that dead
 /// process's: the marker's process is gone (or its pid now belongs to another process) and the lock
-/// holds exactly the value that process was writing. A lock held by a live process, or one no marker
-/// explains (a person's git), is never touched: the error names the file instead.
+/// holds exactly the value that process was writing, or holds nothing and no process has it open for
+/// writing (`AbandonedFile`): libgit2 writes a lock's content only when it commits the update, after
+/// reading the old value and appending to the reflog, so a death before that leaves the lock empty. A
+/// lock held by a live process, or one no marker explains (a person's git), is never touched: the
+/// error names the file instead.
 struct StaleRefLock {
     let gitDirectory: String
     let reference: String
     let target: ObjectID
 
-    private var markerFolder: String { (gitDirectory as NSString).appendingPathComponent("kapso-gitsync-ref-updates") }
+    private static let markerFolderName = "kapso-gitsync-ref-updates"
+    private var markerFolder: String { (gitDirectory as NSString).appendingPathComponent(Self.markerFolderName) }
     private var lockPath: String { (gitDirectory as NSString).appendingPathComponent(reference) + ".lock" }
     private static let ownIdentity = ProcessIdentity.current
 
@@ -46,25 +50,65 @@ struct StaleRefLock {
                 + " remove that file")
     }
 
+    /// Removes every lock that a marker of a dead process of ours proves stale, whatever its reference,
+    /// and the markers of dead processes whose reference is not locked (their update ended, or never
+    /// took the lock): a marker left standing could later seem to explain another program's lock.
+    /// Returns the locks removed. Run before a cycle, so that a person's push is not refused for longer
+    /// than until the service's next cycle, even one with nothing to write.
+    static func removeAllStale(gitDirectory: String) -> [String] {
+        let folder = (gitDirectory as NSString).appendingPathComponent(markerFolderName)
+        var removed: [String] = []
+        for marker in markers(in: folder) where !marker.owner.isAlive {
+            guard let target = ObjectID(hex: marker.target) else { continue }
+            let lock = StaleRefLock(gitDirectory: gitDirectory, reference: marker.reference, target: target)
+            if FileManager.default.fileExists(atPath: lock.lockPath) {
+                if lock.removeIfStale() { removed.append(marker.reference + ".lock") }
+            } else {
+                unlink(marker.path)
+            }
+        }
+        return removed
+    }
+
     private func removeIfStale() -> Bool {
         guard let lock = FileManager.default.contents(atPath: lockPath).map({ String(decoding: $0, as: UTF8.self) }) else {
             return false
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: markerFolder)) ?? []
-        for name in names where name.hasSuffix("-\(Self.fileName(reference))") {
-            let path = (markerFolder as NSString).appendingPathComponent(name)
-            guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else { continue }
-            let fields = text.split(separator: " ", maxSplits: 3).map(String.init)
-            guard fields.count == 4, let pid = Int32(fields[0]), let startTime = UInt64(fields[1]),
-                fields[3].trimmingCharacters(in: .newlines) == reference
-            else { continue }
-            let owner = ProcessIdentity(pid: pid, startTime: startTime)
-            guard !owner.isAlive, lock.trimmingCharacters(in: .whitespacesAndNewlines) == fields[2] else { continue }
-            unlink(lockPath)
-            unlink(path)
+        for marker in Self.markers(in: markerFolder) where marker.reference == reference && !marker.owner.isAlive {
+            if lock.trimmingCharacters(in: .whitespacesAndNewlines) == marker.target {
+                unlink(lockPath)
+            } else if !lock.isEmpty || !AbandonedFile.removeIfNobodyWrites(lockPath, onlyIfEmpty: true) {
+                continue
+            }
+            unlink(marker.path)
             return true
         }
         return false
+    }
+
+    /// A marker as `run` writes it: `<pid> <start time> <target> <reference>`.
+    private struct Marker {
+        let path: String
+        let owner: ProcessIdentity
+        let target: String
+        let reference: String
+    }
+
+    private static func markers(in folder: String) -> [Marker] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { name in
+            let path = (folder as NSString).appendingPathComponent(name)
+            guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
+            let fields = text.split(separator: " ", maxSplits: 3).map(String.init)
+            guard fields.count == 4, let pid = Int32(fields[0]), let startTime = UInt64(fields[1]) else { return nil }
+            let reference = fields[3].trimmingCharacters(in: .newlines)
+            // A reference git could hold: under refs/, no empty or `..` component.
+            let components = reference.split(separator: "/", omittingEmptySubsequences: false)
+            guard components.first == "refs", components.count > 1, !components.contains(where: { $0.isEmpty || $0 == ".." }) else {
+                return nil
+            }
+            return Marker(path: path, owner: ProcessIdentity(pid: pid, startTime: startTime), target: fields[2], reference: reference)
+        }
     }
 
     private static func fileName(_ reference: String) -> String {

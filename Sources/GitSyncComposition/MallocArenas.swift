@@ -3,11 +3,11 @@
 #endif
 
 /// glibc's allocator gives each thread that meets a locked arena an arena of its own, up to eight per
-/// core. The service's threads (Swift's pool, the HTTP client's event loops, the git queue) then each
-/// keep memory that the others cannot reuse, and a long `run` at 10,000 workflows grew to 267 MB where
-/// one arena held 199 MB (`make bench SCALE=10000`, the row before packing). One arena also took a
-/// tenth off the CPU of a 100-change `sync`, mostly the kernel's time growing arenas page by page.
-/// Called first thing in `main`, before any thread is started.
+/// core. The service's threads (Swift's pool, the HTTP client's event loops, the git queue) take turns
+/// on the same work, so each arena keeps memory the next cycle's threads cannot reuse: at 10,000
+/// workflows, cycles inside one process peaked at 315–328 MB while packing, and at 230–237 MB with one
+/// arena (`make bench SCALE=10000`; docs/design-notes.md, "One malloc arena"). Called first thing in
+/// `main`, before any thread is started.
 public enum MallocArenas {
     /// The arenas the process keeps: one, as measured above.
     public static let limit: Int32 = 1

@@ -22,4 +22,14 @@ extension SyncEngine {
             return (nil, [.init(workflow: "repository", reason: "packing its loose objects failed, they stay loose: \(error)")])
         }
     }
+
+    /// Removes what a write of ours killed in the middle left in the repository (a packing's or a first
+    /// import's temporary pack and index, the pack builder's settings file), before a cycle that may write.
+    func removeAbandonedFiles() async {
+        let removed = await git.removeAbandonedFiles()
+        guard !removed.isEmpty else { return }
+        logger.notice(
+            "removed what a write killed in the middle left in the repository",
+            metadata: ["gitsync.files": "\(removed.joined(separator: ", "))"])
+    }
 }

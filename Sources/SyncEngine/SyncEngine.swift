@@ -121,6 +121,7 @@ public final class SyncEngine: Sendable {
         var cycle: Cycle
         var clock = PhaseClock()
         var reads = CycleReads()
+        if !dryRun { await removeAbandonedFiles() }
         // A cycle that would report what the server side found is never a repeat of an idle one.
         let idleInputs = dryRun || !attention.isEmpty ? nil : await idleInputs(reads: &reads)
         if !dryRun && idleInputs == nil { IdleRecord.remove(from: configuration.stateDirectory) }

@@ -18,6 +18,7 @@ struct KapsoGitsync: AsyncParsableCommand {
             DemoCommand.self,
         ])
 
+    /// ArgumentParser's `main`, after the allocator's limit, which must come before any thread starts.
     static func main() async {
         MallocArenas.limitUnlessTuned(environment: ProcessInfo.processInfo.environment)
         await main(nil)

@@ -93,4 +93,20 @@ import Testing
     func aLimitOfZeroIsOff(policy: PackingPolicy, count: LooseObjectCount, packs: Bool) {
         #expect(policy.shouldPack(count) == packs)
     }
+
+    /// A packing killed in the middle leaves libgit2's temporary pack and index: the next cycle that may
+    /// write removes them, even one with nothing to do; a dry run leaves the repository as it is.
+    @Test func aCycleRemovesWhatAKilledPackingLeft() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 4) }
+        defer { Task { await harness.stop() } }
+        _ = try await harness.engine.runCycle()
+        let leftovers = ["pack_git2_9505c438dd41", "pack_git2_9505c438dd41idx.lock"].map { harness.repositoryPath + "/objects/pack/" + $0 }
+        for path in leftovers { try Data("partial".utf8).write(to: URL(fileURLWithPath: path)) }
+
+        _ = try await harness.engine.runCycle(dryRun: true)
+        for path in leftovers { #expect(FileManager.default.fileExists(atPath: path), "a dry run writes nothing") }
+        let idle = try await harness.engine.runCycle()
+        #expect(idle.commit == nil && idle.failures.isEmpty, "\(idle.failures)")
+        for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path)) }
+    }
 }
