@@ -20,10 +20,10 @@ enum AbandonedFile {
         // Held until the unlink: while it is, an open for writing waits for the lease to end.
         guard takeReadLease(descriptor) else { return false }
         defer { _ = fcntl(descriptor, setLease, Int32(F_UNLCK)) }
-        var open = stat()
+        var leased = stat()
         var named = stat()
-        guard fstat(descriptor, &open) == 0, lstat(path, &named) == 0, open.st_dev == named.st_dev, open.st_ino == named.st_ino,
-            (open.st_mode & S_IFMT) == S_IFREG, !onlyIfEmpty || open.st_size == 0
+        guard fstat(descriptor, &leased) == 0, lstat(path, &named) == 0, leased.st_dev == named.st_dev, leased.st_ino == named.st_ino,
+            (leased.st_mode & S_IFMT) == S_IFREG, !onlyIfEmpty || leased.st_size == 0
         else { return false }
         return unlink(path) == 0
     }
