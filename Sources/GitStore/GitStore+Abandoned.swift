@@ -25,7 +25,7 @@ extension GitStore {
             }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: gitDirectory)) ?? [] {
-            guard let pid = Self.packSettingsOwner(name), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Self.packSettingsOwner(name), ProcessIdentity.hasEnded(pid) else { continue }
             if unlink((gitDirectory as NSString).appendingPathComponent(name)) == 0 { removed.append(name) }
         }
         return removed

@@ -124,8 +124,12 @@ struct ProcessIdentity: Equatable {
     static let current = ProcessIdentity(pid: getpid(), startTime: startTime(of: getpid()) ?? 0)
 
     var isAlive: Bool {
-        if kill(pid, 0) != 0 && errno == ESRCH { return false }
-        return Self.startTime(of: pid) == startTime
+        !Self.hasEnded(pid) && Self.startTime(of: pid) == startTime
+    }
+
+    /// No process has `pid` now (one that has it may be another than the one that had it).
+    static func hasEnded(_ pid: Int32) -> Bool {
+        kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// Field 22 of `/proc/<pid>/stat`, in clock ticks since boot.
