@@ -37,6 +37,8 @@ final class BulkWrite {
     /// Writes what is held as a pack and makes `target` (the main handle) see every pack written.
     func writePack(into target: Repository) throws(GitError) {
         try pack.writePack()
+        // A cycle that wrote nothing (an idle one) leaves the main handle's list of packs as it is.
+        guard pack.packsWritten > 0 else { return }
         try check("git_odb_refresh", git_odb_refresh(target.odb))
     }
 

@@ -59,9 +59,12 @@ public actor GitStore {
 
     /// Moves `name` to `target` only if it still points at `expected` (nil: only if it does not exist).
     /// A lost race throws `GitError` with code `.refModified` (or `.exists`), never overwrites.
+    /// During a bulk write, the objects it holds are written out first: a reference only ever names
+    /// objects on disk, whatever becomes of the bulk write after.
     public func updateReference(
         _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
     ) throws(GitError) {
+        try bulk?.writePack(into: mainRepository)
         let repository = repository
         let lock = StaleRefLock(gitDirectory: repository.gitDirectory, reference: name, target: target)
         let result = lock.run { repository.compareAndSwapReference(name, to: target, expected: expected, logMessage: logMessage) }
@@ -317,9 +320,9 @@ public actor GitStore {
     // MARK: Bulk writes
 
     /// Until `finishBulkWrite`, new objects are deflated as they come and written as packfiles (one
-    /// per window of `StreamingPack.windowLimit` deflated bytes, and one at the end): a first import of
-    /// thousands of files costs a few files on disk instead of one per object, and memory bounded by
-    /// the window.
+    /// per window of `StreamingPack.windowLimit` deflated bytes, one before each reference update, and
+    /// one at the end): a first import of thousands of files, or a commit, costs a few files on disk
+    /// instead of one per object, and memory bounded by the window.
     /// `windowBytes`: deflated bytes held before a pack is written (tests make it small).
     public func beginBulkWrite(windowBytes: Int? = nil) throws(GitError) {
         guard bulk == nil else { return }
@@ -345,13 +348,13 @@ public actor GitStore {
 
     // MARK: Packing
 
-    /// How many loose objects the repository holds, and their bytes on disk.
+    /// How many loose objects the repository holds, their bytes on disk, and how many small packs.
     public func looseObjectCount() throws(GitError) -> LooseObjectCount {
         LoosePacker(repository: mainRepository).count()
     }
 
-    /// Moves loose objects (up to `maximumBytes` of them) into a new pack and removes the loose files
-    /// it holds; see `LoosePacker`.
+    /// Moves loose objects and the objects of the small packs (up to `maximumBytes` of their files) into
+    /// a new pack and removes the files it holds; see `LoosePacker`.
     public func packLooseObjects(maximumBytes: Int) throws(GitError) -> PackingOutcome {
         try LoosePacker(repository: mainRepository).pack(maximumBytes: maximumBytes)
     }

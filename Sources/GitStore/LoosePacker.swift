@@ -1,15 +1,17 @@
 internal import CLibgit2
 import Foundation
 
-/// The loose objects of a repository, counted from their folders.
+/// The loose objects of a repository, counted from their folders, and its small packs (`SmallPack`).
 public struct LooseObjectCount: Sendable, Equatable {
     public let objects: Int
     /// The disk space their files take (blocks, as `git count-objects` and `du` count it).
     public let bytes: Int
+    public let smallPacks: Int
 
-    public init(objects: Int, bytes: Int) {
+    public init(objects: Int, bytes: Int, smallPacks: Int = 0) {
         self.objects = objects
         self.bytes = bytes
+        self.smallPacks = smallPacks
     }
 }
 
@@ -25,20 +27,24 @@ public struct PackingOutcome: Sendable, Equatable {
     public var damaged: [String] = []
     /// Loose objects left for a later run, past `maximumBytes`.
     public var leftLoose = 0
+    /// Small packs whose objects the new pack holds, removed, and the size of their pack files.
+    public var packsMerged = 0
+    public var packBytesRemoved = 0
 
     public init() {}
 }
 
-/// Moves loose objects into a pack, as `git repack -d` (without `-a`) and `git prune-packed` do: every
-/// commit writes its objects loose, and at 10,000 workflows each commit's remote-map alone is 1.2 MB
-/// deflated; in a pack successive maps are deltas of each other (25 commits of 100 changes: 56 MB of
-/// loose files became a pack of 2.1 MB).
+/// Moves loose objects and the objects of small packs (`SmallPack`) into one pack, as `git repack -d`
+/// (without `-a`, merging only the small packs) and `git prune-packed` do: each commit of the service
+/// writes a pack of its own, people's pushes leave loose objects, and at 10,000 workflows each
+/// commit's remote-map alone is 1.2 MB deflated; in one pack successive maps are deltas of each other
+/// (25 commits of 100 changes: 56 MB became a pack of 2.1 MB).
 ///
 /// libgit2's pack builder computes the deltas and writes the pack and its index. Each loose object is
 /// first read in full here: libgit2 1.5 spins forever on one cut short, and such a file (a power cut
-/// after its rename) must be reported, not packed. A loose file is removed only once the new pack and
-/// its index are synced to disk and the index lists its id, so a crash at any point leaves each object
-/// loose, packed, or both, never neither.
+/// after its rename) must be reported, not packed. A loose file or a small pack is removed only once
+/// the new pack and its index are synced to disk and the index lists every id it holds, so a crash at
+/// any point leaves each object where it was, in the new pack, or both, never nowhere.
 struct LoosePacker {
     let repository: Repository
     let objectsDirectory: String
@@ -105,11 +111,13 @@ struct LoosePacker {
 
     func count() -> LooseObjectCount {
         let files = looseFiles()
-        return LooseObjectCount(objects: files.count, bytes: files.reduce(0) { $0 + $1.bytes })
+        return LooseObjectCount(
+            objects: files.count, bytes: files.reduce(0) { $0 + $1.bytes }, smallPacks: SmallPack.list(in: objectsDirectory + "pack").count)
     }
 
-    /// Packs loose objects, up to `maximumBytes` of disk space of loose files per run so that one run's time and
-    /// memory stay bounded (a repository that has gathered gigabytes is packed over several runs).
+    /// Packs loose objects and merges the small packs (two or more), up to `maximumBytes` of disk space
+    /// of their files per run so that one run's time and memory stay bounded (a repository that has
+    /// gathered gigabytes is packed over several runs).
     func pack(maximumBytes: Int) throws(GitError) -> PackingOutcome {
         var outcome = PackingOutcome()
         let looseObjects = repository.looseObjects
@@ -123,6 +131,18 @@ struct LoosePacker {
         git_packbuilder_set_threads(builder, 1)
         var inserted: [LooseFile] = []
         var insertedBytes = 0
+        var merging: [SmallPack] = []
+        let smallPacks = SmallPack.list(in: objectsDirectory + "pack")
+        if smallPacks.count >= 2 {
+            for pack in smallPacks where insertedBytes < maximumBytes {
+                for id in pack.ids {
+                    var oid = id.oid
+                    try check("git_packbuilder_insert", git_packbuilder_insert(builder, &oid, nil))
+                }
+                merging.append(pack)
+                insertedBytes += pack.bytes
+            }
+        }
         // Loose and packed (a run that died before removing them, or a person's `git repack` without
         // `-d`): removed, not packed twice.
         let packedAlready = packedIDs()
@@ -145,7 +165,7 @@ struct LoosePacker {
                 insertedBytes += file.bytes
             }
         }
-        guard !inserted.isEmpty else { return outcome }
+        guard !inserted.isEmpty || !merging.isEmpty else { return outcome }
         let packDirectory = objectsDirectory + "pack"
         try check("git_packbuilder_write", git_packbuilder_write(builder, packDirectory, 0, nil, nil))
         guard let name = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
@@ -162,6 +182,13 @@ struct LoosePacker {
         outcome.packed = inPack.count
         for file in inserted where inPack.contains(file.id) {
             if unlink(file.path) == 0 { outcome.looseBytesRemoved += file.bytes }
+        }
+        // The new pack's name is its checksum: were it one of the packs merged, it would hold the same.
+        for pack in merging where pack.base != base && pack.ids.allSatisfy(inPack.contains) {
+            if pack.remove() {
+                outcome.packsMerged += 1
+                outcome.packBytesRemoved += pack.bytes
+            }
         }
         // libgit2 finds the new pack on its next miss anyway; this spares that miss.
         git_odb_refresh(repository.odb)

@@ -17,7 +17,8 @@ extension Configuration {
             filter: WorkflowFilter(include: include, exclude: exclude, statuses: statuses.map(Set.init)),
             root: ProjectRoot(root), functions: .init(sync: syncFunctions, deploy: deployFunctions))
         configuration.packing = PackingPolicy(
-            looseObjects: packLooseObjects, looseBytes: packLooseMegabytes << 20, bytesPerRun: PackingPolicy.standard.bytesPerRun)
+            looseObjects: packLooseObjects, looseBytes: packLooseMegabytes << 20, smallPacks: packSmallPacks,
+            bytesPerRun: PackingPolicy.standard.bytesPerRun)
         return configuration
     }
 }

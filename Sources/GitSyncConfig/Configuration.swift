@@ -67,6 +67,9 @@ public struct Configuration: Sendable {
     /// limit; both 0: never).
     public var packLooseObjects = 6700
     public var packLooseMegabytes = 64
+    /// `repository.pack_small_packs`: the packs of fewer than 2,000 objects (one per commit) are merged
+    /// into one once there are this many (0: never).
+    public var packSmallPacks = 50
 
     public static let defaultAPIURL = URL(string: "https://api.kapso.ai/platform/v1")!
     public static let defaultLegacyAPIURL = URL(string: "https://app.kapso.ai/api/v1")!
@@ -88,6 +91,7 @@ public struct Configuration: Sendable {
             "repository.author_email: \(authorEmail)",
             "repository.pack_loose_objects: \(packLooseObjects)",
             "repository.pack_loose_megabytes: \(packLooseMegabytes)",
+            "repository.pack_small_packs: \(packSmallPacks)",
             "state.directory: \(stateDirectory)",
             "sync.full_resync_interval_seconds: \(fullResyncIntervalSeconds)",
             "sync.deleted_in_git: \(deletedInGit.rawValue)",

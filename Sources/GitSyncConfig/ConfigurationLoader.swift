@@ -9,7 +9,9 @@ public enum ConfigurationLoader {
             "api", "api_url", "api_key_file", "requests_per_minute", "concurrency", "timeout_seconds", "max_attempts", "project_name",
             "allow_insecure",
         ],
-        "repository": ["path", "branch", "author_name", "author_email", "root", "pack_loose_objects", "pack_loose_megabytes"],
+        "repository": [
+            "path", "branch", "author_name", "author_email", "root", "pack_loose_objects", "pack_loose_megabytes", "pack_small_packs",
+        ],
         "state": ["directory"],
         "sync": [
             "full_resync_interval_seconds", "deleted_in_git", "deleted_in_kapso", "deletion_brake_count", "deletion_brake_percent",
@@ -188,7 +190,8 @@ public enum ConfigurationLoader {
             remote: try remoteSettings(reader),
             packLooseObjects: try reader.integer("repository", "pack_loose_objects", minimum: 0) ?? 6700,
             // A terabyte at most: the count of bytes must fit comfortably in 64 bits.
-            packLooseMegabytes: try reader.integer("repository", "pack_loose_megabytes", minimum: 0, maximum: 1 << 20) ?? 64)
+            packLooseMegabytes: try reader.integer("repository", "pack_loose_megabytes", minimum: 0, maximum: 1 << 20) ?? 64,
+            packSmallPacks: try reader.integer("repository", "pack_small_packs", minimum: 0) ?? 50)
     }
 
     static let workflowStatuses = ["draft", "active", "paused", "archived"]

@@ -1,8 +1,9 @@
 import GitStore
 
 extension SyncEngine {
-    /// After a cycle that wrote objects: packs the loose ones when `configuration.packing` says so.
-    /// Nothing the cycle did depends on it; a failure leaves the objects loose and is reported.
+    /// After a cycle that wrote objects: packs the loose ones and merges the small packs when
+    /// `configuration.packing` says so. Nothing the cycle did depends on it; a failure leaves the
+    /// objects where they were and is reported.
     func packWhenDue() async -> (outcome: PackingOutcome?, failures: [FetchPlanner.Rejection]) {
         do {
             let count = try await git.looseObjectCount()
@@ -13,6 +14,7 @@ extension SyncEngine {
                 metadata: [
                     "gitsync.objects": "\(outcome.packed)", "gitsync.loose_bytes_removed": "\(outcome.looseBytesRemoved)",
                     "gitsync.pack_bytes": "\(outcome.packBytes)", "gitsync.left_loose": "\(outcome.leftLoose)",
+                    "gitsync.packs_merged": "\(outcome.packsMerged)",
                 ])
             let damaged = outcome.damaged.map {
                 FetchPlanner.Rejection(workflow: "repository", reason: "\($0); `git fsck` tells whether anything needs it")

@@ -6,9 +6,11 @@ import TestSupport
 import Testing
 
 /// The real `kapso-gitsync sync` killed with `SIGKILL` at random moments (seeded), between edits in
-/// Kapso and in git, Kapso answering slowly so that kills land inside cycles: inside reads, writes,
-/// commits and reference updates. Then it runs to the end, and nothing may be lost, repeated or left
-/// locked. `KILL_SEEDS` (and `KILL_FIRST_SEED`) run more seeds: `make soak-kills SEEDS=100`.
+/// Kapso and in git (some of them in one workflow, which the sync merges and pushes), Kapso answering
+/// slowly so that kills land inside cycles: inside reads, writes, merges, commits and reference
+/// updates. Then it runs to the end (a person merging what it reports in conflict), and nothing may be
+/// lost, repeated or left locked. `KILL_SEEDS` (and `KILL_FIRST_SEED`) run more seeds:
+/// `make soak-kills SEEDS=100`.
 @Suite struct KilledSyncTests {
     /// The seeds `KILL_SEEDS` asks for, from `KILL_FIRST_SEED` (1 unless set); nil when it asks none.
     static let requestedSeeds: [Int]? = {
@@ -34,15 +36,22 @@ import Testing
         let setup = try await EndToEndSetup.forSync(
             api: api, seed: api == .legacy ? { await $0.seedGenerated(workflows: 6, nodesPerWorkflow: 6, seed: UInt64(seed)) } : nil)
         defer { Task { await setup.fake.stop() } }
-        // Every sync that commits packs its loose objects too, so that kills land inside packing as well.
-        let environment = setup.environment.merging(["KAPSO_GITSYNC_REPOSITORY_PACK_LOOSE_OBJECTS": "1"]) { $1 }
+        // Every sync that commits packs its loose objects and merges its packs too, so that kills land
+        // inside packing as well.
+        let environment = setup.environment.merging([
+            "KAPSO_GITSYNC_REPOSITORY_PACK_LOOSE_OBJECTS": "1", "KAPSO_GITSYNC_REPOSITORY_PACK_SMALL_PACKS": "2",
+        ]) { $1 }
         let first = try await ProcessRunner.run("kapso-gitsync", ["sync", "--config", setup.configPath], environment: environment)
         #expect(first.status == 0, "\(first.combined)")
         var random = SeededRandom(state: UInt64(seed) &* 104_729)
         let workflows = await setup.fake.workflows
-        // Kapso renames the first half; people move the start node of the second half: no conflicts.
+        // Kapso renames the first half; people move the start node of the second half, and in some rounds
+        // of the workflow Kapso renamed: both edits then meet in one workflow and merge, or come out as
+        // a conflict where a killed write of that workflow is still unconfirmed (see the end).
         let kapsoSide = Array(workflows.prefix(workflows.count / 2))
         let gitSide = Array(workflows.suffix(from: workflows.count / 2))
+        // Drawn apart from `random`, so that a seed's kills and picks stay what they were before.
+        var sharing = SeededRandom(state: UInt64(seed) &* 7919 &+ 1)
         var names: [String: String] = [:]
         var moves: [String: Int] = [:]
         var log: [String] = []
@@ -56,7 +65,9 @@ import Testing
             let name = "Renamed in round \(round)"
             await setup.fake.simulateEditorEdit(workflowID: kapso.id) { $0.name = name }
             names[kapso.id] = name
-            let git = gitSide[random.next(gitSide.count)]
+            let gitPick = gitSide[random.next(gitSide.count)]
+            let shared = sharing.next(3) == 0
+            let git = shared ? kapso : gitPick
             let x = 5000 + round
             let pulled = try await runGit(commands: [["fetch", "-q", "origin"], ["reset", "-q", "--hard", "origin/main"]], in: checkout)
             #expect(pulled.status == 0, "\(pulled.output)")
@@ -77,21 +88,29 @@ import Testing
             let delay = random.next(400)
             let killed = try await runKilled(after: .milliseconds(delay), setup: setup, environment: environment)
             log.append(
-                "round \(round): Kapso renames \(kapso.slug), git moves \(git.slug); \(killed ? "killed" : "ended") after \(delay) ms")
+                "round \(round): Kapso renames \(kapso.slug), git moves \(git.slug)\(shared ? " (the same workflow: a merge)" : ""); "
+                    + "\(killed ? "killed" : "ended") after \(delay) ms")
             if killed { kills += 1 }
         }
         #expect(kills > 0, "some syncs were killed in the middle")
 
         await setup.fake.clearFaults()
-        let sequence = "seed \(seed):\n  " + log.joined(separator: "\n  ")
         var last: ProcessResult?
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             let result = try await ProcessRunner.run(
                 "kapso-gitsync", ["sync", "--config", setup.configPath], environment: environment)
             last = result
-            if result.standardOutput.hasPrefix("in sync") { break }
+            if result.status == 0 && result.standardOutput.hasPrefix("in sync") { break }
+            // A conflict is a right answer where a write killed before its record was confirmed meets
+            // later edits on both sides (README, "a conflict: someone else's edit, never taken for
+            // ours"). The person merges Kapso's version, keeping their own move where both changed it.
+            if result.status == 3 {
+                let merged = try await mergeConflictBranches(in: checkout)
+                log.append("then: \(merged.joined(separator: ", ")) in conflict, merged with -X ours and pushed")
+            }
         }
         let final = try #require(last)
+        let sequence = "seed \(seed):\n  " + log.joined(separator: "\n  ")
         #expect(final.status == 0 && final.standardOutput.hasPrefix("in sync"), "\(final.combined)\n\(sequence)")
         #expect(await setup.fake.workflows.count == workflows.count, "nothing created twice: \(sequence)")
         for workflow in workflows {
@@ -108,6 +127,25 @@ import Testing
         #expect(!packs.isEmpty, "the syncs packed their objects: \(sequence)")
         let locks = try await runProcess(URL(fileURLWithPath: "/usr/bin/find"), [setup.repository, "-name", "*.lock"])
         #expect(locks.standardOutput.isEmpty, "locks left: \(locks.standardOutput)\n\(sequence)")
+    }
+
+    /// Merges each conflict branch into main as a person would (`git merge -X ours`: Kapso's version,
+    /// with main's lines where both sides changed the same ones) and pushes; the branches' names.
+    func mergeConflictBranches(in checkout: String) async throws -> [String] {
+        let updated = try await runGit(
+            commands: [["fetch", "-q", "--prune", "origin"], ["checkout", "-q", "main"], ["reset", "-q", "--hard", "origin/main"]],
+            in: checkout)
+        #expect(updated.status == 0, "\(updated.output)")
+        let listed = try await runGit(
+            ["for-each-ref", "--format=%(refname:short)", "refs/remotes/origin/kapso-gitsync/conflict/"], in: checkout)
+        let branches = listed.output.split(separator: "\n").map(String.init)
+        for branch in branches {
+            let merged = try await runGit(["merge", "-q", "--no-edit", "-X", "ours", branch], in: checkout)
+            #expect(merged.status == 0, "\(branch): \(merged.output)")
+        }
+        let pushed = try await runGit(["push", "-q", "origin", "HEAD:main"], in: checkout)
+        #expect(pushed.status == 0, "\(pushed.output)")
+        return branches
     }
 
     /// Starts `sync` and kills it with SIGKILL after `delay`, unless it ends first; whether it was killed.

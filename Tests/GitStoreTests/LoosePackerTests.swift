@@ -14,11 +14,11 @@ import Testing
         Array((0..<entries).map { "\"workflow-\($0)\": {\"lock_version\": \(changed.contains($0) ? round : 0)},\n" }.joined().utf8)
     }
 
-    /// `commits` commits on main, each writing a new map and one new file.
-    private func history(_ store: GitStore, commits: Int) async throws -> [ObjectID] {
+    /// `commits` commits on main, each writing a new map and one new file (rounds from `first`).
+    private func history(_ store: GitStore, commits: Int, from first: Int = 1) async throws -> [ObjectID] {
         var parent = try await store.resolve(reference: "refs/heads/main")
         var commitIDs: [ObjectID] = []
-        for round in 1...commits {
+        for round in first..<(first + commits) {
             let map = try await store.writeBlob(Self.map(entries: 3000, changed: (round * 10)..<(round * 10 + 10), round: round))
             let file = try await store.writeBlob(Array("workflow \(round)\n".utf8))
             var base: ObjectID?
@@ -61,7 +61,7 @@ import Testing
         #expect(outcome.looseBytesRemoved == before.bytes)
         // The maps are deltas of one another in the pack.
         #expect(outcome.packBytes * 4 < before.bytes, "\(outcome.packBytes) bytes packed from \(before.bytes)")
-        #expect(try await store.looseObjectCount() == LooseObjectCount(objects: 0, bytes: 0))
+        #expect(try await store.looseObjectCount() == LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1))
 
         let after = try await gitCount(path)
         #expect(after["count"] == 0 && after["packs"] == 1 && after["in-pack"] == before.objects)
@@ -135,7 +135,7 @@ import Testing
         #expect(repack.status == 0, "\(repack.output)")
         let packs = try FileManager.default.contentsOfDirectory(atPath: path + "/objects/pack").filter { $0.hasSuffix(".pack") }
         let looseAfterRepack = try await store.looseObjectCount()
-        #expect(packs.count == 1 && looseAfterRepack == before)
+        #expect(packs.count == 1 && looseAfterRepack == LooseObjectCount(objects: before.objects, bytes: before.bytes, smallPacks: 1))
 
         // Cut short: its objects are packed anew, their loose files kept until then.
         let copy = directory.path + "/copy.git"
@@ -156,5 +156,56 @@ import Testing
         #expect(counted["packs"] == 1 && counted["count"] == 0)
         let fsck = try await runGit(["--git-dir", path, "fsck", "--full", "--strict", "--no-dangling"])
         #expect(fsck.status == 0, "\(fsck.output)")
+    }
+
+    /// Each commit of the service writes a pack of its own (a bulk write): they become one pack, which
+    /// git reads whole and from which every commit reads; a pack kept by a `.keep` file, and one of
+    /// 2,000 objects or more, stay as they are.
+    @Test func smallPacksBecomeOneAndKeptOrLargePacksStay() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/repo.git"
+        let store = try GitStore(path: path)
+        var commits: [ObjectID] = []
+        for round in 1...5 {
+            try await store.beginBulkWrite()
+            commits += try await history(store, commits: 1, from: round)
+            try await store.finishBulkWrite()
+        }
+        try await store.beginBulkWrite()
+        for index in 0..<2000 { _ = try await store.writeBlob(Array("blob \(index)\n".utf8)) }
+        try await store.finishBulkWrite()
+        try await store.beginBulkWrite()
+        _ = try await store.writeBlob(Array("kept\n".utf8))
+        try await store.finishBulkWrite()
+        let packDirectory = path + "/objects/pack"
+        // The index of a pack of one object: 1,072 bytes of frame and 28 for the object.
+        let kept = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: packDirectory).first { name in
+                name.hasSuffix(".idx")
+                    && (try? FileManager.default.attributesOfItem(atPath: packDirectory + "/" + name)[.size] as? Int) == 1072 + 28
+            })
+        #expect(FileManager.default.createFile(atPath: packDirectory + "/" + kept.dropLast(4) + ".keep", contents: Data()))
+        let before = try await store.looseObjectCount()
+        #expect(before == LooseObjectCount(objects: 0, bytes: 0, smallPacks: 5))
+
+        let outcome = try await store.packLooseObjects(maximumBytes: .max)
+        #expect(outcome.packsMerged == 5 && outcome.packed == 5 * 7 && outcome.damaged.isEmpty, "\(outcome)")
+        #expect(try await store.looseObjectCount() == LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1))
+        #expect(try await gitCount(path)["packs"] == 3)
+        let fsck = try await runGit(["--git-dir", path, "fsck", "--full", "--strict", "--no-dangling"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+        let reopened = try GitStore(path: path)
+        for (index, commit) in commits.enumerated() {
+            let tree = try await store.tree(ofCommit: commit)
+            #expect(
+                try await store.readFile(atPath: "workflows/w\(index + 1)/workflow.json", inTree: tree)
+                    == Array("workflow \(index + 1)\n".utf8))
+            #expect(try await reopened.tree(ofCommit: commit) == tree, "commit \(index)")
+        }
+
+        // One small pack left: nothing to merge.
+        let again = try await store.packLooseObjects(maximumBytes: .max)
+        #expect(again.packed == 0 && again.packsMerged == 0)
+        #expect(try await gitCount(path)["packs"] == 3)
     }
 }

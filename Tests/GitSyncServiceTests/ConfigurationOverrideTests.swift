@@ -27,9 +27,11 @@ import Testing
 
     @Test func packingLimitsDefaultToGitsAndTakeZeroForOff() throws {
         let defaults = try Self.parse()
-        #expect(defaults.packLooseObjects == 6700 && defaults.packLooseMegabytes == 64)
-        let set = try Self.parse(overrides: ["repository.pack_loose_objects=0", "repository.pack_loose_megabytes=16"])
-        #expect(set.packLooseObjects == 0 && set.packLooseMegabytes == 16)
+        #expect(defaults.packLooseObjects == 6700 && defaults.packLooseMegabytes == 64 && defaults.packSmallPacks == 50)
+        let set = try Self.parse(overrides: [
+            "repository.pack_loose_objects=0", "repository.pack_loose_megabytes=16", "repository.pack_small_packs=0",
+        ])
+        #expect(set.packLooseObjects == 0 && set.packLooseMegabytes == 16 && set.packSmallPacks == 0)
         #expect(set.redactedDescription.contains("repository.pack_loose_megabytes: 16"))
         for refused in ["repository.pack_loose_objects=-1", "repository.pack_loose_megabytes=many"] {
             let error = try #require(throws: ConfigurationError.self) { try Self.parse(overrides: [refused]) }

@@ -5,11 +5,11 @@ import SyncEngine
 import TestSupport
 import Testing
 
-/// A cycle that wrote objects packs the loose ones when the policy says so; the repository stays whole
-/// for git and for the next cycles, and a damaged loose file is reported by name without failing the
-/// cycle's own work.
+/// A cycle writes its objects as a pack of its own; a cycle that wrote objects packs the loose ones
+/// and merges the small packs when the policy says so; the repository stays whole for git and for the
+/// next cycles, and a damaged loose file is reported by name without failing the cycle's own work.
 @Suite struct PackingCycleTests {
-    static let eager = PackingPolicy(looseObjects: 1, looseBytes: .max, bytesPerRun: .max)
+    static let eager = PackingPolicy(looseObjects: 1, looseBytes: .max, smallPacks: 2, bytesPerRun: .max)
 
     private func gitCount(_ harness: SyncHarness) async throws -> [String: Int] {
         var values: [String: Int] = [:]
@@ -26,22 +26,27 @@ import Testing
         }
         defer { Task { await harness.stop() } }
 
+        // The commit's objects are one pack, not loose files; one small pack is nothing to merge.
         let first = try await harness.engine.runCycle()
         #expect(first.commit != nil && first.failures.isEmpty, "\(first.failures)")
-        let packed = try #require(first.packing)
-        #expect(packed.packed > 0 && packed.damaged.isEmpty)
-        #expect(try await harness.git.looseObjectCount().objects == 0)
+        #expect(first.packing == nil)
+        #expect(try await harness.git.looseObjectCount() == LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1))
         #expect(try await gitCount(harness)["packs"] == 1)
 
         let idle = try await harness.engine.runCycle()
         #expect(idle.commit == nil && idle.packing == nil)
+        #expect(try await gitCount(harness)["packs"] == 1)
 
-        // A person's edit goes to Kapso, and the cycle commits what Kapso answers: packed again.
+        // A person's commit (loose, as git writes it) goes to Kapso, and the cycle commits what Kapso
+        // answers in a second pack: the loose objects and both packs become one.
         _ = try await harness.personRewords("generated-1", to: "reworded in git")
+        #expect(try await harness.git.looseObjectCount().objects > 0)
         let pushed = try await harness.engine.runCycle()
         #expect(pushed.pushed.count == 1 && pushed.failures.isEmpty, "\(pushed.failures)")
-        let looseAfterPush = try await harness.git.looseObjectCount().objects
-        #expect(pushed.packing != nil && looseAfterPush == 0)
+        let packed = try #require(pushed.packing)
+        #expect(packed.packed > 0 && packed.packsMerged == 2 && packed.damaged.isEmpty)
+        #expect(try await harness.git.looseObjectCount() == LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1))
+        #expect(try await gitCount(harness)["packs"] == 1)
         let fsck = try await runGit(["--git-dir", harness.repositoryPath, "fsck", "--full", "--strict"])
         #expect(fsck.status == 0, "\(fsck.output)")
 
@@ -66,7 +71,7 @@ import Testing
         #expect(report.commit != nil && report.pulled.count == 3)
         let failure = try #require(report.failures.first { $0.workflow == "repository" })
         #expect(failure.reason.contains(damaged), "\(failure.reason)")
-        #expect(report.packing.map { $0.packed > 0 && $0.damaged.count == 1 } == true)
+        #expect(report.packing.map { $0.damaged.count == 1 } == true)
         #expect(FileManager.default.fileExists(atPath: damaged))
         #expect(try await harness.git.looseObjectCount().objects == 1)
     }
@@ -78,6 +83,8 @@ import Testing
         (LooseObjectCount(objects: 40, bytes: (64 << 20) - 1), false),
         (LooseObjectCount(objects: 40, bytes: 64 << 20), true),
         (LooseObjectCount(objects: 9000, bytes: 100 << 20), true),
+        (LooseObjectCount(objects: 0, bytes: 0, smallPacks: 49), false),
+        (LooseObjectCount(objects: 0, bytes: 0, smallPacks: 50), true),
     ])
     func theStandardPolicyPacksPastEitherLimit(count: LooseObjectCount, packs: Bool) {
         #expect(PackingPolicy.standard.shouldPack(count) == packs)
@@ -89,6 +96,19 @@ import Testing
         (PackingPolicy(looseObjects: 100, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 99, bytes: 1 << 40), false),
         (PackingPolicy(looseObjects: 100, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 100, bytes: 0), true),
         (PackingPolicy(looseObjects: 0, looseBytes: 0, bytesPerRun: 1), LooseObjectCount(objects: 1 << 30, bytes: 1 << 40), false),
+        (
+            PackingPolicy(looseObjects: 0, looseBytes: 0, smallPacks: 0, bytesPerRun: 1),
+            LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1000), false
+        ),
+        // One pack is nothing to merge, whatever the limit says.
+        (
+            PackingPolicy(looseObjects: 0, looseBytes: 0, smallPacks: 1, bytesPerRun: 1),
+            LooseObjectCount(objects: 0, bytes: 0, smallPacks: 1), false
+        ),
+        (
+            PackingPolicy(looseObjects: 0, looseBytes: 0, smallPacks: 1, bytesPerRun: 1),
+            LooseObjectCount(objects: 0, bytes: 0, smallPacks: 2), true
+        ),
     ])
     func aLimitOfZeroIsOff(policy: PackingPolicy, count: LooseObjectCount, packs: Bool) {
         #expect(policy.shouldPack(count) == packs)

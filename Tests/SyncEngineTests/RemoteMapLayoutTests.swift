@@ -47,4 +47,26 @@ import WorkflowRepo
         #expect(try isCanonical(bytes))
         #expect(try RemoteMap(bytes: bytes).workflows.count == 5)
     }
+
+    /// Inside one process, as `run` runs cycles: each commit takes the unchanged entries' bytes from the
+    /// map the commit before wrote, which the service reads back between cycles.
+    @Test func cyclesInOneProcessCommitTheCanonicalMapWithEachChangeKept() async throws {
+        let harness = try await SyncHarness(api: .platform) { await $0.seedGenerated(workflows: 5, nodesPerWorkflow: 3, seed: 22) }
+        defer { Task { await harness.stop() } }
+        let mapPath = ".kapso/remote-map.json"
+        _ = try await harness.engine.runCycle()
+        harness.engine.prepareNextCycle()
+        for (round, slug) in ["generated-1", "generated-3", "generated-1"].enumerated() {
+            let workflow = try #require(await harness.fake.workflow(slug: slug))
+            await harness.fake.simulateEditorEdit(workflowID: workflow.id) { $0.name = "Renamed in round \(round)" }
+            #expect(try await harness.engine.runCycle().pulled.map(\.slug) == [slug])
+            harness.engine.prepareNextCycle()
+            let bytes = try await harness.file(mapPath)
+            let map = try RemoteMap(bytes: bytes)
+            #expect(map.canonicalBytes() == bytes, "round \(round)")
+            for other in await harness.fake.workflows {
+                #expect(map.entry(forID: other.id)?.lockVersion == other.lockVersion, "round \(round): \(other.slug)")
+            }
+        }
+    }
 }
