@@ -110,7 +110,9 @@ import WorkflowRepo
         let packsEachCycle = seed % 2 == 0
         let harness = try await SyncHarness(
             withServer: withServer, serverOverHTTP: overHTTP, api: api,
-            configure: { if packsEachCycle { $0.packing = PackingPolicy(looseObjects: 1, looseBytes: .max, smallPacks: 2, bytesPerRun: .max) } }
+            configure: {
+                if packsEachCycle { $0.packing = PackingPolicy(looseObjects: 1, looseBytes: .max, smallPacks: 2, bytesPerRun: .max) }
+            }
         ) {
             await $0.seedGenerated(workflows: 3, nodesPerWorkflow: 3, seed: UInt64(seed))
         }
