@@ -81,4 +81,23 @@ import Testing
         #expect(kept.status != 0)
         #expect(try await store.readBlob(store.writeBlob(Array("after\n".utf8))) == Array("after\n".utf8))
     }
+
+    /// A reference moved in the middle of a bulk write (the push intents' reference, before each write
+    /// to Kapso) names objects on disk: the bulk write dying after it loses nothing the reference needs.
+    @Test func aReferenceMovedDuringABulkWriteNamesObjectsOnDisk() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try GitStore(path: directory.path + "/repo.git")
+        try await store.beginBulkWrite()
+        let blob = try await store.writeBlob(Array("intent\n".utf8))
+        let tree = try await store.updateTree(base: nil, changes: [.upsert(path: "intent.json", blob: blob)])
+        let commit = try await store.commit(tree: tree, parents: [], message: "intents\n", author: author)
+        try await store.updateReference("refs/kapso-gitsync/test", to: commit, expected: nil, logMessage: "test")
+        _ = try await store.writeBlob(Array("held only\n".utf8))
+        await store.discardBulkWrite()
+
+        let reopened = try GitStore(path: store.path)
+        #expect(try await reopened.readFile(atPath: "intent.json", inTree: reopened.tree(ofCommit: commit)) == Array("intent\n".utf8))
+        let fsck = try await runGit(["--git-dir", store.path, "fsck", "--full", "--strict"])
+        #expect(fsck.status == 0, "\(fsck.output)")
+    }
 }
