@@ -54,6 +54,8 @@ struct LoosePacker {
         objectsDirectory = repository.looseObjects.directory
     }
 
+    var packDirectory: String { objectsDirectory + "pack" }
+
     struct LooseFile {
         let id: RawObjectID
         let path: String
@@ -86,7 +88,6 @@ struct LoosePacker {
     /// The ids the repository's packs hold: those their indexes list, for each pack whose last 20 bytes
     /// are the checksum its index names (a pack cut short, or an index without its pack, holds none).
     func packedIDs() -> Set<RawObjectID> {
-        let packDirectory = objectsDirectory + "pack"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: packDirectory)) ?? []
         var ids = Set<RawObjectID>()
         for name in names where name.hasPrefix("pack-") && name.hasSuffix(".idx") {
@@ -112,7 +113,7 @@ struct LoosePacker {
     func count() -> LooseObjectCount {
         let files = looseFiles()
         return LooseObjectCount(
-            objects: files.count, bytes: files.reduce(0) { $0 + $1.bytes }, smallPacks: SmallPack.list(in: objectsDirectory + "pack").count)
+            objects: files.count, bytes: files.reduce(0) { $0 + $1.bytes }, smallPacks: SmallPack.list(in: packDirectory).count)
     }
 
     /// Packs loose objects and merges the small packs (two or more), up to `maximumBytes` of disk space
@@ -132,7 +133,7 @@ struct LoosePacker {
         var inserted: [LooseFile] = []
         var insertedBytes = 0
         var merging: [SmallPack] = []
-        let smallPacks = SmallPack.list(in: objectsDirectory + "pack")
+        let smallPacks = SmallPack.list(in: packDirectory)
         if smallPacks.count >= 2 {
             for pack in smallPacks where insertedBytes < maximumBytes {
                 for id in pack.ids {
@@ -166,7 +167,6 @@ struct LoosePacker {
             }
         }
         guard !inserted.isEmpty || !merging.isEmpty else { return outcome }
-        let packDirectory = objectsDirectory + "pack"
         try check("git_packbuilder_write", git_packbuilder_write(builder, packDirectory, 0, nil, nil))
         guard let name = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
             throw GitError(function: "git_packbuilder_name", code: .other(-1), message: "the pack builder named no pack")

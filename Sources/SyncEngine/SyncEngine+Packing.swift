@@ -21,7 +21,7 @@ extension SyncEngine {
             }
             return (outcome, damaged)
         } catch {
-            return (nil, [.init(workflow: "repository", reason: "packing its loose objects failed, they stay loose: \(error)")])
+            return (nil, [.init(workflow: "repository", reason: "packing failed, loose objects and packs stay as they were: \(error)")])
         }
     }
 
