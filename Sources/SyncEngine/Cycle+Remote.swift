@@ -42,6 +42,7 @@ extension Cycle {
         let window = max(1, client.maxConcurrentRequests) * 2
         var done = 0
         var fatal: GitError?
+        let blobWritingBefore = await git.blobWritingNanoseconds
         await withTaskGroup(of: FetchOutcome.self) { group in
             var pending = toFetch.makeIterator()
             for _ in 0..<window {
@@ -64,6 +65,7 @@ extension Cycle {
                     report.failures.append(.init(workflow: "\(summary.slug) (\(summary.id))", reason: reason))
                 case .success(let fetched):
                     report.fetched += 1
+                    fetchWork.canonicaliseNanoseconds += fetched.exportNanoseconds
                     do throws(GitError) {
                         try await record(fetched)
                     } catch {
@@ -74,6 +76,7 @@ extension Cycle {
                 }
             }
         }
+        fetchWork.blobWritingNanoseconds += await git.blobWritingNanoseconds - blobWritingBefore
         if let fatal { throw .git(fatal) }
     }
 
@@ -107,6 +110,14 @@ extension Cycle {
         let workflow: WorkflowSummary
         let exported: WorkflowExporter.Result
         let hashes: [String: String]
+        /// CPU time of turning the answers into files and hashing them.
+        let exportNanoseconds: Int
+    }
+
+    /// CPU time spent fetching, by kind: `canonicalise` in the fetching tasks, `blobWriting` on the store's queue.
+    struct FetchWork {
+        var canonicaliseNanoseconds = 0
+        var blobWritingNanoseconds = 0
     }
 
     enum FetchOutcome: Sendable {
@@ -132,8 +143,13 @@ extension Cycle {
             return .failure(summary, "\(error)")
         }
         do {
+            let start = ThreadCPUTime.nanoseconds()
             let exported = try WorkflowExporter.export(definition, triggers: triggers, references: references)
-            return .success(Fetched(workflow: definition.workflow, exported: exported, hashes: exported.files.hashes))
+            let hashes = exported.files.hashes
+            return .success(
+                Fetched(
+                    workflow: definition.workflow, exported: exported, hashes: hashes,
+                    exportNanoseconds: ThreadCPUTime.nanoseconds() - start))
         } catch {
             return .unreadable(summary, "\"\(definition.workflow.name)\": \(error.description)")
         }

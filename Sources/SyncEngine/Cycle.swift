@@ -55,6 +55,8 @@ struct Cycle {
     var settledSources: Set<String> = []
     /// The functions' side of the cycle (`Cycle+Functions`).
     var functions = FunctionWork()
+    /// CPU time of the fetch's two kinds of work, summed over the threads that did them.
+    var fetchWork = FetchWork()
 
     // Changed by the actions.
     /// For git: the commit and the conflict branches.

@@ -1,3 +1,4 @@
+import Foundation
 import GitStore
 
 /// What one cycle did, for the CLI summary, logs and the exit code.
@@ -26,11 +27,20 @@ public struct CycleReport: Sendable {
         }
     }
 
-    /// One phase of the cycle, timed (see `phases`).
+    /// One phase of the cycle, timed (see `phases`), or one kind of work inside the phase before it.
     public struct PhaseTiming: Sendable, Equatable {
         public let name: String
-        public let wallMilliseconds: Double
+        /// Nil for a part of a phase: its work ran on several threads at once, beside other work.
+        public let wallMilliseconds: Double?
         public let cpuMilliseconds: Double
+        public var isPart: Bool { wallMilliseconds == nil }
+
+        /// `name wall/CPU ms`, a part as `name CPU ms`, for a log line.
+        public var summary: String {
+            let cpu = String(format: "%.0f", cpuMilliseconds)
+            guard let wallMilliseconds else { return "\(name) \(cpu) ms" }
+            return "\(name) \(String(format: "%.0f", wallMilliseconds))/\(cpu) ms"
+        }
     }
 
     /// A workflow changed on both sides whose edits merged: pushed to Kapso, recorded in git.

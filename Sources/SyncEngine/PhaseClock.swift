@@ -2,7 +2,8 @@ import Foundation
 
 /// Wall and CPU time of a cycle's phases, for the benchmark and the debug log. CPU time is the whole
 /// process's (`getrusage`): the phases run one after another, and the work of a phase that runs on
-/// several threads (the fetch) counts whole.
+/// several threads (the fetch) counts whole; its parts (canonicalising, writing blobs) are summed
+/// from each thread's own CPU time.
 struct PhaseClock {
     private(set) var timings: [CycleReport.PhaseTiming] = []
     private var wallMark = ContinuousClock.now
@@ -20,6 +21,11 @@ struct PhaseClock {
                 cpuMilliseconds: cpu - cpuMark))
         wallMark = now
         cpuMark = cpu
+    }
+
+    /// The CPU time, summed over the threads that did it, of one kind of work inside the phase just marked.
+    mutating func part(_ name: String, cpuNanoseconds: Int) {
+        timings.append(.init(name: name, wallMilliseconds: nil, cpuMilliseconds: Double(cpuNanoseconds) / 1e6))
     }
 
     static func processCPUMilliseconds() -> Double {

@@ -150,6 +150,10 @@ public final class SyncEngine: Sendable {
                 throw stop?.isRequested == true ? .stopped : error
             }
             clock.mark("fetch")
+            if cycle.report.fetched > 0 {
+                clock.part("canonicalise", cpuNanoseconds: cycle.fetchWork.canonicaliseNanoseconds)
+                clock.part("write blobs", cpuNanoseconds: cycle.fetchWork.blobWritingNanoseconds)
+            }
             if let stop, !stop.beginWrites() { throw .stopped }
             try await cycle.readLocal()
             clock.mark("local")
@@ -180,6 +184,11 @@ public final class SyncEngine: Sendable {
         try cycle.finish()
         clock.mark("state")
         cycle.report.phases = clock.timings
+        logger.debug(
+            "cycle phases, wall/CPU",
+            metadata: [
+                "gitsync.cycle_id": "\(cycle.report.cycleID)", "gitsync.phases": "\(clock.timings.map(\.summary).joined(separator: ", "))",
+            ])
         let report = await cycle.finalReport()
         if let idleInputs { recordIdleCycle(cycle, inputs: idleInputs, report: report) }
         return report

@@ -79,15 +79,20 @@ struct Benchmark {
         if let path = ProcessInfo.processInfo.environment["PATH"] { environment["PATH"] = path }
         print("`kapso-gitsync sync` as a process          wall ms   CPU ms  peak RSS MB")
         let state = directory.appendingPathComponent("process-state").path
-        func sync(_ name: String) throws -> ChildProcess.Usage {
-            let usage = try ChildProcess.run(executable.path, ["sync", "--config", configuration.path], environment: environment)
+        // The debug log's line of phase timings (a dozen lines in all) gives each run's phases.
+        let log = directory.appendingPathComponent("sync.log").path
+        func sync(_ name: String) throws -> (usage: ChildProcess.Usage, phases: [String]) {
+            let usage = try ChildProcess.run(
+                executable.path, ["sync", "--config", configuration.path, "--log-level", "debug"], environment: environment,
+                errorOutput: log)
             guard usage.status == 0 else { throw BenchmarkError(description: "\(name): kapso-gitsync sync exited \(usage.status)") }
-            return usage
+            return (usage, phaseRows(loggedIn: log))
         }
-        func printRow(_ label: String, _ usage: ChildProcess.Usage) {
+        func printRow(_ label: String, _ run: (usage: ChildProcess.Usage, phases: [String])) {
             print(
                 label.padding(toLength: 40, withPad: " ", startingAt: 0)
-                    + String(format: " %9.1f  %7.0f  %11d", usage.wallMilliseconds, usage.cpuMilliseconds, usage.peakMemoryMB))
+                    + String(format: " %9.1f  %7.0f  %11d", run.usage.wallMilliseconds, run.usage.cpuMilliseconds, run.usage.peakMemoryMB))
+            run.phases.forEach { print($0) }
         }
         func run(_ name: String) throws {
             let recorded = IdleRecord.load(from: state)?.cycleID
@@ -101,16 +106,36 @@ struct Benchmark {
         // Three runs, each on 100 other workflows, and the median of them: one run of half a second
         // varies by a tenth from one run to the next on this machine.
         let workflows = try await client.listWorkflows().workflows
-        var changed: [ChildProcess.Usage] = []
+        var changed: [(usage: ChildProcess.Usage, phases: [String])] = []
         for round in 0..<3 {
             let touched = workflows.dropLast(100 * round % max(workflows.count, 1)).suffix(100)
             try await edit(touched, client: client, suffix: " (touched)")
             changed.append(try sync("\(touched.count) changed"))
         }
-        let byCPU = changed.sorted { $0.cpuMilliseconds < $1.cpuMilliseconds }
+        let byCPU = changed.sorted { $0.usage.cpuMilliseconds < $1.usage.cpuMilliseconds }
         printRow("\(min(100, workflows.count)) changed, median of 3", byCPU[1])
-        print("  CPU ms of the three: " + changed.map { String(format: "%.0f", $0.cpuMilliseconds) }.joined(separator: ", "))
+        print("  CPU ms of the three: " + changed.map { String(format: "%.0f", $0.usage.cpuMilliseconds) }.joined(separator: ", "))
         for _ in 0..<3 { try run("idle") }
+    }
+
+    /// The phases of the cycle a `sync` logged in `path` (`name wall/CPU ms, …`), as rows under its
+    /// own; none when it logged none (a run that repeated an idle cycle has no phases).
+    static func phaseRows(loggedIn path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let start = text.range(of: "gitsync.phases=\""),
+            let end = text[start.upperBound...].firstIndex(of: "\"")
+        else { return [] }
+        return text[start.upperBound..<end].components(separatedBy: ", ").map { phase in
+            // `fetch 6644/7175 ms`, or a part of the phase before it, `canonicalise 1450 ms`.
+            var words = phase.split(separator: " ").dropLast()
+            let times = words.popLast().map(String.init) ?? ""
+            let name = words.joined(separator: " ")
+            let parts = times.split(separator: "/")
+            let (indent, wall, cpu) = parts.count == 2 ? ("  ", String(parts[0]), String(parts[1])) : ("    ", "-", times)
+            func rightAligned(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            return (indent + name).padding(toLength: 40, withPad: " ", startingAt: 0) + " " + rightAligned(wall, 9) + "  "
+                + rightAligned(cpu, 7)
+        }
     }
 
     static func edit(_ workflows: some Collection<WorkflowSummary>, client: KapsoClient, suffix: String) async throws {
@@ -143,9 +168,11 @@ struct Benchmark {
                 + String(
                     format: " %8.1f  %7.0f  %8d  %7d  %11d", wall, cpu, report.requests, report.objectsWritten, peakMemoryMB()))
         for phase in report.phases {
+            // A part's CPU time is summed over the threads that did it; its wall time is its phase's.
+            let wall = phase.wallMilliseconds.map { String(format: "%8.1f", $0) } ?? "       -"
             print(
-                ("  " + phase.name).padding(toLength: 22, withPad: " ", startingAt: 0)
-                    + String(format: " %8.1f  %7.0f", phase.wallMilliseconds, phase.cpuMilliseconds))
+                ((phase.isPart ? "    " : "  ") + phase.name).padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + " \(wall)  " + String(format: "%7.0f", phase.cpuMilliseconds))
         }
     }
 

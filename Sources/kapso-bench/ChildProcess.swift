@@ -14,7 +14,12 @@ struct ChildProcess {
         let peakMemoryMB: Int
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Usage {
+    /// `errorOutput`: a file for its standard error, which otherwise goes nowhere.
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String], errorOutput: String = "/dev/null"
+    )
+        throws -> Usage
+    {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -26,7 +31,7 @@ struct ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         // Its output is not what is measured.
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let clock = ContinuousClock()
         let start = clock.now
         var pid: pid_t = 0

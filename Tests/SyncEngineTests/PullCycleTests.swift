@@ -53,6 +53,25 @@ import Testing
         #expect(second.objectsWritten == 0)
     }
 
+    @Test func aCycleThatFetchesTimesTheTwoPartsOfItsFetchAndAnIdleCycleHasNone() async throws {
+        let harness = try await SyncHarness { await $0.seedGenerated(workflows: 20, nodesPerWorkflow: 5) }
+        defer { Task { await harness.stop() } }
+        let first = try await harness.engine.runCycle()
+        #expect(
+            first.phases.map(\.name) == [
+                "list and plan", "fetch", "canonicalise", "write blobs", "local", "functions", "reconcile", "commit", "pack", "state",
+            ])
+        let parts = first.phases.filter(\.isPart)
+        #expect(parts.map(\.name) == ["canonicalise", "write blobs"])
+        #expect(parts.allSatisfy { $0.cpuMilliseconds > 0 }, "20 workflows take some CPU time to turn into files and write")
+        #expect(parts.allSatisfy { !$0.summary.contains("/") }, "a part has no wall time of its own: \(parts.map(\.summary))")
+        #expect(first.phases[1].summary.hasPrefix("fetch ") && first.phases[1].summary.contains("/"))
+
+        let idle = try await harness.engine.runCycle()
+        #expect(idle.fetched == 0)
+        #expect(idle.phases.map(\.name) == ["list and plan", "fetch", "local", "functions", "reconcile", "commit", "state"])
+    }
+
     @Test(arguments: TestAPI.allCases)
     func aLockVersionBumpWithTheSameContentWritesNothingAndIsRememberedByTheState(api: TestAPI) async throws {
         let harness = try await SyncHarness(api: api) { await $0.seedGenerated(workflows: 4, nodesPerWorkflow: 5) }
