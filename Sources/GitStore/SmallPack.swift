@@ -13,7 +13,7 @@ struct SmallPack {
 
     /// Past this many objects a pack is left as it is: the merged pack of fifty commits of 100 changed
     /// workflows holds about 10,000, a first import one per file. Merging stays bounded: a merged pack
-    /// under the limit is merged again once, with the packs after it.
+    /// under the limit is merged again with the packs after it, until it holds this many or more.
     static let maximumObjects = 2000
 
     /// The suffixes of the files git keeps beside a pack: all are removed with it, the index first, so
