@@ -8,6 +8,9 @@ public enum FakeFault: Sendable, Equatable {
     case delay(Duration)
     /// Send the headers and half the body, then close the connection.
     case truncatedBody
+    /// Send the headers and half the body, then send nothing more, holding the connection open, until
+    /// the test opens the gate; then close it.
+    case stalledBody(FakeGate)
     /// Answer 200 with this body instead of the real one (a malformed answer).
     case replaceBody(String)
     /// Answer 302 with this `Location`.

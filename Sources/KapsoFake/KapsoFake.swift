@@ -201,6 +201,7 @@ public actor KapsoFake {
         var delay: Duration?
         var gate: FakeGate?
         var cut: Int?
+        var stall: FakeGate?
     }
 
     private func respond(to request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
@@ -224,7 +225,8 @@ public actor KapsoFake {
         if let cut = reply.cut {
             return HTTPResponse(
                 statusCode: status, headers: headers,
-                body: HTTPBodySequence(from: FailingBody(bytes: Array(reply.body.prefix(cut))), count: reply.body.count))
+                body: HTTPBodySequence(
+                    from: FailingBody(bytes: Array(reply.body.prefix(cut)), stall: reply.stall), count: reply.body.count))
         }
         return HTTPResponse(statusCode: status, headers: headers, body: Data(reply.body))
     }
@@ -269,6 +271,14 @@ public actor KapsoFake {
                     ? legacyRoute(method: method, path: path, query: query, body: body)
                     : route(method: method, path: path, query: query, body: body)
                 reply.cut = reply.body.count / 2
+                return record(method, path, reply)
+            case .stalledBody(let stall):
+                reply =
+                    legacy
+                    ? legacyRoute(method: method, path: path, query: query, body: body)
+                    : route(method: method, path: path, query: query, body: body)
+                reply.cut = reply.body.count / 2
+                reply.stall = stall
                 return record(method, path, reply)
             case .replaceBody(let text):
                 return record(method, path, Reply(status: 200, body: Array(text.utf8)))

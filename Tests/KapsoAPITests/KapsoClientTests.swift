@@ -164,6 +164,39 @@ import Testing
         #expect(retries.values.allSatisfy { $0 == "timed out" })
     }
 
+    /// A deadline that ends with the answer's headers would leave a cycle waiting for the rest forever.
+    @Test(.timeLimit(.minutes(1))) func anAnswerWhoseBodyStallsTimesOutAndIsRetried() async throws {
+        let server = try await FakeServer.start { await $0.seedGenerated(workflows: 2, nodesPerWorkflow: 3) }
+        let stall = FakeGate()
+        defer {
+            stall.open()
+            Task { await server.stop() }
+        }
+        await server.fake.inject(FakeFaultRule(pathPrefix: "/workflows", fault: .stalledBody(stall)))
+        let retries = Recorder<String>()
+        let client = server.client(timeout: .seconds(2), onEvent: { if case .retry(_, _, _, let reason) = $0 { retries.append(reason) } })
+        #expect(try await client.listWorkflows().workflows.count == 2)
+        #expect(stall.arrivals == 1)
+        #expect(retries.values == ["timed out"])
+    }
+
+    @Test func anAnswerLargerThanTheLimitIsRefusedNotHeld() async throws {
+        let server = try await FakeServer.start { await $0.seedGenerated(workflows: 20, nodesPerWorkflow: 3) }
+        defer { Task { await server.stop() } }
+        let client = KapsoClient(
+            configuration: KapsoClientConfiguration(
+                baseURL: server.url, apiKey: APIKey(FakeServer.apiKey), requestTimeout: .seconds(60),
+                retry: RetryPolicy(maxAttempts: 1, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1)), requestsPerMinute: 0,
+                concurrency: 1, userAgent: "kapso-gitsync-tests"),
+            transport: AsyncHTTPClientTransport(maximumBodyBytes: 1024))
+        await #expect {
+            _ = try await client.listWorkflows()
+        } throws: { error in
+            "\(error)".contains("answer larger than 1024 bytes")
+        }
+        #expect(try await server.client().listWorkflows().workflows.count == 20)
+    }
+
     @Test func aMalformedBodyIsAnErrorNamingTheEndpoint() async throws {
         let server = try await FakeServer.start { await $0.seedGenerated(workflows: 1, nodesPerWorkflow: 2) }
         defer { Task { await server.stop() } }
