@@ -42,6 +42,10 @@ extension Cycle {
         let window = max(1, client.maxConcurrentRequests) * 2
         var done = 0
         var fatal: GitError?
+        // Answers are stored a few at a time: each trip onto the store's queue and back wakes two
+        // threads, and one trip per workflow was a sixth of a first import's context switches.
+        let batchSize = max(1, window / 2)
+        var batch: [Fetched] = []
         let blobWritingBefore = await git.blobWritingNanoseconds
         await withTaskGroup(of: FetchOutcome.self) { group in
             var pending = toFetch.makeIterator()
@@ -66,15 +70,19 @@ extension Cycle {
                 case .success(let fetched):
                     report.fetched += 1
                     fetchWork.canonicaliseNanoseconds += fetched.exportNanoseconds
-                    do throws(GitError) {
-                        try await record(fetched)
-                    } catch {
-                        fatal = error
-                        group.cancelAll()
-                        return
-                    }
+                    batch.append(fetched)
+                }
+                guard batch.count >= batchSize else { continue }
+                do throws(GitError) {
+                    try await record(batch)
+                    batch.removeAll(keepingCapacity: true)
+                } catch {
+                    fatal = error
+                    group.cancelAll()
+                    return
                 }
             }
+            do throws(GitError) { try await record(batch) } catch { fatal = error }
         }
         fetchWork.blobWritingNanoseconds += await git.blobWritingNanoseconds - blobWritingBefore
         if let fatal { throw .git(fatal) }
@@ -83,18 +91,32 @@ extension Cycle {
     /// A workflow's files as blobs, path → id, in one hop onto the store's queue; `writing` false gives
     /// the ids they would have, writing nothing (a dry run).
     func blobs(of files: WorkflowFiles, writing: Bool = true) async throws(GitError) -> [String: ObjectID] {
-        let byPath = files.byPath
-        let contents = byPath.map(\.bytes)
-        let ids = writing ? try await git.writeBlobs(contents) : try await git.blobIDs(of: contents)
-        return Dictionary(uniqueKeysWithValues: zip(byPath.map(\.path), ids))
+        try await blobs(ofEach: [files], writing: writing)[0]
     }
 
-    /// Stores the answer's files as blobs and remembers that its lock_version holds the base's content
-    /// when it does.
-    private mutating func record(_ fetched: Fetched) async throws(GitError) {
+    /// The blobs of several workflows' files, each workflow's as `blobs(of:)` gives them, in one hop.
+    func blobs(ofEach workflows: [WorkflowFiles], writing: Bool = true) async throws(GitError) -> [[String: ObjectID]] {
+        let files = workflows.map(\.byPath)
+        let contents = files.flatMap { $0.map(\.bytes) }
+        let ids = writing ? try await git.writeBlobs(contents) : try await git.blobIDs(of: contents)
+        var next = ids.startIndex
+        return files.map { byPath in
+            defer { next += byPath.count }
+            return Dictionary(uniqueKeysWithValues: zip(byPath.map(\.path), ids[next...]))
+        }
+    }
+
+    /// Stores the answers' files as blobs, in one hop onto the store's queue, and remembers that each
+    /// lock_version holds the base's content when it does.
+    private mutating func record(_ batch: [Fetched]) async throws(GitError) {
+        guard !batch.isEmpty else { return }
+        let blobs = try await blobs(ofEach: batch.map(\.exported.files), writing: !dryRun)
+        for (fetched, blobs) in zip(batch, blobs) { record(fetched, blobs: blobs) }
+    }
+
+    private mutating func record(_ fetched: Fetched, blobs: [String: ObjectID]) {
         let workflow = fetched.workflow
         report.warnings.append(contentsOf: fetched.exported.warnings.map { "\(workflow.slug): \($0)" })
-        let blobs = try await blobs(of: fetched.exported.files, writing: !dryRun)
         remote[workflow.id] = RemoteVersion(workflow: workflow, hashes: fetched.hashes, blobs: blobs)
         state.pendingFetch.remove(workflow.id)
         state.unreadable.removeValue(forKey: workflow.id)
