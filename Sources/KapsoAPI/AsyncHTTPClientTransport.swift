@@ -10,7 +10,7 @@ import NIOPosix
 /// waiting on a slow Kapso must not burn a core.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     /// Larger answers are refused rather than held in memory.
-    public static let maximumBodyBytes = 64 * 1024 * 1024
+    public static let defaultMaximumBodyBytes = 64 * 1024 * 1024
 
     /// One client for the whole process: a static is never deinitialised, so it needs no shutdown. A
     /// refused connection fails the request at once instead of being retried inside the pool until the
@@ -34,15 +34,15 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     let client: HTTPClient
     let maximumBodyBytes: Int
 
-    public init(maximumBodyBytes: Int = AsyncHTTPClientTransport.maximumBodyBytes) {
+    public init(maximumBodyBytes: Int = AsyncHTTPClientTransport.defaultMaximumBodyBytes) {
         client = Self.processClient
         self.maximumBodyBytes = maximumBodyBytes
     }
 
     /// The request's timeout bounds the whole exchange, the body included. AsyncHTTPClient's
     /// `async` `execute` ends its deadline with the answer's headers, so a body that stalled halfway
-    /// held a cycle forever; its `EventLoopFuture` form keeps the deadline until the last byte, and
-    /// collects the body on the event loop instead of handing each part across to the task.
+    /// held the cycle with no deadline at all; its `EventLoopFuture` form keeps the deadline until the
+    /// last byte, and collects the body on the event loop instead of handing each part to the task.
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         let components = request.timeout.components
         let timeout = TimeAmount.nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)

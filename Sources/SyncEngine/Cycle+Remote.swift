@@ -43,7 +43,7 @@ extension Cycle {
         var done = 0
         var fatal: GitError?
         // Answers are stored a few at a time: each trip onto the store's queue and back wakes two
-        // threads, and one trip per workflow was a sixth of a first import's context switches.
+        // threads, and one trip per workflow was a quarter of a first import's context switches.
         let batchSize = max(1, window / 2)
         var batch: [Fetched] = []
         let blobWritingBefore = await git.blobWritingNanoseconds
