@@ -246,6 +246,11 @@ public actor KapsoFake {
         if let index = interleavings.firstIndex(where: { $0.method == method && ($0.path == nil || $0.path == path) }) {
             interleavings.remove(at: index).run(self)
         }
+        func routed() -> Reply {
+            legacy
+                ? legacyRoute(method: method, path: path, query: query, body: body)
+                : route(method: method, path: path, query: query, body: body)
+        }
         var reply: Reply
         var delay: Duration?
         var gate: FakeGate?
@@ -258,27 +263,11 @@ public actor KapsoFake {
                 reply = json(status, FakeState.error(status, "Injected failure").body)
                 if let retryAfter { reply.headers["Retry-After"] = String(retryAfter) }
                 return record(method, path, reply)
-            case .connectionReset:
-                reply =
-                    legacy
-                    ? legacyRoute(method: method, path: path, query: query, body: body)
-                    : route(method: method, path: path, query: query, body: body)
-                reply.cut = 0
-                return record(method, path, reply)
-            case .truncatedBody:
-                reply =
-                    legacy
-                    ? legacyRoute(method: method, path: path, query: query, body: body)
-                    : route(method: method, path: path, query: query, body: body)
-                reply.cut = reply.body.count / 2
-                return record(method, path, reply)
-            case .stalledBody(let stall):
-                reply =
-                    legacy
-                    ? legacyRoute(method: method, path: path, query: query, body: body)
-                    : route(method: method, path: path, query: query, body: body)
-                reply.cut = reply.body.count / 2
-                reply.stall = stall
+            case .connectionReset, .truncatedBody, .stalledBody:
+                // The request is carried out; its answer is cut: at once, or halfway (and held there when it stalls).
+                reply = routed()
+                reply.cut = fault == .connectionReset ? 0 : reply.body.count / 2
+                if case .stalledBody(let stall) = fault { reply.stall = stall }
                 return record(method, path, reply)
             case .replaceBody(let text):
                 return record(method, path, Reply(status: 200, body: Array(text.utf8)))
@@ -292,10 +281,7 @@ public actor KapsoFake {
                 gate = held
             }
         }
-        reply =
-            legacy
-            ? legacyRoute(method: method, path: path, query: query, body: body)
-            : route(method: method, path: path, query: query, body: body)
+        reply = routed()
         reply.delay = delay
         reply.gate = gate
         if options.requestsPerMinute > 0 {
